@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// cspipe: six small NDJSON tools over one library (see README.md and docs/CONTRACT.md).
+let package = Package(
+  name: "cspipe",
+  products: [
+    .executable(name: "ingest", targets: ["ingest"]),
+    .library(name: "CSPipe", targets: ["CSPipe"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // The system libxml2 (Debian: libxml2-dev), driven as a SAX2 push parser for streaming.
+    .systemLibrary(
+      name: "CLibXML2",
+      pkgConfig: "libxml-2.0",
+      providers: [.apt(["libxml2-dev"])]
+    ),
+    .target(
+      name: "CSPipe",
+      dependencies: [
+        "CLibXML2",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "ingest", dependencies: ["CSPipe"]),
+    .testTarget(name: "CSPipeTests", dependencies: ["CSPipe"]),
+    .testTarget(
+      name: "CSPipeCLITests",
+      dependencies: ["ingest"],
+      exclude: ["Cases"]
+    ),
+  ]
+)

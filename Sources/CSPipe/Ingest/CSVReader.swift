@@ -1,0 +1,278 @@
+/// One CSV row as the reader delivers it: field bytes with quotes removed, valid only during
+/// the callback.
+public struct CSVRow {
+  /// The physical line (1-based) the row starts on; multi-line quoted fields span further.
+  public let line: Int
+  /// Byte offset of the row's first byte in the input.
+  public let byteOffset: Int
+  public let problem: Problem?
+  let storage: UnsafeBufferPointer<UInt8>
+  let ends: UnsafeBufferPointer<Int>
+
+  public enum Problem: Equatable, Sendable {
+    /// A field grew past the limit; its bytes after the limit were not kept.
+    case fieldTooLong(field: Int, limit: Int)
+    /// The input ended inside a quoted field opened on `line`.
+    case unterminatedQuote(line: Int)
+  }
+
+  public var count: Int { ends.count }
+
+  public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+    let start = index == 0 ? 0 : ends[index - 1]
+    return UnsafeBufferPointer(rebasing: storage[start..<ends[index]])
+  }
+
+  public func fieldString(_ index: Int) -> String {
+    String(decoding: field(index), as: UTF8.self)
+  }
+
+  /// The row written back as CSV (for the `raw` text of a reject).
+  public func reassembled(delimiter: UInt8) -> String {
+    var bytes: [UInt8] = []
+    for index in 0..<count {
+      if index > 0 { bytes.append(delimiter) }
+      let value = field(index)
+      let needsQuotes = value.contains { $0 == 0x22 || $0 == delimiter || $0 == 0x0A || $0 == 0x0D }
+      if needsQuotes { bytes.append(0x22) }
+      for byte in value {
+        if byte == 0x22 { bytes.append(0x22) }
+        bytes.append(byte)
+      }
+      if needsQuotes { bytes.append(0x22) }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}
+
+/// A streaming RFC 4180 reader that also accepts what real exports do (export-formats.md §0):
+/// `,` `;` tab or `|` delimiters, CRLF, LF or bare CR row ends, line breaks inside quoted
+/// fields, a UTF-8 byte order mark, no final newline, stray quotes inside unquoted fields
+/// (kept as text) and text after a closing quote (kept, as Python's csv module does).
+///
+/// It scans bytes from `read(2)` chunks and never builds a `String` per field: the perf anchors
+/// measured ≈1M rows/s for such a scanner against 119k rows/s for CSV.swift.
+public final class CSVReader {
+  public let source: ByteSource
+  public let delimiter: UInt8
+  public let maxFieldBytes: Int
+  /// Empty lines between rows: skipped, and counted so the summary can say so.
+  public private(set) var blankLines = 0
+
+  private static let quote: UInt8 = 0x22
+  private static let lineFeed: UInt8 = 0x0A
+  private static let carriageReturn: UInt8 = 0x0D
+  private static let chunkSize = 1 << 20
+
+  private enum State {
+    case fieldStart, unquoted, quoted, quoteInQuoted, afterCarriageReturn
+  }
+
+  private var state = State.fieldStart
+  private var data: [UInt8] = []
+  private var ends: [Int] = []
+  private var line = 1
+  private var rowLine = 1
+  private var rowOffset = 0
+  private var rowStarted = false
+  private var rowHasText = false
+  private var quoteOpenedOn = 0
+  private var problem: CSVRow.Problem?
+  private var consumed = 0
+
+  public init(source: ByteSource, delimiter: UInt8, maxFieldBytes: Int = 64 << 20) {
+    self.source = source
+    self.delimiter = delimiter
+    self.maxFieldBytes = maxFieldBytes
+  }
+
+  /// Picks the delimiter from the header line: the most frequent of `,` `;` tab `|` outside
+  /// quotes, `,` when none occurs (a one-column file) or on a tie.
+  public static func sniffDelimiter(_ prefix: ArraySlice<UInt8>) -> UInt8 {
+    let candidates: [UInt8] = [0x2C, 0x3B, 0x09, 0x7C]
+    var counts = [Int](repeating: 0, count: candidates.count)
+    var inQuotes = false
+    for byte in prefix {
+      if byte == quote {
+        inQuotes.toggle()
+      } else if !inQuotes {
+        if byte == lineFeed || byte == carriageReturn { break }
+        if let index = candidates.firstIndex(of: byte) { counts[index] += 1 }
+      }
+    }
+    var best = 0
+    for index in 1..<candidates.count where counts[index] > counts[best] { best = index }
+    return candidates[best]
+  }
+
+  /// Calls `body` for every row, the header first. Blank lines are skipped.
+  public func forEachRow(_ body: (CSVRow) throws -> Void) throws {
+    let bom = try source.peek(3)
+    if bom.elementsEqual([0xEF, 0xBB, 0xBF]) {
+      try source.skip(3)
+      consumed = 3
+    }
+    var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
+    while true {
+      let count = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+      if count == 0 { break }
+      try chunk.withUnsafeBufferPointer { buffer in
+        try scan(UnsafeBufferPointer(rebasing: buffer[0..<count]), body)
+      }
+    }
+    try finish(body)
+  }
+
+  private func scan(_ chunk: UnsafeBufferPointer<UInt8>, _ body: (CSVRow) throws -> Void) throws {
+    let delimiter = self.delimiter
+    let count = chunk.count
+    var index = 0
+    while index < count {
+      switch state {
+      case .afterCarriageReturn:
+        if chunk[index] == Self.lineFeed { index += 1 }
+        state = .fieldStart
+
+      case .fieldStart:
+        if !rowStarted {
+          rowStarted = true
+          rowLine = line
+          rowOffset = consumed + index
+        }
+        let byte = chunk[index]
+        if byte == Self.quote {
+          state = .quoted
+          rowHasText = true
+          quoteOpenedOn = line
+          index += 1
+        } else if byte == delimiter {
+          rowHasText = true
+          ends.append(data.count)
+          index += 1
+        } else if byte == Self.lineFeed || byte == Self.carriageReturn {
+          ends.append(data.count)
+          try endRow(body)
+          line += 1
+          index += 1
+          if byte == Self.carriageReturn { state = .afterCarriageReturn }
+        } else {
+          rowHasText = true
+          state = .unquoted
+        }
+
+      case .unquoted:
+        var end = index
+        while end < count {
+          let byte = chunk[end]
+          if byte == delimiter || byte == Self.lineFeed || byte == Self.carriageReturn { break }
+          end += 1
+        }
+        keep(chunk, index, end)
+        index = end
+        if end == count { break }
+        let byte = chunk[end]
+        ends.append(data.count)
+        index += 1
+        state = .fieldStart
+        if byte != delimiter {
+          try endRow(body)
+          line += 1
+          if byte == Self.carriageReturn { state = .afterCarriageReturn }
+        }
+
+      case .quoted:
+        var end = index
+        while end < count {
+          let byte = chunk[end]
+          if byte == Self.quote { break }
+          if byte == Self.lineFeed { line += 1 }
+          end += 1
+        }
+        keep(chunk, index, end)
+        index = end
+        if end == count { break }
+        index += 1
+        state = .quoteInQuoted
+
+      case .quoteInQuoted:
+        let byte = chunk[index]
+        if byte == Self.quote {
+          // A doubled quote inside a quoted field is one literal quote.
+          keep(chunk, index, index + 1)
+          state = .quoted
+          index += 1
+        } else if byte == delimiter {
+          ends.append(data.count)
+          state = .fieldStart
+          index += 1
+        } else if byte == Self.lineFeed || byte == Self.carriageReturn {
+          ends.append(data.count)
+          try endRow(body)
+          line += 1
+          index += 1
+          state = byte == Self.carriageReturn ? .afterCarriageReturn : .fieldStart
+        } else {
+          // Text after the closing quote (`"ab"c`): kept as text, as Python's csv does.
+          state = .unquoted
+        }
+      }
+    }
+    consumed += count
+  }
+
+  /// Appends `chunk[start..<end]` to the current field unless it has outgrown the limit.
+  @inline(__always)
+  private func keep(_ chunk: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+    guard start < end, problem == nil else { return }
+    let fieldStart = ends.last ?? 0
+    if data.count - fieldStart + (end - start) > maxFieldBytes {
+      problem = .fieldTooLong(field: ends.count, limit: maxFieldBytes)
+      return
+    }
+    data.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<end]))
+  }
+
+  private func endRow(_ body: (CSVRow) throws -> Void) throws {
+    defer {
+      data.removeAll(keepingCapacity: true)
+      ends.removeAll(keepingCapacity: true)
+      rowStarted = false
+      rowHasText = false
+      problem = nil
+    }
+    guard rowHasText else {
+      blankLines += 1
+      return
+    }
+    try deliver(body)
+  }
+
+  private func deliver(_ body: (CSVRow) throws -> Void) throws {
+    try data.withUnsafeBufferPointer { storage in
+      try ends.withUnsafeBufferPointer { ends in
+        try body(
+          CSVRow(line: rowLine, byteOffset: rowOffset, problem: problem, storage: storage, ends: ends))
+      }
+    }
+  }
+
+  private func finish(_ body: (CSVRow) throws -> Void) throws {
+    switch state {
+    case .fieldStart, .afterCarriageReturn:
+      // A file without a final newline ends its last row here; a trailing delimiter left an
+      // empty last field open.
+      if rowStarted && rowHasText {
+        ends.append(data.count)
+        try endRow(body)
+      }
+    case .unquoted, .quoteInQuoted:
+      ends.append(data.count)
+      try endRow(body)
+    case .quoted:
+      ends.append(data.count)
+      if problem == nil { problem = .unterminatedQuote(line: quoteOpenedOn) }
+      try endRow(body)
+    }
+    state = .fieldStart
+  }
+}
