@@ -27,6 +27,11 @@ final class XMLPushParser {
   private let fileName: String
   /// Lines skipped before the XML (an HTTP header), added to every line number we report.
   let lineOffset: Int
+  /// Deeper nesting fails the parse. libxml2's own depth limit guards only tree building, not
+  /// SAX, and every open element costs us a frame, so without this a 1 GB file of `<a>` would
+  /// grow memory with its size.
+  let maxDepth: Int
+  private var depth = 0
   /// The first fatal problem, with the line it was found on.
   private(set) var failure: (message: String, line: Int)?
 
@@ -34,8 +39,9 @@ final class XMLPushParser {
     xmlSetExternalEntityLoader { url, _, _ in nil }
   }()
 
-  init(sink: XMLEventSink, fileName: String, lineOffset: Int = 0) {
+  init(sink: XMLEventSink, fileName: String, lineOffset: Int = 0, maxDepth: Int = 256) {
     _ = Self.refuseExternalEntities
+    self.maxDepth = maxDepth
     self.sink = sink
     self.fileName = fileName
     self.lineOffset = lineOffset
@@ -98,6 +104,11 @@ final class XMLPushParser {
     handler.startElementNs = { user, localName, prefix, _, _, _, attributeCount, _, attributes in
       let parser = XMLPushParser.parser(user)
       guard parser.failure == nil, let localName else { return }
+      parser.depth += 1
+      if parser.depth > parser.maxDepth {
+        parser.refuse("elements are nested deeper than \(parser.maxDepth) levels")
+        return
+      }
       parser.sink.startElement(
         prefix: prefix, localName: localName, attributes: attributes,
         count: Int(attributeCount), line: parser.currentLine)
@@ -105,6 +116,7 @@ final class XMLPushParser {
     handler.endElementNs = { user, _, _, _ in
       let parser = XMLPushParser.parser(user)
       guard parser.failure == nil else { return }
+      parser.depth -= 1
       parser.sink.endElement()
     }
     handler.characters = { user, bytes, length in
