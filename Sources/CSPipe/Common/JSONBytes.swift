@@ -1,35 +1,53 @@
-/// Writing JSON straight into a byte buffer.
+/// Writing JSON straight into bytes.
 ///
 /// Every tool emits NDJSON through these helpers rather than `JSONEncoder`: values are appended
 /// as bytes, strings are validated as UTF-8 and escaped in one pass, and key order is whatever
 /// the caller writes, so output is byte-stable (perf-anchors.md: Foundation's encoder is ~4×
 /// slower and randomises key order unless told otherwise).
 public enum JSONBytes {
-  /// Bytes that can be copied into a JSON string as they are: printable ASCII except `"` and `\`.
-  @usableFromInline
-  static let plain: [Bool] = (0..<256).map { byte in
-    byte >= 0x20 && byte < 0x80 && byte != 0x22 && byte != 0x5C
-  }
+  @usableFromInline static let ones: UInt64 = 0x0101_0101_0101_0101
+  @usableFromInline static let highBits: UInt64 = 0x8080_8080_8080_8080
 
-  @usableFromInline
-  static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+  /// True when any of the 8 bytes in `word` needs attention: non-ASCII, a control character,
+  /// `"` or `\`. A SWAR test, so plain ASCII text is copied eight bytes per step.
+  @inlinable @inline(__always)
+  static func mayNeedEscape(_ word: UInt64) -> Bool {
+    @inline(__always) func hasZeroByte(_ value: UInt64) -> UInt64 {
+      (value &- ones) & ~value & highBits
+    }
+    let below20 = (word &- 0x2020_2020_2020_2020) & ~word & highBits
+    let quote = hasZeroByte(word ^ 0x2222_2222_2222_2222)
+    let backslash = hasZeroByte(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+    return (word & highBits) | below20 | quote | backslash != 0
+  }
 
   /// Appends `bytes` as a quoted JSON string.
   ///
   /// Returns the offset of the first byte that is not valid UTF-8, or `nil` when the whole
-  /// value was valid and written. On failure the output is left with a partial string; callers
-  /// roll back to their own mark (see `RecordBuffer`).
+  /// value was valid and written. On failure the output holds a partial string; callers roll
+  /// back to their own mark with `truncate(to:)`.
   @inlinable
-  public static func appendString(
-    _ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]
+  public static func appendString<Output: ByteAppending & ~Copyable>(
+    _ bytes: UnsafeBufferPointer<UInt8>, to out: inout Output
   ) -> Int? {
     out.append(0x22)
     let count = bytes.count
+    guard let base = bytes.baseAddress else {
+      out.append(0x22)
+      return nil
+    }
     var index = 0
     var runStart = 0
     while index < count {
-      let byte = bytes[index]
-      if plain[Int(byte)] {
+      if index &+ 8 <= count {
+        let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+        if !mayNeedEscape(word) {
+          index &+= 8
+          continue
+        }
+      }
+      let byte = base[index]
+      if byte >= 0x20 && byte < 0x80 && byte != 0x22 && byte != 0x5C {
         index &+= 1
         continue
       }
@@ -40,14 +58,14 @@ public enum JSONBytes {
         continue
       }
       if runStart < index {
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+        out.append(UnsafeBufferPointer(start: base + runStart, count: index &- runStart))
       }
       appendEscape(byte, to: &out)
       index &+= 1
       runStart = index
     }
     if runStart < count {
-      out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count]))
+      out.append(UnsafeBufferPointer(start: base + runStart, count: count &- runStart))
     }
     out.append(0x22)
     return nil
@@ -55,31 +73,29 @@ public enum JSONBytes {
 
   /// Appends a Swift string (always valid UTF-8) as a quoted JSON string.
   @inlinable
-  public static func appendString(_ string: String, to out: inout [UInt8]) {
+  public static func appendString<Output: ByteAppending & ~Copyable>(
+    _ string: String, to out: inout Output
+  ) {
     var copy = string
     copy.withUTF8 { _ = appendString($0, to: &out) }
   }
 
-  /// Appends bytes that may hold invalid UTF-8, replacing each bad byte with U+FFFD.
-  ///
-  /// Used only for diagnostics and the `raw` text of rejects, where the exact bytes are already
-  /// lost and a readable approximation is what a person needs.
-  public static func appendLossyString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-    appendString(String(decoding: bytes, as: UTF8.self), to: &out)
-  }
-
   @usableFromInline
-  static func appendEscape(_ byte: UInt8, to out: inout [UInt8]) {
+  static func appendEscape<Output: ByteAppending & ~Copyable>(_ byte: UInt8, to out: inout Output) {
+    out.append(0x5C)
     switch byte {
-    case 0x22: out.append(contentsOf: [0x5C, 0x22])
-    case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-    case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-    case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-    case 0x09: out.append(contentsOf: [0x5C, 0x74])
+    case 0x22: out.append(0x22)
+    case 0x5C: out.append(0x5C)
+    case 0x0A: out.append(0x6E)
+    case 0x0D: out.append(0x72)
+    case 0x09: out.append(0x74)
     default:
-      out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
-      out.append(hexDigits[Int(byte >> 4)])
-      out.append(hexDigits[Int(byte & 0x0F)])
+      let hex: StaticString = "0123456789abcdef"
+      out.append(0x75)
+      out.append(0x30)
+      out.append(0x30)
+      out.append(hex.utf8Start[Int(byte >> 4)])
+      out.append(hex.utf8Start[Int(byte & 0x0F)])
     }
   }
 
@@ -127,28 +143,21 @@ public enum JSONBytes {
     return nil
   }
 
-  /// Appends a non-negative or negative integer in decimal.
+  /// Appends an integer in decimal.
   @inlinable
-  public static func appendInt(_ value: Int, to out: inout [UInt8]) {
-    if value == 0 {
-      out.append(0x30)
-      return
-    }
-    var magnitude = value.magnitude
+  public static func appendInt<Output: ByteAppending & ~Copyable>(_ value: Int, to out: inout Output) {
     if value < 0 { out.append(0x2D) }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-      (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var count = 0
+    var magnitude = value.magnitude
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
     withUnsafeMutableBytes(of: &digits) { buffer in
-      while magnitude > 0 {
-        buffer[count] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
+      var position = buffer.count
+      repeat {
+        position -= 1
+        buffer[position] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
         magnitude /= 10
-        count += 1
-      }
-      for position in stride(from: count - 1, through: 0, by: -1) {
-        out.append(buffer[position])
-      }
+      } while magnitude > 0
+      let written = UnsafeRawBufferPointer(rebasing: buffer[position...])
+      out.append(written.assumingMemoryBound(to: UInt8.self))
     }
   }
 }

@@ -23,7 +23,7 @@ public final class OutputSink {
   private let fd: Int32
   private let finalPath: String?
   private let temporaryPath: String?
-  private var buffer: [UInt8] = []
+  private var buffer: ByteBuffer
   private let flushThreshold: Int
   private var finished = false
   /// Bytes handed to the kernel so far (for throughput reporting).
@@ -32,7 +32,7 @@ public final class OutputSink {
   /// Standard output, or the file at `path` when one is given (`-` also means stdout).
   public init(path: String?, flushThreshold: Int = 1 << 20) throws {
     self.flushThreshold = flushThreshold
-    buffer.reserveCapacity(flushThreshold + 65536)
+    buffer = ByteBuffer(capacity: flushThreshold + 65536)
     guard let path, path != "-" else {
       fd = STDOUT_FILENO
       finalPath = nil
@@ -56,22 +56,23 @@ public final class OutputSink {
   }
 
   /// Appends bytes produced by `body` to the pending buffer and flushes when it is full.
-  public func write(_ body: (inout [UInt8]) -> Void) throws {
+  public func write(_ body: (inout ByteBuffer) -> Void) throws {
     body(&buffer)
     if buffer.count >= flushThreshold { try flush() }
   }
 
   public func write(bytes: [UInt8]) throws {
-    buffer.append(contentsOf: bytes)
+    buffer.append(bytes)
     if buffer.count >= flushThreshold { try flush() }
   }
 
   public func flush() throws {
-    guard !buffer.isEmpty else { return }
-    try buffer.withUnsafeBytes { raw in
+    guard buffer.count > 0 else { return }
+    let pending = buffer.bytes
+    do {
       var offset = 0
-      while offset < raw.count {
-        let result = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+      while offset < pending.count {
+        let result = Glibc.write(fd, pending.baseAddress! + offset, pending.count - offset)
         if result < 0 {
           if errno == EINTR { continue }
           if errno == EPIPE { throw DownstreamClosed() }
@@ -81,7 +82,7 @@ public final class OutputSink {
       }
     }
     bytesWritten += buffer.count
-    buffer.removeAll(keepingCapacity: true)
+    buffer.removeAll()
   }
 
   /// Flushes and, for a file, moves it into place. Nothing is visible at the path before this.

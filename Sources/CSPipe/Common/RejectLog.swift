@@ -54,21 +54,21 @@ public final class RejectLog {
     }
     guard let sink else { return }
     try sink.write { out in
-      out.append(contentsOf: #"{"tool":"#.utf8)
+      out.append(ascii: #"{"tool":"#)
       JSONBytes.appendString(tool, to: &out)
-      out.append(contentsOf: #","file":"#.utf8)
+      out.append(ascii: #","file":"#)
       JSONBytes.appendString(location.file, to: &out)
-      out.append(contentsOf: #","line":"#.utf8)
+      out.append(ascii: #","line":"#)
       JSONBytes.appendInt(location.line ?? 0, to: &out)
       if let field {
-        out.append(contentsOf: #","field":"#.utf8)
+        out.append(ascii: #","field":"#)
         JSONBytes.appendString(field, to: &out)
       }
-      out.append(contentsOf: #","error":"#.utf8)
+      out.append(ascii: #","error":"#)
       JSONBytes.appendString(reason, to: &out)
-      out.append(contentsOf: #","raw":"#.utf8)
+      out.append(ascii: #","raw":"#)
       JSONBytes.appendString(raw, to: &out)
-      out.append(contentsOf: "}\n".utf8)
+      out.append(ascii: "}\n")
     }
   }
 

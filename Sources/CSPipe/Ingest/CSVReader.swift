@@ -59,26 +59,10 @@ public final class CSVReader {
   /// Empty lines between rows: skipped, and counted so the summary can say so.
   public private(set) var blankLines = 0
 
-  private static let quote: UInt8 = 0x22
-  private static let lineFeed: UInt8 = 0x0A
-  private static let carriageReturn: UInt8 = 0x0D
+  static let quote: UInt8 = 0x22
+  static let lineFeed: UInt8 = 0x0A
+  static let carriageReturn: UInt8 = 0x0D
   private static let chunkSize = 1 << 20
-
-  private enum State {
-    case fieldStart, unquoted, quoted, quoteInQuoted, afterCarriageReturn
-  }
-
-  private var state = State.fieldStart
-  private var data: [UInt8] = []
-  private var ends: [Int] = []
-  private var line = 1
-  private var rowLine = 1
-  private var rowOffset = 0
-  private var rowStarted = false
-  private var rowHasText = false
-  private var quoteOpenedOn = 0
-  private var problem: CSVRow.Problem?
-  private var consumed = 0
 
   public init(source: ByteSource, delimiter: UInt8, maxFieldBytes: Int = 64 << 20) {
     self.source = source
@@ -107,30 +91,65 @@ public final class CSVReader {
 
   /// Calls `body` for every row, the header first. Blank lines are skipped.
   public func forEachRow(_ body: (CSVRow) throws -> Void) throws {
+    var scanner = CSVScanner(delimiter: delimiter, maxFieldBytes: maxFieldBytes)
     let bom = try source.peek(3)
     if bom.elementsEqual([0xEF, 0xBB, 0xBF]) {
       try source.skip(3)
-      consumed = 3
+      scanner.consumed = 3
     }
     var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
     while true {
       let count = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
       if count == 0 { break }
       try chunk.withUnsafeBufferPointer { buffer in
-        try scan(UnsafeBufferPointer(rebasing: buffer[0..<count]), body)
+        try scanner.scan(UnsafeBufferPointer(rebasing: buffer[0..<count]), body)
       }
     }
-    try finish(body)
+    try scanner.finish(body)
+    blankLines = scanner.blankLines
+  }
+}
+
+/// The scanning state machine. A local, non-copyable value rather than class state, so the
+/// per-byte loop pays no runtime exclusivity checks and no copy-on-write checks.
+struct CSVScanner: ~Copyable {
+  private enum State {
+    case fieldStart, unquoted, quoted, quoteInQuoted, afterCarriageReturn
   }
 
-  private func scan(_ chunk: UnsafeBufferPointer<UInt8>, _ body: (CSVRow) throws -> Void) throws {
+  let delimiter: UInt8
+  let maxFieldBytes: Int
+  var consumed = 0
+  private(set) var blankLines = 0
+  private var state = State.fieldStart
+  private var data = ByteBuffer(capacity: 1 << 12)
+  private var ends: [Int] = []
+  private var line = 1
+  private var rowLine = 1
+  private var rowOffset = 0
+  private var rowStarted = false
+  private var rowHasText = false
+  private var quoteOpenedOn = 0
+  private var problem: CSVRow.Problem?
+
+  init(delimiter: UInt8, maxFieldBytes: Int) {
+    self.delimiter = delimiter
+    self.maxFieldBytes = maxFieldBytes
+    ends.reserveCapacity(64)
+  }
+
+  mutating func scan(_ chunk: UnsafeBufferPointer<UInt8>, _ body: (CSVRow) throws -> Void) throws {
     let delimiter = self.delimiter
+    let quote = CSVReader.quote
+    let lineFeed = CSVReader.lineFeed
+    let carriageReturn = CSVReader.carriageReturn
     let count = chunk.count
+    let delimiterPattern = UInt64(delimiter) &* Self.ones
     var index = 0
     while index < count {
       switch state {
       case .afterCarriageReturn:
-        if chunk[index] == Self.lineFeed { index += 1 }
+        if chunk[index] == lineFeed { index += 1 }
         state = .fieldStart
 
       case .fieldStart:
@@ -140,7 +159,7 @@ public final class CSVReader {
           rowOffset = consumed + index
         }
         let byte = chunk[index]
-        if byte == Self.quote {
+        if byte == quote {
           state = .quoted
           rowHasText = true
           quoteOpenedOn = line
@@ -149,12 +168,12 @@ public final class CSVReader {
           rowHasText = true
           ends.append(data.count)
           index += 1
-        } else if byte == Self.lineFeed || byte == Self.carriageReturn {
+        } else if byte == lineFeed || byte == carriageReturn {
           ends.append(data.count)
           try endRow(body)
           line += 1
           index += 1
-          if byte == Self.carriageReturn { state = .afterCarriageReturn }
+          if byte == carriageReturn { state = .afterCarriageReturn }
         } else {
           rowHasText = true
           state = .unquoted
@@ -162,10 +181,20 @@ public final class CSVReader {
 
       case .unquoted:
         var end = index
+        // Eight bytes at a time while none of them can end the field (SWAR).
+        while end &+ 8 <= count {
+          let word = UnsafeRawPointer(chunk.baseAddress! + end).loadUnaligned(as: UInt64.self)
+          if Self.containsByte(word, delimiterPattern) | Self.containsByte(word, Self.lineFeedPattern)
+            | Self.containsByte(word, Self.carriageReturnPattern) != 0
+          {
+            break
+          }
+          end &+= 8
+        }
         while end < count {
           let byte = chunk[end]
-          if byte == delimiter || byte == Self.lineFeed || byte == Self.carriageReturn { break }
-          end += 1
+          if byte == delimiter || byte == lineFeed || byte == carriageReturn { break }
+          end &+= 1
         }
         keep(chunk, index, end)
         index = end
@@ -177,16 +206,23 @@ public final class CSVReader {
         if byte != delimiter {
           try endRow(body)
           line += 1
-          if byte == Self.carriageReturn { state = .afterCarriageReturn }
+          if byte == carriageReturn { state = .afterCarriageReturn }
         }
 
       case .quoted:
         var end = index
+        while end &+ 8 <= count {
+          let word = UnsafeRawPointer(chunk.baseAddress! + end).loadUnaligned(as: UInt64.self)
+          if Self.containsByte(word, Self.quotePattern) | Self.containsByte(word, Self.lineFeedPattern) != 0 {
+            break
+          }
+          end &+= 8
+        }
         while end < count {
           let byte = chunk[end]
-          if byte == Self.quote { break }
-          if byte == Self.lineFeed { line += 1 }
-          end += 1
+          if byte == quote { break }
+          if byte == lineFeed { line += 1 }
+          end &+= 1
         }
         keep(chunk, index, end)
         index = end
@@ -196,7 +232,7 @@ public final class CSVReader {
 
       case .quoteInQuoted:
         let byte = chunk[index]
-        if byte == Self.quote {
+        if byte == quote {
           // A doubled quote inside a quoted field is one literal quote.
           keep(chunk, index, index + 1)
           state = .quoted
@@ -205,12 +241,12 @@ public final class CSVReader {
           ends.append(data.count)
           state = .fieldStart
           index += 1
-        } else if byte == Self.lineFeed || byte == Self.carriageReturn {
+        } else if byte == lineFeed || byte == carriageReturn {
           ends.append(data.count)
           try endRow(body)
           line += 1
           index += 1
-          state = byte == Self.carriageReturn ? .afterCarriageReturn : .fieldStart
+          state = byte == carriageReturn ? .afterCarriageReturn : .fieldStart
         } else {
           // Text after the closing quote (`"ab"c`): kept as text, as Python's csv does.
           state = .unquoted
@@ -220,21 +256,33 @@ public final class CSVReader {
     consumed += count
   }
 
+  static let ones: UInt64 = 0x0101_0101_0101_0101
+  static let quotePattern = UInt64(CSVReader.quote) &* ones
+  static let lineFeedPattern = UInt64(CSVReader.lineFeed) &* ones
+  static let carriageReturnPattern = UInt64(CSVReader.carriageReturn) &* ones
+
+  /// Non-zero when one of the eight bytes of `word` equals the byte repeated in `pattern`.
+  @inline(__always)
+  static func containsByte(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
+    let value = word ^ pattern
+    return (value &- ones) & ~value & 0x8080_8080_8080_8080
+  }
+
   /// Appends `chunk[start..<end]` to the current field unless it has outgrown the limit.
   @inline(__always)
-  private func keep(_ chunk: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+  private mutating func keep(_ chunk: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
     guard start < end, problem == nil else { return }
     let fieldStart = ends.last ?? 0
     if data.count - fieldStart + (end - start) > maxFieldBytes {
       problem = .fieldTooLong(field: ends.count, limit: maxFieldBytes)
       return
     }
-    data.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<end]))
+    data.append(UnsafeBufferPointer(rebasing: chunk[start..<end]))
   }
 
-  private func endRow(_ body: (CSVRow) throws -> Void) throws {
+  private mutating func endRow(_ body: (CSVRow) throws -> Void) throws {
     defer {
-      data.removeAll(keepingCapacity: true)
+      data.removeAll()
       ends.removeAll(keepingCapacity: true)
       rowStarted = false
       rowHasText = false
@@ -244,19 +292,16 @@ public final class CSVReader {
       blankLines += 1
       return
     }
-    try deliver(body)
-  }
-
-  private func deliver(_ body: (CSVRow) throws -> Void) throws {
-    try data.withUnsafeBufferPointer { storage in
-      try ends.withUnsafeBufferPointer { ends in
-        try body(
-          CSVRow(line: rowLine, byteOffset: rowOffset, problem: problem, storage: storage, ends: ends))
-      }
+    let storage = data.bytes
+    let line = rowLine
+    let offset = rowOffset
+    let problem = problem
+    try ends.withUnsafeBufferPointer { ends in
+      try body(CSVRow(line: line, byteOffset: offset, problem: problem, storage: storage, ends: ends))
     }
   }
 
-  private func finish(_ body: (CSVRow) throws -> Void) throws {
+  mutating func finish(_ body: (CSVRow) throws -> Void) throws {
     switch state {
     case .fieldStart, .afterCarriageReturn:
       // A file without a final newline ends its last row here; a trailing delimiter left an

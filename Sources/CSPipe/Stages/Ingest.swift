@@ -159,21 +159,21 @@ public final class Ingest {
         raw: row.reassembled(delimiter: delimiter))
     }
     var badField: (index: Int, offset: Int)?
-    try output.write { out in
+    try layout.keyBytes.withUnsafeBufferPointer { keys in try output.write { out in
       let mark = out.count
-      out.append(contentsOf: layout.recordPrefix)
+      out.append(layout.recordPrefix)
       JSONBytes.appendInt(row.line, to: &out)
-      out.append(contentsOf: CSVLayout.fieldsOpen)
+      out.append(CSVLayout.fieldsOpen)
       for index in 0..<row.count {
-        out.append(contentsOf: layout.keys[index])
+        out.append(UnsafeBufferPointer(rebasing: keys[layout.keyRanges[index]]))
         if let offset = JSONBytes.appendString(row.field(index), to: &out) {
           badField = (index, offset)
-          out.removeSubrange(mark...)
+          out.truncate(to: mark)
           return
         }
       }
-      out.append(contentsOf: CSVLayout.recordClose)
-    }
+      out.append(CSVLayout.recordClose)
+    } }
     if let badField {
       let value = row.field(badField.index)
       let byte = value[badField.offset]
@@ -237,9 +237,9 @@ public final class Ingest {
         return built
       }()
       try output.write { out in
-        out.append(contentsOf: recordPrefix)
+        out.append(recordPrefix)
         JSONBytes.appendInt(record.line, to: &out)
-        out.append(contentsOf: CSVLayout.fieldsOpen)
+        out.append(CSVLayout.fieldsOpen)
         record.storage.withUnsafeBufferPointer { storage in
           for (index, field) in record.fields.enumerated() {
             if index > 0 { out.append(0x2C) }
@@ -248,7 +248,7 @@ public final class Ingest {
             _ = JSONBytes.appendString(UnsafeBufferPointer(rebasing: storage[field.value]), to: &out)
           }
         }
-        out.append(contentsOf: CSVLayout.recordClose)
+        out.append(CSVLayout.recordClose)
       }
       summary.recordsOut += 1
       tickProgress(source)
@@ -352,8 +352,10 @@ public final class Ingest {
 struct CSVLayout {
   let tag: SourceTag
   let names: [String]
-  /// `"name":` for each column, with the separating comma before all but the first.
-  let keys: [[UInt8]]
+  /// `"name":` for each column, with the separating comma before all but the first, one after
+  /// the other in `keyBytes` (one buffer, so the hot loop retains nothing per field).
+  let keyBytes: [UInt8]
+  let keyRanges: [Range<Int>]
   let recordPrefix: [UInt8]
 
   static let fieldsOpen = Array(#"},"fields":{"#.utf8)
@@ -386,12 +388,17 @@ struct CSVLayout {
       names.append(name)
     }
     self.names = names
-    keys = names.enumerated().map { index, name in
-      var key: [UInt8] = index == 0 ? [] : [0x2C]
-      JSONBytes.appendString(name, to: &key)
-      key.append(0x3A)
-      return key
+    var keyBytes: [UInt8] = []
+    var keyRanges: [Range<Int>] = []
+    for (index, name) in names.enumerated() {
+      let start = keyBytes.count
+      if index > 0 { keyBytes.append(0x2C) }
+      JSONBytes.appendString(name, to: &keyBytes)
+      keyBytes.append(0x3A)
+      keyRanges.append(start..<keyBytes.count)
     }
+    self.keyBytes = keyBytes
+    self.keyRanges = keyRanges
     let stem = source.name == ByteSource.standardInputName ? "stdin" : Self.stem(of: source.name)
     var tag = SourceCatalog.detectCSV(header: names)
       ?? SourceTag(system: SourceTag.genericSystem, dataset: stem)
