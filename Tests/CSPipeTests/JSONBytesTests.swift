@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+@testable import CSPipe
+
+@Suite("JSONBytes")
+struct JSONBytesTests {
+  private func encoded(_ bytes: [UInt8]) -> (text: String, invalidAt: Int?) {
+    var out: [UInt8] = []
+    let invalid = bytes.withUnsafeBufferPointer { JSONBytes.appendString($0, to: &out) }
+    return (String(decoding: out, as: UTF8.self), invalid)
+  }
+
+  @Test("escapes quotes, backslashes and control characters")
+  func escapes() {
+    #expect(encoded(Array("a\"b\\c\nd\re\tf".utf8)).text == #""a\"b\\c\nd\re\tf""#)
+    #expect(encoded([0x00, 0x1F, 0x41]).text == #""\u0000\u001fA""#)
+    #expect(encoded(Array("plain ascii text longer than eight bytes".utf8)).text
+      == "\"plain ascii text longer than eight bytes\"")
+  }
+
+  @Test("passes valid UTF-8 through unchanged")
+  func unicode() {
+    let text = "Ça Va Café – “quoted” 日本 🎉"
+    #expect(encoded(Array(text.utf8)).text == "\"\(text)\"")
+  }
+
+  @Test(
+    "reports the offset of invalid UTF-8",
+    arguments: [
+      ([0x41, 0xFF], 1),  // not a lead byte
+      ([0x41, 0x42, 0xC3], 2),  // truncated sequence
+      ([0xC0, 0x80], 0),  // overlong
+      ([0xED, 0xA0, 0x80], 0),  // surrogate
+      ([0xF4, 0x90, 0x80, 0x80], 0),  // above U+10FFFF
+      ([0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0xE9, 0x20], 9),  // Latin-1 é
+    ])
+  func invalidUTF8(bytes: [UInt8], offset: Int) {
+    #expect(encoded(bytes).invalidAt == offset)
+    #expect(bytes.withUnsafeBufferPointer { JSONBytes.firstInvalidUTF8($0) } == offset)
+  }
+
+  @Test("integers")
+  func integers() {
+    for value in [0, 7, 10, 1234567, -42, Int.max, Int.min] {
+      var out: [UInt8] = []
+      JSONBytes.appendInt(value, to: &out)
+      #expect(String(decoding: out, as: UTF8.self) == String(value))
+    }
+  }
+
+  /// Differential test: whatever bytes go in, Foundation's JSON parser reads back exactly the
+  /// string (for valid UTF-8), and invalid UTF-8 is always caught.
+  @Test("round-trips random strings through Foundation's JSON parser")
+  func differentialAgainstFoundation() throws {
+    var generator = SeededGenerator(seed: 42)
+    let alphabet: [UInt8] = Array(0...0x7F) + [0xC3, 0xA9, 0xE2, 0x80, 0x9C, 0xF0, 0x9F, 0x8E, 0x89, 0xFF]
+    for _ in 0..<3000 {
+      let length = Int.random(in: 0...40, using: &generator)
+      let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+      let result = encoded(bytes)
+      let valid = String(validating: bytes, as: UTF8.self)
+      if let valid {
+        #expect(result.invalidAt == nil)
+        let parsed = try JSONSerialization.jsonObject(
+          with: Data("[\(result.text)]".utf8), options: []) as? [String]
+        #expect(parsed == [valid], "bytes \(bytes)")
+      } else {
+        #expect(result.invalidAt != nil, "bytes \(bytes)")
+      }
+    }
+  }
+}
+
+/// A small deterministic PRNG (SplitMix64), so randomised tests are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+  private var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var value = state
+    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+    return value ^ (value >> 31)
+  }
+}
