@@ -2,7 +2,7 @@ import ArgumentParser
 import CSPipe
 
 @main
-struct IngestCommand: ParsableCommand {
+struct IngestCommand: ToolCommand {
   static let configuration = CommandConfiguration(
     commandName: "ingest",
     abstract: "Turn CSV and XML exports into raw NDJSON records, one per row or record element.",
@@ -73,8 +73,8 @@ struct IngestCommand: ParsableCommand {
       let summary = try ingest.run(inputs: io.inputPaths)
       if !io.quiet { reporter.say(summary.line) }
       guard summary.failedFiles == 0 else {
-        output.discard()
-        rejects.discard()
+        output.abandon()
+        try rejects.commit()
         throw DataFailure()
       }
       try output.commit()

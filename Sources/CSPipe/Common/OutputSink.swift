@@ -52,7 +52,7 @@ public final class OutputSink {
   }
 
   deinit {
-    if !finished { discard() }
+    if !finished { abandon() }
   }
 
   /// Appends bytes produced by `body` to the pending buffer and flushes when it is full.
@@ -101,6 +101,19 @@ public final class OutputSink {
       let message = errnoDescription()
       unlink(temporaryPath)
       throw IOFailure(path: finalPath, message: "cannot move output into place: \(message)")
+    }
+  }
+
+  /// Ends a run that failed. A file target is removed, so nothing at its path can be mistaken
+  /// for a complete result. Standard output is a stream: what was produced before the failure
+  /// is delivered whole (every record before the failing one, never half a record) and the
+  /// exit status tells the reader that the run failed.
+  public func abandon() {
+    if temporaryPath == nil {
+      try? flush()
+      finished = true
+    } else {
+      discard()
     }
   }
 

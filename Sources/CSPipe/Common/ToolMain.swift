@@ -30,3 +30,37 @@ public enum ToolMain {
     }
   }
 }
+
+/// A cspipe executable: ArgumentParser's parsing, with cspipe's own error format.
+///
+/// Usage errors print as `TOOL: error: message` followed by the usage line (exit 64), like every
+/// other diagnostic, instead of ArgumentParser's `Error:` prefix; help goes to standard output.
+public protocol ToolCommand: ParsableCommand {}
+
+extension ToolCommand {
+  public static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      if error is ExitCode { Glibc.exit(code.rawValue) }
+      var message = fullMessage(for: error)
+      if code == .success {
+        print(message)
+        Glibc.exit(0)
+      }
+      if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+      let tool = configuration.commandName ?? "\(Self.self)"
+      FileHandleLike.standardError("\(tool): error: \(message)\n")
+      Glibc.exit(code.rawValue)
+    }
+  }
+}
+
+enum FileHandleLike {
+  static func standardError(_ text: String) {
+    var copy = text
+    copy.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+  }
+}
