@@ -26,6 +26,8 @@ public final class OutputSink {
   private var buffer: ByteBuffer
   private let flushThreshold: Int
   private var finished = false
+  /// True for standard output, which streams: bytes written cannot be taken back.
+  public var isStandardOutput: Bool { temporaryPath == nil }
   /// Bytes handed to the kernel so far (for throughput reporting).
   public private(set) var bytesWritten = 0
 

@@ -265,10 +265,10 @@ public final class Ingest {
     if let failure = parser.failure {
       var message = "not well-formed XML: \(failure.message)"
       if structure.root == nil, let text = Self.leadingText(prefix) {
-        message += "; the file starts with text, not markup: \"\(text)\""
+        message += "; the file starts with text, not markup: \(text.debugDescription)"
       }
-      if flattener.recordCount > 0 {
-        message += " (\(flattener.recordCount) records before this point were already written)"
+      if flattener.recordCount > 0 && output.isStandardOutput {
+        message += " (the \(flattener.recordCount) record(s) before it were already written)"
       }
       throw InputError(message, at: SourceLocation(file: source.name, line: failure.line))
     }
@@ -318,6 +318,8 @@ public final class Ingest {
 
   /// The first words of a document that does not start with markup (a browser's "This XML
   /// file does not appear to have any style information" banner), for the error message.
+  /// Callers print it with `debugDescription`, so control bytes from a hostile file cannot
+  /// reach the terminal as escape sequences.
   static func leadingText(_ head: ArraySlice<UInt8>) -> String? {
     let text = head.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
     guard let first = text.first, first != 0x3C else { return nil }
@@ -382,7 +384,10 @@ struct CSVLayout {
       if count > 1 {
         let renamed = "\(name)[\(count)]"
         reporter.emit(
-          Diagnostic(.warning, "column \"\(name)\" repeats; occurrence \(count) is kept as \"\(renamed)\"", at: location))
+          Diagnostic(
+            .warning,
+            "column \(name.debugDescription) repeats; occurrence \(count) is kept as \(renamed.debugDescription)",
+            at: location))
         name = renamed
       }
       names.append(name)

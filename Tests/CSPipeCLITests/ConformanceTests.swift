@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// What every cspipe tool must do, whatever its job (ANCHORS.md practice 11). A new tool joins
+/// by adding its name to `Tool.all` and one malformed input below.
+@Suite("Conformance")
+struct ConformanceTests {
+  /// Input that holds one bad record between good ones, and the line the bad record is on.
+  static let malformed: [String: (input: String, badLine: Int)] = [
+    "ingest": ("account,day,metric,value\nx,2026-01-01,logins,1\nbroken\ny,2026-01-01,logins,2\n", 3)
+  ]
+
+  @Test("empty input gives empty output and exit 0", arguments: Tool.all)
+  func emptyInput(tool: String) throws {
+    let result = try Tool.run(tool, [], stdinData: Data())
+    #expect(result.status == 0)
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test("a malformed record is rejected with its location and the rest goes on", arguments: Tool.all)
+  func malformedRecord(tool: String) throws {
+    let sample = try #require(Self.malformed[tool], "add a malformed input for \(tool)")
+    let folder = try Tool.temporaryDirectory()
+    let result = try Tool.run(
+      tool, ["--rejects", "rejects.ndjson"], in: folder, stdinData: Data(sample.input.utf8))
+    #expect(result.status == 0)
+    #expect(result.lines.count == 2, "the good records still come out")
+    #expect(result.stderr.contains("\(tool): <stdin>:\(sample.badLine): warning: rejected:"))
+    #expect(result.stderr.contains("\(tool): 3 in, 2 out, 1 rejected"))
+    let rejects = try String(contentsOf: folder.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
+    let reject = try JSONSerialization.jsonObject(with: Data(rejects.utf8)) as? [String: Any]
+    #expect(reject?["line"] as? Int == sample.badLine)
+    #expect(reject?["file"] as? String == "<stdin>")
+    #expect(reject?["error"] is String)
+
+    let strict = try Tool.run(tool, ["--strict"], stdinData: Data(sample.input.utf8))
+    #expect(strict.status == 1, "--strict fails on the first reject")
+  }
+
+  @Test("--help goes to standard output and exits 0", arguments: Tool.all)
+  func help(tool: String) throws {
+    let result = try Tool.run(tool, ["--help"])
+    #expect(result.status == 0)
+    #expect(result.stdoutText.contains("USAGE: \(tool)"))
+    #expect(result.stdoutText.contains("--rejects"))
+    #expect(result.stderr.isEmpty)
+  }
+
+  @Test("an unknown flag is a usage error: exit 64 with the tool's own prefix", arguments: Tool.all)
+  func unknownFlag(tool: String) throws {
+    let result = try Tool.run(tool, ["--no-such-flag"])
+    #expect(result.status == 64)
+    #expect(result.stderr.hasPrefix("\(tool): error: Unknown option '--no-such-flag'"))
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test("a closed downstream pipe ends the tool quietly with 0", arguments: Tool.all)
+  func closedPipe(tool: String) throws {
+    let folder = try Tool.temporaryDirectory()
+    // Far more output than a pipe buffer holds, so the tool is still writing when head exits.
+    var text = "account,day,metric,value\n"
+    for index in 0..<200_000 { text += "acct-\(index),2026-01-01,logins,\(index)\n" }
+    try text.write(to: folder.appendingPathComponent("big.csv"), atomically: true, encoding: .utf8)
+    let result = try Tool.shell("\(tool) big.csv | head -n 1", in: folder)
+    #expect(result.status == 0, "pipefail status")
+    #expect(result.lines.count == 1)
+    #expect(result.stderr.isEmpty, "no broken-pipe noise")
+  }
+
+  @Test("every output line is one JSON object", arguments: Tool.all)
+  func oneObjectPerLine(tool: String) throws {
+    let sample = try #require(Self.malformed[tool])
+    let result = try Tool.run(tool, [], stdinData: Data(sample.input.utf8))
+    #expect(result.stdoutText.hasSuffix("\n"))
+    for line in result.lines {
+      #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)")
+    }
+  }
+
+  @Test("-o writes atomically: a failed run leaves no output file", arguments: Tool.all)
+  func atomicOutput(tool: String) throws {
+    let folder = try Tool.temporaryDirectory()
+    let sample = try #require(Self.malformed[tool])
+    let failed = try Tool.run(tool, ["--strict", "-o", "out.ndjson"], in: folder, stdinData: Data(sample.input.utf8))
+    #expect(failed.status == 1)
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    #expect(leftovers.isEmpty, "no output and no temporary file: \(leftovers)")
+    let succeeded = try Tool.run(tool, ["-o", "out.ndjson"], in: folder, stdinData: Data(sample.input.utf8))
+    #expect(succeeded.status == 0)
+    #expect(succeeded.stdout.isEmpty)
+    #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.ndjson").path))
+  }
+}

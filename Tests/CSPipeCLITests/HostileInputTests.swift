@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// Hostile exports, end to end through the real binary.
+@Suite("Hostile input")
+struct HostileInputTests {
+  @Test("an external entity pointing at a local file is never read")
+  func externalEntity() throws {
+    let folder = try Tool.temporaryDirectory()
+    let secret = "TOP-SECRET-\(UUID().uuidString)"
+    try secret.write(to: folder.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
+    let xml = """
+      <?xml version="1.0"?>
+      <!DOCTYPE tickets [<!ENTITY leak SYSTEM "file://\(folder.path)/secret.txt">]>
+      <tickets><ticket><subject>&leak;</subject></ticket><ticket><subject>x</subject></ticket></tickets>
+      """
+    try xml.write(to: folder.appendingPathComponent("evil.xml"), atomically: true, encoding: .utf8)
+    let result = try Tool.run("ingest", ["evil.xml"], in: folder)
+    #expect(result.status == 1)
+    #expect(!result.stdoutText.contains(secret))
+    #expect(!result.stderr.contains(secret))
+    #expect(result.stderr.contains("evil.xml:2: error: not well-formed XML: entity declarations are refused"))
+  }
+
+  @Test("billion laughs fails fast")
+  func billionLaughs() throws {
+    var declarations = "<!ENTITY l0 \"lol\">"
+    for level in 1...9 {
+      let previous = String(repeating: "&l\(level - 1);", count: 10)
+      declarations += "<!ENTITY l\(level) \"\(previous)\">"
+    }
+    let xml = "<?xml version=\"1.0\"?><!DOCTYPE lolz [\(declarations)]><lolz><a>&l9;</a></lolz>"
+    let started = Date()
+    let result = try Tool.run("ingest", ["--format", "xml"], stdinData: Data(xml.utf8))
+    #expect(result.status == 1)
+    #expect(result.stdout.isEmpty)
+    #expect(Date().timeIntervalSince(started) < 5)
+  }
+
+  @Test("deep nesting and binary garbage fail cleanly, without a crash")
+  func garbage() throws {
+    let deep = String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000)
+    let nested = try Tool.run("ingest", ["--format", "xml"], stdinData: Data(deep.utf8))
+    #expect(nested.status == 1)
+    #expect(nested.stderr.contains("nested deeper than 256 levels"))
+
+    // A fixed linear congruential sequence: the same "garbage" on every run.
+    var state: UInt32 = 99
+    let noise = Data((0..<200_000).map { _ -> UInt8 in
+      state = state &* 1_103_515_245 &+ 12345
+      return UInt8(truncatingIfNeeded: state >> 16)
+    })
+    for format in ["csv", "xml"] {
+      let result = try Tool.run("ingest", ["--format", format], stdinData: noise)
+      #expect(result.status == 0 || result.status == 1, "\(format): \(result.status)")
+      #expect(result.stderr.contains("ingest: "), "\(format) says what happened")
+    }
+  }
+
+  @Test("NUL bytes are kept and escaped, never truncating a value")
+  func nulBytes() throws {
+    let csv = Data("a,b\nx\u{0}y,2\n".utf8)
+    let result = try Tool.run("ingest", ["--format", "csv"], stdinData: csv)
+    #expect(result.status == 0)
+    #expect(result.stdoutText.contains(#""a":"x\u0000y""#))
+  }
+
+  @Test("a truncated file: the last row cut mid-record is rejected, the rest kept")
+  func truncated() throws {
+    let csv = Data("id,Email,Created (UTC),Delinquent\ncus_1,a@x,2025-01-01,false\ncus_2,\"b@".utf8)
+    let result = try Tool.run("ingest", ["--format", "csv"], stdinData: csv)
+    #expect(result.status == 0)
+    #expect(result.lines.count == 1)
+    #expect(result.stderr.contains("<stdin>:3: warning: rejected: the file ends inside a quoted field opened on line 3"))
+  }
+
+  /// Memory must not grow with the file: 40 MB of tickets streamed through stdin, peak RSS of
+  /// every child process this test run has waited for stays far below the file size.
+  @Test("memory stays flat on a large XML stream")
+  func boundedMemory() throws {
+    let folder = try Tool.temporaryDirectory()
+    let path = folder.appendingPathComponent("tickets.xml")
+    FileManager.default.createFile(atPath: path.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: path)
+    handle.write(Data("<tickets type=\"array\">\n".utf8))
+    var chunk = ""
+    for index in 0..<200_000 {
+      chunk += "<ticket id=\"\(index)\"><nice-id>\(index)</nice-id><subject>Cannot export &amp; import \(index)</subject><status-id>1</status-id><created-at>2024-05-01T10:00:00Z</created-at></ticket>\n"
+      if index % 10_000 == 0 {
+        handle.write(Data(chunk.utf8))
+        chunk = ""
+      }
+    }
+    handle.write(Data((chunk + "</tickets>\n").utf8))
+    try handle.close()
+    let size = try FileManager.default.attributesOfItem(atPath: path.path)[.size] as? Int ?? 0
+    #expect(size > 30_000_000)
+    let result = try Tool.run("ingest", ["-o", "/dev/null"], stdin: path)
+    #expect(result.status == 0)
+    #expect(result.stderr.contains("200000 in, 200000 out, 0 rejected"))
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    let peakMegabytes = usage.ru_maxrss / 1024
+    #expect(peakMegabytes < 60, "peak RSS \(peakMegabytes) MB for a \(size / 1_000_000) MB file")
+  }
+}
