@@ -7,16 +7,13 @@ struct IngestCommand: ToolCommand {
     commandName: "ingest",
     abstract: "Turn CSV and XML exports into raw NDJSON records, one per row or record element.",
     discussion: """
-      Each output line is {"kind":"raw","source":{"system","dataset","file","line"},"fields":{…}}
-      with the file's own field names and strings: nothing is reinterpreted. The source system
-      (stripe, zendesk, jira, …) is detected from the CSV header or the XML root; --source
-      overrides it. CSV delimiters (, ; tab |) are sniffed; XML record elements are found from
-      the document's structure unless --record names them. XML is read with libxml2 in
-      streaming mode; DTD entities are refused, so no external file or network is ever read.
+      Each output line is one record: {"kind":"raw","source":{"system":…,"dataset":…,"file":…,"line":…},"fields":{…}}, with the file's own field names and strings. Nothing is reinterpreted; normalise gives the values meaning.
+
+      The source system (stripe, zendesk, jira, …) is detected from the CSV header or the XML root; --source overrides it. CSV delimiters (, ; tab |) are sniffed from the header line. XML record elements are found from the document's structure unless --record names them. XML is read by libxml2 in streaming mode; DTD entity declarations are refused, so no external file or network is ever read.
 
       Examples:
         ingest exports/*.csv exports/tickets.xml -o raw.ndjson --rejects rejects.ndjson
-        ingest --record rss/channel/item < SearchRequest.xml | head
+        ingest --record rss/channel/item < SearchRequest.xml | head -n 3
       """)
 
   @OptionGroup var io: IOOptions

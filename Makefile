@@ -1,0 +1,35 @@
+# cspipe: `make` builds the tools and runs the pipeline on the shipped samples;
+# `make test` runs every test. See README.md.
+
+SWIFT ?= swift
+BIN := .build/release
+
+.DEFAULT_GOAL := all
+
+all: build
+	@$(MAKE) --no-print-directory pipeline
+
+## build: release binaries in .build/release
+build:
+	$(SWIFT) build -c release
+
+## test: unit, golden, conformance, real-export and hostile-input tests
+test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+## samples: regenerate the synthetic sample exports (deterministic)
+samples:
+	python3 scripts/generate_exports.py --out samples/exports
+
+## bench-ingest: ingest vs Miller on generated data (SCALE accounts; needs miller)
+SCALE ?= 100000
+bench-ingest: build
+	scripts/bench_ingest.sh $(SCALE)
+
+clean:
+	rm -rf build
+
+include pipelines/default.mk
+
+.PHONY: all build test samples bench-ingest clean

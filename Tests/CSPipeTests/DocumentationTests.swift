@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+
+@testable import CSPipe
+
+/// The documentation is part of the contract: these checks fail when code and docs drift.
+@Suite("Documentation")
+struct DocumentationTests {
+  static let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  @Test("docs/SOURCES.md lists every layout ingest detects")
+  func sourcesListed() throws {
+    let text = try String(contentsOf: Self.root.appendingPathComponent("docs/SOURCES.md"), encoding: .utf8)
+    for signature in SourceCatalog.csv {
+      #expect(text.contains("| \(signature.tag) |"), "\(signature.tag) is missing from docs/SOURCES.md")
+    }
+    for signature in SourceCatalog.xml {
+      #expect(text.contains("| \(signature.system) |"), "\(signature.system) is missing from docs/SOURCES.md")
+    }
+  }
+}
