@@ -169,11 +169,8 @@ struct CSVScanner: ~Copyable {
           ends.append(data.count)
           index += 1
         } else if byte == lineFeed || byte == carriageReturn {
-          ends.append(data.count)
-          try endRow(body)
-          line += 1
           index += 1
-          if byte == carriageReturn { state = .afterCarriageReturn }
+          try endLine(at: byte, body)
         } else {
           rowHasText = true
           state = .unquoted
@@ -200,13 +197,12 @@ struct CSVScanner: ~Copyable {
         index = end
         if end == count { break }
         let byte = chunk[end]
-        ends.append(data.count)
         index += 1
-        state = .fieldStart
-        if byte != delimiter {
-          try endRow(body)
-          line += 1
-          if byte == carriageReturn { state = .afterCarriageReturn }
+        if byte == delimiter {
+          ends.append(data.count)
+          state = .fieldStart
+        } else {
+          try endLine(at: byte, body)
         }
 
       case .quoted:
@@ -242,11 +238,8 @@ struct CSVScanner: ~Copyable {
           state = .fieldStart
           index += 1
         } else if byte == lineFeed || byte == carriageReturn {
-          ends.append(data.count)
-          try endRow(body)
-          line += 1
           index += 1
-          state = byte == carriageReturn ? .afterCarriageReturn : .fieldStart
+          try endLine(at: byte, body)
         } else {
           // Text after the closing quote (`"ab"c`): kept as text, as Python's csv does.
           state = .unquoted
@@ -278,6 +271,16 @@ struct CSVScanner: ~Copyable {
       return
     }
     data.append(UnsafeBufferPointer(rebasing: chunk[start..<end]))
+  }
+
+  /// A line break outside quotes ends the field and the row; after a CR, a following LF
+  /// belongs to the same line break.
+  @inline(__always)
+  private mutating func endLine(at byte: UInt8, _ body: (CSVRow) throws -> Void) throws {
+    ends.append(data.count)
+    try endRow(body)
+    line += 1
+    state = byte == CSVReader.carriageReturn ? .afterCarriageReturn : .fieldStart
   }
 
   private mutating func endRow(_ body: (CSVRow) throws -> Void) throws {
