@@ -1,0 +1,125 @@
+import Glibc
+
+/// Splits a byte source into lines: `\n`-terminated, a trailing `\r` dropped, the last line
+/// allowed to lack its newline. Lines longer than the limit are reported, not buffered.
+public final class LineReader {
+  public let source: ByteSource
+  public let maxLineBytes: Int
+
+  public init(source: ByteSource, maxLineBytes: Int = 64 << 20) {
+    self.source = source
+    self.maxLineBytes = maxLineBytes
+  }
+
+  /// Calls `body(line, number, tooLong)` for every line; `line` is valid only during the call.
+  public func forEachLine(
+    _ body: (UnsafeBufferPointer<UInt8>, Int, Bool) throws -> Void
+  ) throws {
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    var carry: [UInt8] = []
+    var carryTooLong = false
+    var number = 0
+    func deliver(_ line: UnsafeBufferPointer<UInt8>, tooLong: Bool) throws {
+      number += 1
+      var trimmed = line
+      if let last = trimmed.last, last == 0x0D {
+        trimmed = UnsafeBufferPointer(rebasing: trimmed.dropLast())
+      }
+      try body(trimmed, number, tooLong)
+    }
+    while true {
+      let count = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+      if count == 0 { break }
+      try chunk.withUnsafeBufferPointer { buffer in
+        var start = 0
+        while start < count {
+          let remaining = count - start
+          guard let found = memchr(buffer.baseAddress! + start, 0x0A, remaining) else {
+            if carry.count + remaining > maxLineBytes {
+              carryTooLong = true
+            } else {
+              carry.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<count]))
+            }
+            break
+          }
+          let end = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+          let piece = UnsafeBufferPointer(rebasing: buffer[start..<end])
+          if carry.isEmpty && !carryTooLong {
+            try deliver(piece, tooLong: piece.count > maxLineBytes)
+          } else {
+            let tooLong = carryTooLong || carry.count + piece.count > maxLineBytes
+            if !tooLong { carry.append(contentsOf: piece) }
+            try carry.withUnsafeBufferPointer { try deliver($0, tooLong: tooLong) }
+            carry.removeAll(keepingCapacity: true)
+            carryTooLong = false
+          }
+          start = end + 1
+        }
+      }
+    }
+    if !carry.isEmpty || carryTooLong {
+      try carry.withUnsafeBufferPointer { try deliver($0, tooLong: carryTooLong) }
+    }
+  }
+}
+
+/// The input side every NDJSON-reading tool shares: files or standard input, one JSON object per
+/// line. Blank lines are skipped; a line that is not a JSON object is rejected with its line and
+/// byte column, and the run goes on.
+public struct NDJSONInput {
+  public let rejects: RejectLog
+  public let maxLineBytes: Int
+  /// Lines read that held a record (blank lines excluded).
+  public private(set) var recordsRead = 0
+
+  public init(rejects: RejectLog, maxLineBytes: Int = 64 << 20) {
+    self.rejects = rejects
+    self.maxLineBytes = maxLineBytes
+  }
+
+  /// Calls `body(record, location)` for every JSON object in `source`.
+  public mutating func forEachRecord(
+    in source: ByteSource, _ body: (JSONObject, SourceLocation) throws -> Void
+  ) throws {
+    let reader = LineReader(source: source, maxLineBytes: maxLineBytes)
+    var read = 0
+    try reader.forEachLine { line, number, tooLong in
+      if !tooLong && line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+      read += 1
+      var location = SourceLocation(file: source.name, line: number)
+      if tooLong {
+        return try rejects.reject(
+          at: location, reason: "line longer than \(maxLineBytes) bytes", raw: "(not kept: too long)")
+      }
+      let value: JSONValue
+      do throws(JSONSyntaxError) {
+        value = try JSONParser.parse(line)
+      } catch {
+        location.column = error.offset + 1
+        return try rejects.reject(
+          at: location, reason: "not JSON: \(error.message)",
+          raw: String(decoding: line.prefix(4096), as: UTF8.self))
+      }
+      guard case .object(let object) = value else {
+        return try rejects.reject(
+          at: location, reason: "expected a JSON object, found \(value.kindName)",
+          raw: String(decoding: line.prefix(4096), as: UTF8.self))
+      }
+      try body(object, location)
+    }
+    recordsRead += read
+  }
+}
+
+extension JSONValue {
+  var kindName: String {
+    switch self {
+    case .null: "null"
+    case .bool: "a boolean"
+    case .number: "a number"
+    case .string: "a string"
+    case .array: "an array"
+    case .object: "an object"
+    }
+  }
+}
