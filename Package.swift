@@ -6,6 +6,7 @@ let package = Package(
   name: "cspipe",
   products: [
     .executable(name: "ingest", targets: ["ingest"]),
+    .executable(name: "normalise", targets: ["normalise"]),
     .library(name: "CSPipe", targets: ["CSPipe"]),
   ],
   dependencies: [
@@ -26,10 +27,11 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "ingest", dependencies: ["CSPipe"]),
+    .executableTarget(name: "normalise", dependencies: ["CSPipe"]),
     .testTarget(name: "CSPipeTests", dependencies: ["CSPipe"]),
     .testTarget(
       name: "CSPipeCLITests",
-      dependencies: ["ingest"],
+      dependencies: ["ingest", "normalise"],
       exclude: ["Cases"]
     ),
   ]

@@ -189,6 +189,9 @@ def generate(out_dir, count, seed, usage_days):
             # Invoices for each billing period of the segment.
             period = seg_start
             while period <= AS_OF and (not seg_end or period < seg_end):
+                next_period = add_months(period, 1) if interval == "month" else (
+                    add_months(period, 3) if interval == "quarter" else (
+                        add_months(period, 12) if interval == "year" else period + dt.timedelta(days=7)))
                 total = round(unit * seg_seats, 2)
                 issued = dt.datetime.combine(period, dt.time(10, 5, 0))
                 due = issued + dt.timedelta(days=30)
@@ -199,10 +202,8 @@ def generate(out_dir, count, seed, usage_days):
                     account["name"], f"billing@{account['domain']}", f"{total:.2f}", f"{total if paid else 0:.2f}",
                     f"{0 if paid else total:.2f}", 1 if paid else 3, "true", "usd", dtstr(issued), dtstr(due),
                     "true" if paid else "false", "paid" if paid else "open", sub_id, f"{total:.2f}", "0.00", f"{total:.2f}",
-                    dtstr(issued), dtstr(dt.datetime.combine(period, dt.time(10)))])
-                period = add_months(period, 1) if interval == "month" else (
-                    add_months(period, 3) if interval == "quarter" else (
-                        add_months(period, 12) if interval == "year" else period + dt.timedelta(days=7)))
+                    dtstr(dt.datetime.combine(period, dt.time(10))), dtstr(dt.datetime.combine(next_period, dt.time(10)))])
+                period = next_period
 
     write_csv(os.path.join(out_dir, "stripe_customers.csv"),
               ["id", "Description", "Email", "Name", "Created (UTC)", "Balance", "Currency", "Delinquent", "account_key (metadata)"], customers)

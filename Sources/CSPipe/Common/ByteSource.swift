@@ -18,8 +18,9 @@ public final class ByteSource {
 
   public static let standardInputName = "<stdin>"
 
-  /// Opens `path` for reading; `-` is standard input.
-  public init(path: String) throws {
+  /// Opens `path` for reading; `-` is standard input. `displayName` replaces the path in
+  /// records and messages (a spooled copy of standard input is still `<stdin>`).
+  public init(path: String, displayName: String? = nil) throws {
     if path == "-" {
       fd = STDIN_FILENO
       ownsDescriptor = false
@@ -37,7 +38,7 @@ public final class ByteSource {
     }
     fd = opened
     ownsDescriptor = true
-    name = path
+    name = displayName ?? path
   }
 
   /// A source over bytes in memory (tests and fuzzing).

@@ -1,0 +1,128 @@
+/// The canonical record kinds `normalise` emits (docs/CONTRACT.md §3), with their fields in
+/// output order. Mapping files may only target these fields, so a typo in a mapping is an error
+/// when it loads, not a silently missing column three stages later.
+public struct CanonicalKind: Sendable {
+  public enum FieldType: Sendable, Equatable {
+    case string
+    case integer
+    /// An exact decimal number.
+    case decimal
+    /// An exact decimal amount in major units of the record's `currency`.
+    case money
+    /// ISO 4217, upper case.
+    case currency
+    /// RFC 3339 UTC, second precision.
+    case datetime
+    /// `YYYY-MM-DD`.
+    case date
+    case boolean
+    /// One of a closed set of values.
+    case enumeration([String])
+    /// A list of strings (tags).
+    case list
+  }
+
+  public let name: String
+  public let fields: [(name: String, type: FieldType)]
+  /// The field that dates the fact: a record dated after `--as-of` is not yet known then.
+  public let eventTime: String?
+  /// Dates that are plans, not facts (a renewal date, the end of the current period): they may
+  /// lie after `--as-of` and are kept.
+  public let scheduled: Set<String>
+
+  init(name: String, fields: [(name: String, type: FieldType)], eventTime: String?, scheduled: Set<String> = []) {
+    self.name = name
+    self.fields = fields
+    self.eventTime = eventTime
+    self.scheduled = scheduled
+  }
+
+  public func type(of field: String) -> FieldType? {
+    fields.first { $0.name == field }?.type
+  }
+
+  public static let all: [CanonicalKind] = [
+    CanonicalKind(
+      name: "account",
+      fields: [
+        ("name", .string), ("domain", .string), ("parent", .string), ("industry", .string),
+        ("region", .string), ("country", .string), ("line_of_business", .string), ("size", .string),
+        ("growth_potential", .string), ("owner", .string), ("created_at", .datetime),
+        ("contract_start", .date), ("renewal_at", .date), ("target_value", .decimal),
+        ("customer", .string), ("email", .string),
+      ],
+      eventTime: nil, scheduled: ["contract_start", "renewal_at"]),
+    CanonicalKind(
+      name: "subscription",
+      fields: [
+        ("id", .string), ("customer", .string), ("plan", .string),
+        ("status", .enumeration(["trialing", "active", "past_due", "paused", "canceled", "ended"])),
+        ("currency", .currency), ("amount", .money),
+        ("interval", .enumeration(["day", "week", "month", "quarter", "year"])),
+        ("interval_count", .integer), ("quantity", .integer), ("discount", .money),
+        ("started_at", .datetime), ("trial_end", .datetime), ("canceled_at", .datetime),
+        ("ended_at", .datetime), ("current_period_end", .datetime), ("updated_at", .datetime),
+      ],
+      eventTime: "started_at", scheduled: ["trial_end", "current_period_end"]),
+    CanonicalKind(
+      name: "invoice",
+      fields: [
+        ("id", .string), ("number", .string), ("customer", .string), ("subscription", .string),
+        ("status", .enumeration(["draft", "open", "paid", "void", "uncollectible"])),
+        ("currency", .currency), ("amount", .money), ("tax", .money), ("amount_paid", .money),
+        ("issued_at", .datetime), ("due_at", .datetime), ("paid_at", .datetime),
+        ("period_start", .datetime), ("period_end", .datetime), ("updated_at", .datetime),
+      ],
+      eventTime: "issued_at", scheduled: ["due_at", "period_start", "period_end"]),
+    CanonicalKind(
+      name: "payment",
+      fields: [
+        ("id", .string), ("customer", .string), ("invoice", .string),
+        ("status", .enumeration(["succeeded", "failed", "refunded"])),
+        ("currency", .currency), ("amount", .money), ("at", .datetime),
+      ],
+      eventTime: "at"),
+    CanonicalKind(
+      name: "ticket",
+      fields: [
+        ("id", .string), ("status", .enumeration(["new", "open", "pending", "solved", "closed"])),
+        ("priority", .enumeration(["low", "normal", "high", "urgent"])), ("severity", .integer),
+        ("created_at", .datetime), ("solved_at", .datetime), ("updated_at", .datetime),
+        ("channel", .string),
+        ("satisfaction", .enumeration(["good", "bad", "offered", "unoffered"])),
+        ("subject", .string), ("tags", .list), ("requester", .string),
+      ],
+      eventTime: "created_at"),
+    CanonicalKind(
+      name: "survey",
+      fields: [
+        ("type", .enumeration(["nps", "csat", "ces"])), ("score", .decimal),
+        ("respondent", .string), ("at", .datetime), ("comment", .string),
+      ],
+      eventTime: "at"),
+    CanonicalKind(
+      name: "usage",
+      fields: [("at", .date), ("metric", .string), ("value", .decimal)],
+      eventTime: "at"),
+    CanonicalKind(
+      name: "user",
+      fields: [
+        ("id", .string), ("email", .string), ("role", .string), ("created_at", .datetime),
+        ("last_seen_at", .datetime), ("removed_at", .datetime),
+      ],
+      eventTime: "created_at"),
+    CanonicalKind(
+      name: "milestone", fields: [("name", .string), ("at", .datetime)], eventTime: "at"),
+    CanonicalKind(
+      name: "program",
+      fields: [
+        ("name", .string), ("cohort", .string), ("joined_at", .datetime),
+        ("graduated_at", .datetime),
+      ],
+      eventTime: "joined_at"),
+  ]
+
+  public static func named(_ name: String) -> CanonicalKind? {
+    all.first { $0.name == name }
+  }
+}

@@ -1,0 +1,364 @@
+import Foundation
+import Glibc
+
+/// Settings of one `normalise` run beyond the shared I/O flags.
+public struct NormaliseOptions: Sendable {
+  public var mappings: MappingSet
+  /// Facts dated at or after this instant (epoch seconds) are not known yet (`--as-of`).
+  public var cutoff: Int
+  public var aliasesPath: String?
+
+  public init(mappings: MappingSet, cutoff: Int, aliasesPath: String? = nil) {
+    self.mappings = mappings
+    self.cutoff = cutoff
+    self.aliasesPath = aliasesPath
+  }
+}
+
+/// What one `normalise` run did. In = out + rejected + duplicates + unmatched + after as-of.
+public struct NormaliseSummary: Equatable, Sendable {
+  public var files = 0
+  public var recordsIn = 0
+  public var recordsOut = 0
+  public var rejected = 0
+  public var duplicates = 0
+  public var unmatched = 0
+  public var afterAsOf = 0
+  public var minted = 0
+  public var conflicts = 0
+  public var ambiguous = 0
+
+  public var balances: Bool {
+    recordsIn == recordsOut + rejected + duplicates + unmatched + afterAsOf
+  }
+
+  public var line: String {
+    "\(recordsIn) in, \(recordsOut) out, \(rejected) rejected, \(duplicates) duplicates merged, "
+      + "\(unmatched) unmatched, \(afterAsOf) after --as-of (\(files) \(files == 1 ? "file" : "files"))"
+  }
+}
+
+/// `normalise`: raw records in, canonical records out (docs/CONTRACT.md §3).
+///
+/// Two passes over the input. The first learns who is who (identity facts from customer,
+/// organization and account records) and which duplicate of each source key is the newest; it
+/// keeps only those (memory grows with accounts and keys, not with the size of the records).
+/// The second converts and writes. Standard input is spooled to a temporary file to be read
+/// twice.
+public final class Normalise {
+  private let options: NormaliseOptions
+  private let output: OutputSink
+  private let rejects: RejectLog
+  private let unmatchedSink: OutputSink?
+  private let reporter: StderrReporter
+  private var summary = NormaliseSummary()
+  private var index = IdentityIndex()
+  /// Accounts of the records that define identity facts, by ordinal (pass 1 decides them once).
+  private var definerAccounts: [Int: String] = [:]
+  /// Per source key: the ordinal of the record that wins (the newest).
+  private var winners: [String: (updated: Int?, ordinal: Int)] = [:]
+  private var unknownSources: [String: Int] = [:]
+  private var printedWarnings = 0
+
+  public init(
+    options: NormaliseOptions, output: OutputSink, rejects: RejectLog, unmatched: OutputSink?,
+    reporter: StderrReporter
+  ) {
+    self.options = options
+    self.output = output
+    self.rejects = rejects
+    self.unmatchedSink = unmatched
+    self.reporter = reporter
+  }
+
+  public func run(inputs: [String]) throws -> NormaliseSummary {
+    summary.files = inputs.count
+    var spooled: [String: String] = [:]
+    defer { for path in spooled.values { unlink(path) } }
+    for input in inputs where input == "-" { spooled[input] = try Self.spoolStandardInput() }
+    func open(_ input: String) throws -> ByteSource {
+      if let path = spooled[input] { return try ByteSource(path: path, displayName: ByteSource.standardInputName) }
+      return try ByteSource(path: input)
+    }
+
+    if let aliases = options.aliasesPath {
+      _ = try AliasFile.load(path: aliases, into: &index)
+    }
+    try learn(from: inputs.map(open))
+    var input = NDJSONInput(rejects: rejects)
+    var ordinal = 0
+    for path in inputs {
+      try input.forEachRecord(in: try open(path)) { object, location in
+        ordinal += 1
+        try normalise(object, location: location, ordinal: ordinal)
+      }
+    }
+    summary.recordsIn = input.recordsRead
+    summary.rejected = rejects.count
+    for (source, count) in unknownSources.sorted(by: { $0.key < $1.key }) {
+      reporter.emit(
+        Diagnostic(
+          .warning,
+          "no mapping for \(source): its \(count) record(s) were rejected (write one, see docs/MAPPINGS.md, and pass --mappings)"))
+    }
+    return summary
+  }
+
+  // MARK: - Pass 1: identity facts and duplicate winners
+
+  private struct Definer {
+    let ordinal: Int
+    let raw: RawRecord
+    let mapping: ValidatedMapping
+  }
+
+  private func learn(from sources: [ByteSource]) throws {
+    var definers: [Definer] = []
+    var businessKeys: [String: (sourceKey: String, line: Int, file: String)] = [:]
+    var ordinal = 0
+    for source in sources {
+      try LineReader(source: source).forEachLine { line, _, tooLong in
+        guard !tooLong, let object = (try? JSONParser.parse(line))?.objectValue else { return }
+        ordinal += 1
+        guard case (let raw?, _) = RawRecord.read(object),
+          let mapping = options.mappings.mapping(for: raw.tag)
+        else { return }
+        if mapping.mapping.defines != nil {
+          definers.append(Definer(ordinal: ordinal, raw: raw, mapping: mapping))
+        }
+        let converter = RecordConverter(mapping: mapping)
+        let keyFields = Set((mapping.mapping.key ?? []) + (mapping.mapping.businessKey ?? []) + [mapping.mapping.updatedAt].compactMap { $0 })
+        guard !keyFields.isEmpty, let fields = try? converter.convert(raw, only: keyFields),
+          let key = converter.sourceKey(fields, names: mapping.mapping.key)
+        else { return }
+        let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }
+        if let current = winners[key], let currentUpdated = current.updated, (updated ?? Int.min) < currentUpdated {
+          // An older copy: the one already seen stays the winner.
+        } else {
+          winners[key] = (updated, ordinal)
+        }
+        if let business = converter.sourceKey(fields, names: mapping.mapping.businessKey) {
+          if let first = businessKeys[business], first.sourceKey != key {
+            summary.conflicts += 1
+            warn(
+              "\(raw.file):\(raw.line): \(mapping.mapping.source) record repeats \(business.split(separator: "|").dropFirst().joined(separator: ", ")) of \(first.file):\(first.line) under another id; both are kept")
+          } else if businessKeys[business] == nil {
+            businessKeys[business] = (key, raw.line, raw.file)
+          }
+        }
+      }
+    }
+    // Definers may need each other's facts (an organization found through a domain the account
+    // list defines), so resolve in rounds until nothing changes; minting is the last resort.
+    var pending = definers
+    for allowMint in [false, true] {
+      var progress = true
+      while progress && !pending.isEmpty {
+        progress = false
+        pending = pending.filter { definer in
+          guard let (account, _) = resolve(definer.raw, mapping: definer.mapping, allowMint: allowMint) else { return true }
+          definerAccounts[definer.ordinal] = account
+          for rule in definer.mapping.mapping.defines ?? [] {
+            guard let text = definer.raw.fields[rule.sourceField],
+              !RecordConverter(mapping: definer.mapping).isPlaceholder(text, field: rule.sourceField, in: definer.raw)
+            else { continue }
+            for key in IdentityIndex.keys(rule.kind, system: definer.raw.tag.system, value: text) {
+              index.addFact(key: key, account: account)
+            }
+          }
+          progress = true
+          return false
+        }
+      }
+    }
+    summary.ambiguous = index.ambiguous.count
+    for (key, accounts) in index.ambiguous.sorted(by: { $0.key < $1.key }) {
+      warn("\(key) belongs to several accounts (\(accounts.sorted().joined(separator: ", "))); it is not used to match records")
+    }
+  }
+
+  /// The account of a record by its mapping's identity rules, and the rule that found it.
+  private func resolve(
+    _ raw: RawRecord, mapping: ValidatedMapping, allowMint: Bool
+  ) -> (String, SourceMapping.IdentityRule)? {
+    let converter = RecordConverter(mapping: mapping)
+    for rule in mapping.mapping.account {
+      guard let text = raw.fields[rule.sourceField],
+        !converter.isPlaceholder(text, field: rule.sourceField, in: raw)
+      else { continue }
+      let value = text.trimmingCharacters(in: .whitespaces)
+      switch rule.kind {
+      case .field:
+        return (value, rule)
+      case .mint:
+        if allowMint { return ("\(raw.tag.system):\(value)", rule) }
+      default:
+        for key in IdentityIndex.keys(rule.kind, system: raw.tag.system, value: value) {
+          if let account = index.account(for: key) { return (account, rule) }
+        }
+      }
+    }
+    return nil
+  }
+
+  // MARK: - Pass 2: convert and write
+
+  private func normalise(_ object: JSONObject, location: SourceLocation, ordinal: Int) throws {
+    let (rawRecord, problem) = RawRecord.read(object)
+    guard let raw = rawRecord else {
+      return try rejects.reject(at: location, reason: problem ?? "not a raw record", raw: JSONValue.object(object).jsonText)
+    }
+    guard let mapping = options.mappings.mapping(for: raw.tag) else {
+      unknownSources[raw.tag.description, default: 0] += 1
+      return try rejects.reject(
+        at: location, reason: "no mapping for source \(raw.tag)", raw: JSONValue.object(object).jsonText)
+    }
+    let converter = RecordConverter(mapping: mapping)
+    var fields: CanonicalFields
+    do throws(FieldError) {
+      fields = try converter.convert(raw)
+    } catch {
+      return try rejects.reject(
+        at: location, field: error.field, reason: "\(error.message) (\(raw.file):\(raw.line))",
+        raw: JSONValue.object(object).jsonText)
+    }
+    if let key = converter.sourceKey(fields, names: mapping.mapping.key),
+      let winner = winners[key], winner.ordinal != ordinal
+    {
+      summary.duplicates += 1
+      return
+    }
+    if let eventField = mapping.kind.eventTime, let time = fields.times[eventField], time >= options.cutoff {
+      summary.afterAsOf += 1
+      return
+    }
+    applyAsOf(&fields, kind: mapping.kind.name)
+
+    let account: String
+    if let known = definerAccounts[ordinal] {
+      account = known
+    } else if let (found, rule) = resolve(raw, mapping: mapping, allowMint: true) {
+      account = found
+      if rule.kind == .mint { summary.minted += 1 }
+    } else {
+      summary.unmatched += 1
+      try writeUnmatched(raw, mapping: mapping, location: location)
+      return
+    }
+    try output.write { out in
+      out.append(ascii: #"{"kind":"#)
+      JSONBytes.appendString(mapping.kind.name, to: &out)
+      out.append(ascii: #","account":"#)
+      JSONBytes.appendString(account, to: &out)
+      out.append(ascii: #","source":{"system":"#)
+      JSONBytes.appendString(raw.tag.system, to: &out)
+      out.append(ascii: #","dataset":"#)
+      JSONBytes.appendString(raw.tag.dataset, to: &out)
+      out.append(ascii: #","file":"#)
+      JSONBytes.appendString(raw.file, to: &out)
+      out.append(ascii: #","line":"#)
+      JSONBytes.appendInt(raw.line, to: &out)
+      out.append(0x7D)
+      for (name, value) in fields.values {
+        out.append(0x2C)
+        JSONBytes.appendString(name, to: &out)
+        out.append(0x3A)
+        value.write(to: &out)
+      }
+      out.append(ascii: "}\n")
+    }
+    summary.recordsOut += 1
+  }
+
+  /// Forgets what was not yet known at `--as-of`: later dates are dropped, and a state they
+  /// imply goes back to the one before (a subscription cancelled later was still active then).
+  private func applyAsOf(_ fields: inout CanonicalFields, kind: String) {
+    let scheduled = CanonicalKind.named(kind)?.scheduled ?? []
+    let late = fields.times.filter { $0.value >= options.cutoff && !scheduled.contains($0.key) }.map(\.key)
+    guard !late.isEmpty else { return }
+    for name in late {
+      fields[name] = nil
+      fields.times[name] = nil
+    }
+    let status = fields["status"]?.stringValue
+    switch kind {
+    case "subscription":
+      if (late.contains("canceled_at") || late.contains("ended_at")) && (status == "canceled" || status == "ended") {
+        let inTrial = fields.times["trial_end"].map { $0 >= options.cutoff } ?? false
+        fields["status"] = .string(inTrial ? "trialing" : "active")
+      }
+    case "ticket":
+      if late.contains("solved_at") && (status == "solved" || status == "closed") {
+        fields["status"] = .string("open")
+      }
+    case "invoice":
+      if late.contains("paid_at") && status == "paid" {
+        fields["status"] = .string("open")
+      }
+    default:
+      break
+    }
+  }
+
+  private func writeUnmatched(_ raw: RawRecord, mapping: ValidatedMapping, location: SourceLocation) throws {
+    guard let unmatchedSink else { return }
+    try unmatchedSink.write { out in
+      out.append(ascii: #"{"file":"#)
+      JSONBytes.appendString(raw.file, to: &out)
+      out.append(ascii: #","line":"#)
+      JSONBytes.appendInt(raw.line, to: &out)
+      out.append(ascii: #","source":"#)
+      JSONBytes.appendString(raw.tag.description, to: &out)
+      out.append(ascii: #","kind":"#)
+      JSONBytes.appendString(mapping.kind.name, to: &out)
+      out.append(ascii: #","tried":["#)
+      var first = true
+      for rule in mapping.mapping.account {
+        guard let value = raw.fields[rule.sourceField] else { continue }
+        if !first { out.append(0x2C) }
+        first = false
+        out.append(ascii: #"{"rule":"#)
+        JSONBytes.appendString(rule.kind.rawValue, to: &out)
+        out.append(ascii: #","field":"#)
+        JSONBytes.appendString(rule.sourceField, to: &out)
+        out.append(ascii: #","value":"#)
+        JSONBytes.appendString(value, to: &out)
+        out.append(0x7D)
+      }
+      out.append(ascii: "]}\n")
+    }
+  }
+
+  private func warn(_ message: String) {
+    printedWarnings += 1
+    if printedWarnings <= 20 { reporter.emit(Diagnostic(.warning, message)) }
+  }
+
+  /// Copies standard input to a temporary file so that it can be read twice.
+  static func spoolStandardInput() throws -> String {
+    var template = Array((ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp").utf8CString.dropLast())
+      + Array("/cspipe-stdin-XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else {
+      throw IOFailure(path: "<stdin>", message: "cannot create a temporary file: \(errnoDescription())")
+    }
+    let path = String(cString: template)
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    let source = try ByteSource(path: "-")
+    while true {
+      let count = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+      if count == 0 { break }
+      var offset = 0
+      while offset < count {
+        let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, count - offset) }
+        guard written > 0 else {
+          unlink(path)
+          throw IOFailure(path: path, message: "cannot spool standard input: \(errnoDescription())")
+        }
+        offset += written
+      }
+    }
+    return path
+  }
+}

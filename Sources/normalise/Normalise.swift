@@ -1,0 +1,58 @@
+import ArgumentParser
+import CSPipe
+
+@main
+struct NormaliseCommand: ToolCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "normalise",
+    abstract: "Turn raw records into canonical customer-success records.",
+    discussion: """
+      Reads what ingest writes and emits canonical records (account, subscription, invoice, payment, ticket, survey, usage, …; docs/CONTRACT.md): dates in RFC 3339 UTC, money as exact decimals in major units with an ISO currency, statuses and priorities from each system's codes, and every record's account.
+
+      Each source system and dataset is mapped by a JSON mapping file (docs/MAPPINGS.md). The built-in ones are in pipelines/mappings/; --mappings adds yours or replaces a built-in one for the same source. Accounts are found through the mapping's identity rules and the alias file (--aliases, CSV: account,type,value); records that match no account go to --unmatched and are counted, never dropped silently. The same source key seen twice is merged (the newest wins) and counted.
+
+      Examples:
+        ingest exports/* | normalise --aliases pipelines/aliases.csv --as-of 2026-11-15 > canonical.ndjson
+        normalise raw.ndjson --mappings my-mappings/ --unmatched unmatched.ndjson -o canonical.ndjson
+      """)
+
+  @OptionGroup var io: IOOptions
+  @OptionGroup var asOf: AsOfOption
+
+  @Option(
+    name: .customLong("mappings"),
+    help: ArgumentHelp("A mapping file, or a folder of them, used besides the built-in ones (repeatable).", valueName: "path"))
+  var mappingPaths: [String] = []
+
+  @Option(help: ArgumentHelp("Alias file (CSV: account,type,value) tying ids, domains and names to accounts.", valueName: "file"))
+  var aliases: String?
+
+  @Option(help: ArgumentHelp("Write records that match no account to this NDJSON file.", valueName: "file"))
+  var unmatched: String?
+
+  func run() throws {
+    try ToolMain.run(tool: "normalise") { reporter in
+      let mappings: MappingSet
+      do {
+        mappings = try MappingSet.load(extra: mappingPaths)
+      } catch let error as MappingError {
+        reporter.emit(Diagnostic(.error, "mapping \(error.description)"))
+        throw DataFailure()
+      }
+      let options = NormaliseOptions(mappings: mappings, cutoff: asOf.cutoff, aliasesPath: aliases)
+      let output = try OutputSink(path: io.output)
+      let rejects = try RejectLog(tool: "normalise", path: io.rejects, reporter: reporter, strict: io.strict)
+      let unmatchedSink = try unmatched.map { try OutputSink(path: $0) }
+      let normalise = Normalise(
+        options: options, output: output, rejects: rejects, unmatched: unmatchedSink, reporter: reporter)
+      let summary = try normalise.run(inputs: io.inputPaths)
+      if summary.unmatched > 0 && unmatchedSink == nil {
+        reporter.emit(Diagnostic(.warning, "\(summary.unmatched) record(s) matched no account (list them with --unmatched FILE; tie them with --aliases)"))
+      }
+      if !io.quiet { reporter.say(summary.line) }
+      try output.commit()
+      try rejects.commit()
+      try unmatchedSink?.commit()
+    }
+  }
+}
