@@ -29,7 +29,7 @@ public enum Values {
     for (index, char) in trimmed.enumerated() {
       switch char {
       case "0"..."9": digitsSeen = true
-      case "-", "+" where index == 0: continue
+      case "-" where index == 0, "+" where index == 0: continue
       case "." where !pointSeen: pointSeen = true
       default: throw ValueError("not a number: \(text.debugDescription)")
       }

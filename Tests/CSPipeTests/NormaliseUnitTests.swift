@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+@testable import CSPipe
+
+@Suite("Timestamps")
+struct TimestampTests {
+  static let utc = TimeZone(identifier: "UTC")!
+
+  func rfc3339(_ text: String, order: DateOrder? = nil, zone: String = "UTC") throws -> String {
+    let civil = try Timestamps.parse(text, order: order)
+    return Timestamps.rfc3339(Timestamps.epochSeconds(civil, zone: TimeZone(identifier: zone)!))
+  }
+
+  @Test("the forms real exports use become RFC 3339 UTC", arguments: [
+    ("2024-06-07 02:38:54", "2024-06-07T02:38:54Z"),  // Stripe, naive UTC
+    ("2015-05-12T11:00:00.000Z", "2015-05-12T11:00:00Z"),  // Chargebee
+    ("2022-08-01T11:02:04Z", "2022-08-01T11:02:04Z"),  // Recurly
+    ("2009-03-16T14:03:28-04:00", "2009-03-16T18:03:28Z"),  // Rails with offset
+    ("Tue, 17 Dec 2024 23:24:02 +0300", "2024-12-17T20:24:02Z"),  // Jira
+    ("Sun, 10 Mar 2024 03:55:53 -0700", "2024-03-10T10:55:53Z"),
+    ("17 Dec 2024 23:24:02 GMT", "2024-12-17T23:24:02Z"),
+    ("2026-03-01 15:17", "2026-03-01T15:17:00Z"),  // HubSpot minute precision
+    ("2024-02-29", "2024-02-29T00:00:00Z"),
+    ("3 Jan 2024", "2024-01-03T00:00:00Z"),  // Xero j M Y
+  ])
+  func forms(text: String, expected: String) throws {
+    #expect(try rfc3339(text) == expected)
+  }
+
+  @Test("slash dates follow the declared order and are never guessed")
+  func slashDates() throws {
+    #expect(try rfc3339("5/12/2015 11:00:00", order: .monthFirst) == "2015-05-12T11:00:00Z")
+    #expect(try rfc3339("5/12/2015 11:00:00", order: .dayFirst) == "2015-12-05T11:00:00Z")
+    #expect(try rfc3339("7/6/2019", order: .dayFirst) == "2019-06-07T00:00:00Z")
+    #expect(try rfc3339("12/31/2024 1:05 PM", order: .monthFirst) == "2024-12-31T13:05:00Z")
+    #expect(throws: TimestampError.self) { try Timestamps.parse("5/12/2015", order: nil) }
+    #expect(throws: TimestampError.self) { try Timestamps.parse("13/31/2024", order: .monthFirst) }
+  }
+
+  @Test("naive times take the declared zone, across daylight saving")
+  func zones() throws {
+    #expect(try rfc3339("2025-12-03 16:29:08", zone: "America/New_York") == "2025-12-03T21:29:08Z")
+    #expect(try rfc3339("2025-07-03 16:29:08", zone: "America/New_York") == "2025-07-03T20:29:08Z")
+    #expect(try rfc3339("2025-07-03 16:29:08+02:00", zone: "America/New_York") == "2025-07-03T14:29:08Z")
+  }
+
+  @Test("impossible and malformed values are errors", arguments: [
+    "2025-02-29", "2025-13-01", "2025-01-01 25:00", "yesterday", "2025-01-01T10:00:00+25:00", "",
+    "Tue, 17 Foo 2024 10:00:00 +0000", "2025-01-01 10:00:00 trailing",
+  ])
+  func invalid(text: String) {
+    #expect(throws: TimestampError.self) { try Timestamps.parse(text, order: .monthFirst) }
+  }
+
+  @Test("the civil calendar round-trips over four centuries")
+  func calendar() {
+    for days in stride(from: -200_000, through: 200_000, by: 97) {
+      let (year, month, day) = Timestamps.civilFromDays(days)
+      #expect(Timestamps.daysFromCivil(year, month, day) == days)
+    }
+  }
+
+  @Test("--as-of: a day includes all of itself; an instant must name its zone")
+  func asOf() {
+    #expect(AsOfOption.cutoff("2026-11-15") == Timestamps.daysFromCivil(2026, 11, 16) * 86400)
+    #expect(AsOfOption.cutoff("2026-11-15T12:00:00Z") == Timestamps.daysFromCivil(2026, 11, 15) * 86400 + 43201)
+    #expect(AsOfOption.cutoff("2026-11-15 12:00") == nil)
+    #expect(AsOfOption.cutoff("soon") == nil)
+  }
+}
+
+@Suite("Values")
+struct ValueTests {
+  @Test("exact decimals and money in major units")
+  func money() throws {
+    #expect(Values.numberText(try Values.decimal("1068.00")) == "1068")
+    #expect(Values.numberText(try Values.decimal("-0.10")) == "-0.1")
+    #expect(Values.numberText(try Values.money("2900", minorUnits: true, currency: "USD")) == "29")
+    #expect(Values.numberText(try Values.money("1980021000", minorUnits: true, currency: "USD")) == "19800210")
+    #expect(Values.numberText(try Values.money("1999", minorUnits: true, currency: "JPY")) == "1999")
+    #expect(Values.numberText(try Values.money("1234", minorUnits: true, currency: "KWD")) == "1.234")
+    // Binary floating point would make this 0.30000000000000004.
+    #expect(Values.numberText(try Values.decimal("0.1") + Values.decimal("0.2")) == "0.3")
+    for bad in ["1,000.00", "$5", "1e3", "", "--1", "1.2.3", "12 34"] {
+      #expect(throws: ValueError.self, "\(bad)") { try Values.decimal(bad) }
+    }
+  }
+
+  @Test("integers, currencies and booleans")
+  func scalars() throws {
+    #expect(try Values.integer("1.00000000000000000000") == 1)
+    #expect(throws: ValueError.self) { try Values.integer("1.5") }
+    #expect(try Values.currency(" usd ") == "USD")
+    #expect(throws: ValueError.self) { try Values.currency("US$") }
+    #expect(try Values.boolean("TRUE") == true)
+    #expect(try Values.boolean("0") == false)
+    #expect(throws: ValueError.self) { try Values.boolean("maybe") }
+  }
+}
+
+@Suite("Mappings and identity")
+struct MappingTests {
+  func load(_ json: String) throws -> MappingSet {
+    var set = MappingSet()
+    try set.add(json: Data(json.utf8), file: "test.json")
+    return set
+  }
+
+  @Test("every built-in mapping loads and is the same as its file in pipelines/mappings")
+  func builtins() throws {
+    let set = try MappingSet.load(extra: [])
+    let folder = DocumentationTests.root.appendingPathComponent("pipelines/mappings")
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+    #expect(BuiltinMappings.files.map(\.name) == files, "run `make mappings`")
+    for (name, json) in BuiltinMappings.files {
+      let onDisk = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+      #expect(onDisk == json + "\n", "\(name) differs from the embedded copy: run `make mappings`")
+    }
+    #expect(set.mappings.count == files.count)
+  }
+
+  @Test("mistakes in a mapping are reported when it loads", arguments: [
+    (#"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"fields":{"colour":"c"}}"#, "ticket has no field \"colour\""),
+    (#"{"source":"x/y","kind":"widget","account":[{"field":"a"}],"fields":{}}"#, "unknown kind \"widget\""),
+    (#"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"fields":{"status":{"from":"s","map":{"1":"done"}}}}"#, "maps to \"done\""),
+    (#"{"source":"x/y","kind":"ticket","account":[],"fields":{}}"#, "at least one identity rule"),
+    (#"{"source":"x/y","kind":"ticket","account":[{"guess":"a"}],"fields":{}}"#, "an identity rule is one of"),
+    (#"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"key":["id"],"fields":{}}"#, "\"id\" is used as a key"),
+    (#"{"source":"x","kind":"ticket","account":[{"field":"a"}],"fields":{}}"#, "must be system/dataset"),
+    (#"{"kind":"ticket","account":[{"field":"a"}],"fields":{}}"#, "missing \"source\""),
+  ])
+  func invalid(json: String, message: String) {
+    do {
+      _ = try load(json)
+      Issue.record("expected an error containing \(message)")
+    } catch {
+      #expect("\(error)".contains(message), "\(error)")
+    }
+  }
+
+  @Test("identity keys: domains, e-mail, names; free mail says nothing")
+  func keys() {
+    #expect(IdentityIndex.keys(.email, system: "s", value: "Jo@Acme.Example") == ["domain:acme.example"])
+    #expect(IdentityIndex.keys(.email, system: "s", value: "jo@gmail.com") == [])
+    #expect(IdentityIndex.keys(.domain, system: "s", value: "https://www.acme.example/ acme.co.uk") == ["domain:acme.example", "domain:acme.co.uk"])
+    #expect(IdentityIndex.keys(.name, system: "s", value: "  Maple  &  Oak Legal ") == ["name:maple & oak legal"])
+    #expect(IdentityIndex.keys(.customer, system: "stripe", value: "cus_1") == ["customer:stripe:cus_1"])
+  }
+
+  @Test("a key two accounts claim is ambiguous and unused; aliases always win")
+  func ambiguity() {
+    var index = IdentityIndex()
+    index.addFact(key: "domain:a.example", account: "one")
+    index.addFact(key: "domain:a.example", account: "two")
+    #expect(index.account(for: "domain:a.example") == nil)
+    #expect(index.ambiguous["domain:a.example"] == ["one", "two"])
+    index.addAlias(key: "domain:a.example", account: "one")
+    #expect(index.account(for: "domain:a.example") == "one")
+  }
+}
