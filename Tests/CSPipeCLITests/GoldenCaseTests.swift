@@ -6,7 +6,8 @@ import Testing
 /// - `stdin` (optional): fed to standard input;
 /// - `expected.ndjson`, `expected.stderr`: standard output and error, byte for byte;
 /// - `exit-code` (optional, default 0);
-/// - `expected.rejects` (optional): compared with the file the args name after `--rejects`.
+/// - `expected.rejects`, `expected.unmatched`: the files the args name after `--rejects` and
+///   `--unmatched`.
 /// Set `RECORD_GOLDENS=1` to rewrite the expected files from the actual run; such a run fails,
 /// so a recording never counts as a pass. Review the result with `git diff`.
 struct GoldenCase: CustomTestStringConvertible, Sendable {
@@ -43,11 +44,14 @@ struct GoldenCaseTests {
     let stdin = folder.appendingPathComponent("stdin")
     let hasStdin = FileManager.default.fileExists(atPath: stdin.path)
     let result = try Tool.run(testCase.tool, arguments, in: folder, stdin: hasStdin ? stdin : nil)
-    var rejectsText: String?
-    if let flag = arguments.firstIndex(of: "--rejects"), flag + 1 < arguments.count {
-      let rejectsURL = folder.appendingPathComponent(arguments[flag + 1])
-      rejectsText = try? String(contentsOf: rejectsURL, encoding: .utf8)
-      try? FileManager.default.removeItem(at: rejectsURL)
+    // Side files a run writes (`--rejects F`, `--unmatched F`) are compared with
+    // `expected.rejects`, `expected.unmatched`.
+    var sideFiles: [String: String] = [:]
+    for flag in ["rejects", "unmatched"] {
+      guard let position = arguments.firstIndex(of: "--\(flag)"), position + 1 < arguments.count else { continue }
+      let url = folder.appendingPathComponent(arguments[position + 1])
+      sideFiles[flag] = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+      try? FileManager.default.removeItem(at: url)
     }
     if let flag = arguments.firstIndex(of: "-o"), flag + 1 < arguments.count {
       try? FileManager.default.removeItem(at: folder.appendingPathComponent(arguments[flag + 1]))
@@ -62,8 +66,8 @@ struct GoldenCaseTests {
       } else {
         try "\(result.status)\n".write(to: exitURL, atomically: true, encoding: .utf8)
       }
-      if let rejectsText {
-        try rejectsText.write(to: folder.appendingPathComponent("expected.rejects"), atomically: true, encoding: .utf8)
+      for (flag, text) in sideFiles {
+        try text.write(to: folder.appendingPathComponent("expected.\(flag)"), atomically: true, encoding: .utf8)
       }
       Issue.record("recorded \(testCase.testDescription); review with git diff and run again without RECORD_GOLDENS")
       return
@@ -79,8 +83,8 @@ struct GoldenCaseTests {
       Issue.record(
         "standard output differs: git diff --no-index \(folder.path)/expected.ndjson \(actualURL.path)")
     }
-    if let expectedRejects = read("expected.rejects") {
-      #expect(rejectsText == expectedRejects, "rejects file")
+    for (flag, text) in sideFiles.sorted(by: { $0.key < $1.key }) {
+      #expect(text == (read("expected.\(flag)") ?? ""), "--\(flag) file")
     }
   }
 }

@@ -182,7 +182,9 @@ public enum SourceCatalog {
     .init(
       system: "zendesk", roots: ["tickets", "organizations", "users", "groups"],
       recordPaths: nil,
-      anyOfRecordNames: ["nice-id", "created-at", "organization-id", "status-id"],
+      anyOfRecordNames: [
+        "nice-id", "created-at", "organization-id", "status-id", "domain-names", "external-id",
+      ],
       dataset: { root, _ in root }),
     .init(
       system: "recurly",

@@ -148,7 +148,7 @@ enum BuiltinMappings {
           "updated_at": "updated",
           "solved_at": "resolved",
           "subject": {"from": ["summary", "title"]},
-          "tags": {"from": "labels.label", "separator": " "},
+          "tags": {"from": "labels.label[*]", "separator": " "},
           "requester": "reporter@accountid"
         }
       }
@@ -313,7 +313,8 @@ enum BuiltinMappings {
         "account": [
           {"field": "external-id"},
           {"domain": "domain-names"},
-          {"name": "name"}
+          {"name": "name"},
+          {"mint": "id"}
         ],
         "defines": [
           {"organization": "id"},

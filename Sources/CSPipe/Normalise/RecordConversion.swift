@@ -64,8 +64,22 @@ struct RecordConverter {
   let mapping: ValidatedMapping
 
   /// The first source value of `rule` that is present and not a placeholder.
+  ///
+  /// A name ending in `[*]` gathers every repeat of an XML element (`labels.label`,
+  /// `labels.label[2]`, …), joined by the rule's separator (a space by default).
   func sourceValue(_ rule: SourceMapping.FieldRule, in raw: RawRecord) -> (text: String, field: String)? {
     for name in rule.from {
+      if name.hasSuffix("[*]") {
+        let base = String(name.dropLast(3))
+        var parts: [String] = []
+        var position = 1
+        while let text = raw.fields[position == 1 ? base : "\(base)[\(position)]"] {
+          if !isPlaceholder(text, field: base, in: raw) { parts.append(text) }
+          position += 1
+        }
+        if !parts.isEmpty { return (parts.joined(separator: rule.separator ?? " "), base) }
+        continue
+      }
       guard let text = raw.fields[name], !isPlaceholder(text, field: name, in: raw) else { continue }
       return (text, name)
     }
