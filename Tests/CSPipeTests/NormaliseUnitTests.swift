@@ -34,6 +34,9 @@ struct TimestampTests {
     #expect(try rfc3339("5/12/2015 11:00:00", order: .dayFirst) == "2015-12-05T11:00:00Z")
     #expect(try rfc3339("7/6/2019", order: .dayFirst) == "2019-06-07T00:00:00Z")
     #expect(try rfc3339("12/31/2024 1:05 PM", order: .monthFirst) == "2024-12-31T13:05:00Z")
+    #expect(try rfc3339("07.06.2026 14:05", order: .dayFirst) == "2026-06-07T14:05:00Z")
+    #expect(try rfc3339("7-6-2019", order: .dayFirst) == "2019-06-07T00:00:00Z")
+    #expect(throws: TimestampError.self) { try Timestamps.parse("07.06.2026", order: nil) }
     #expect(throws: TimestampError.self) { try Timestamps.parse("5/12/2015", order: nil) }
     #expect(throws: TimestampError.self) { try Timestamps.parse("13/31/2024", order: .monthFirst) }
   }

@@ -264,6 +264,7 @@ enum BuiltinMappings {
           },
           "currency": "Currency",
           "amount": "Amount",
+          "captured": "Captured",
           "at": {"from": ["Created date (UTC)", "Created (UTC)"]}
         }
       }

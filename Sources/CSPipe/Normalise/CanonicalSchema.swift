@@ -79,7 +79,7 @@ public struct CanonicalKind: Sendable {
       fields: [
         ("id", .string), ("customer", .string), ("invoice", .string),
         ("status", .enumeration(["succeeded", "failed", "refunded"])),
-        ("currency", .currency), ("amount", .money), ("at", .datetime),
+        ("currency", .currency), ("amount", .money), ("captured", .boolean), ("at", .datetime),
       ],
       eventTime: "at"),
     CanonicalKind(

@@ -43,7 +43,8 @@ public struct TimestampError: Error, Equatable, CustomStringConvertible {
 ///
 /// Accepted: ISO 8601 (`2024-06-07`, `2024-06-07T02:38:54Z`, `…54.000Z`, `…+03:00`, a space for
 /// the `T`, minute precision); RFC 822 (`Tue, 17 Dec 2024 23:24:02 +0300`); slash dates
-/// (`5/12/2015 11:00:00`, with `AM`/`PM`) under a declared day/month order; `3 Jan 2024`.
+/// (`5/12/2015 11:00:00`, with `AM`/`PM`; also `07.06.2026` and `7-6-2019`) under a declared
+/// day/month order; `3 Jan 2024`.
 /// Naive values take the source's declared time zone. Fractions of a second are dropped.
 public enum Timestamps {
   static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -59,10 +60,13 @@ public enum Timestamps {
     if let first = scanner.peek, first >= 0x30 && first <= 0x39 {
       if trimmed.utf8.count >= 8, Array(trimmed.utf8)[4] == 0x2D {
         parsed = parseISO(&scanner)
-      } else if trimmed.contains("/") {
+      } else if let separator = trimmed.first(where: { $0 == "/" || $0 == "." || $0 == "-" }),
+        trimmed.prefix(while: \.isNumber).count <= 2
+      {
         guard let order else {
+          let kind = separator == "/" ? "slash" : separator == "." ? "dotted" : "dashed"
           throw TimestampError(
-            message: "slash date \(trimmed.debugDescription) needs a declared day/month order (dateOrder mdy or dmy)")
+            message: "\(kind) date \(trimmed.debugDescription) needs a declared day/month order (dateOrder mdy or dmy)")
         }
         parsed = parseSlash(&scanner, order: order)
       } else {
@@ -173,9 +177,11 @@ public enum Timestamps {
     return civil
   }
 
+  /// `5/12/2015`, `07.06.2026`, `7-6-2019`: one separator throughout, year last.
   private static func parseSlash(_ s: inout Scanner, order: DateOrder) -> CivilTime? {
-    guard let first = s.digits(atMost: 2), s.take(0x2F), let second = s.digits(atMost: 2), s.take(0x2F),
-      var year = s.digits(atLeast: 2)
+    guard let first = s.digits(atMost: 2), let separator = s.peek,
+      separator == 0x2F || separator == 0x2E || separator == 0x2D, s.take(separator),
+      let second = s.digits(atMost: 2), s.take(separator), var year = s.digits(atLeast: 2)
     else { return nil }
     if year < 100 { year += 2000 }
     let (month, day) = order == .monthFirst ? (first, second) : (second, first)

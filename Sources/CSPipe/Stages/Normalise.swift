@@ -95,6 +95,10 @@ public final class Normalise {
     }
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
+    // Checked on every run: a record that is in no count is a bug, never a silent loss.
+    guard summary.balances else {
+      throw IOFailure(path: "normalise", message: "internal error: counts do not reconcile: \(summary.line)")
+    }
     for (source, count) in unknownSources.sorted(by: { $0.key < $1.key }) {
       reporter.emit(
         Diagnostic(
