@@ -18,6 +18,10 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
+## mappings: compile pipelines/mappings/*.json into the binary (after editing a mapping)
+mappings:
+	python3 scripts/embed_mappings.py
+
 ## samples: regenerate the synthetic sample exports (deterministic)
 samples:
 	python3 scripts/generate_exports.py --out samples/exports
@@ -32,4 +36,4 @@ clean:
 
 include pipelines/default.mk
 
-.PHONY: all build test samples bench-ingest clean
+.PHONY: all build test mappings samples bench-ingest clean

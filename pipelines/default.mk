@@ -1,21 +1,32 @@
 # The cspipe pipeline as make rules: each stage reads the previous stage's file and writes its
 # own under $(OUT)/NN-stage/, atomically (-o), with its rejects beside it. Point INPUTS at your
-# own exports to run it on them:
+# own exports, and AS_OF at the day the results should describe:
 #
-#   make INPUTS='exports/*.csv exports/*.xml' OUT=build/acme
+#   make INPUTS='exports/*.csv exports/*.xml' OUT=build/acme AS_OF=2026-11-30
 #
-# Stages that do not exist yet (normalise, segment, score, stage, report) join here as they land.
+# Stages that do not exist yet (segment, score, stage, report) join here as they land.
 
 INPUTS ?= $(sort $(wildcard samples/exports/*.csv samples/exports/*.xml))
 OUT ?= build/pipeline
 BIN ?= .build/release
+# The samples describe 2026-11-15; a fixed day keeps the results reproducible.
+AS_OF ?= 2026-11-15
+ALIASES ?= pipelines/aliases.csv
+# Extra mapping files or folders for systems cspipe does not know (docs/MAPPINGS.md).
+MAPPINGS ?=
 
 INGESTED := $(OUT)/01-ingest/raw.ndjson
+NORMALISED := $(OUT)/02-normalise/canonical.ndjson
 
-pipeline: $(INGESTED)
+pipeline: $(NORMALISED)
 
 $(INGESTED): $(INPUTS) $(BIN)/ingest
 	@mkdir -p $(@D)
 	$(BIN)/ingest $(INPUTS) -o $@ --rejects $(@D)/rejects.ndjson
+
+$(NORMALISED): $(INGESTED) $(BIN)/normalise $(ALIASES) $(MAPPINGS)
+	@mkdir -p $(@D)
+	$(BIN)/normalise $< -o $@ --as-of $(AS_OF) --aliases $(ALIASES) $(addprefix --mappings ,$(MAPPINGS)) \
+	  --rejects $(@D)/rejects.ndjson --unmatched $(@D)/unmatched.ndjson
 
 .PHONY: pipeline

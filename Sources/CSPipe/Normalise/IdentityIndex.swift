@@ -73,6 +73,11 @@ public struct IdentityIndex: Sendable {
   }
 
   public var isEmpty: Bool { aliases.isEmpty && facts.isEmpty }
+
+  /// Ambiguous keys that no alias settles (the ones worth a warning).
+  public var unsettledAmbiguities: [String: Set<String>] {
+    ambiguous.filter { aliases[$0.key] == nil }
+  }
 }
 
 /// Reads the alias file: CSV with columns `account,type,value`, where type is `customer`,

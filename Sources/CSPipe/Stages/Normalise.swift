@@ -175,9 +175,11 @@ public final class Normalise {
         }
       }
     }
-    summary.ambiguous = index.ambiguous.count
-    for (key, accounts) in index.ambiguous.sorted(by: { $0.key < $1.key }) {
-      warn("\(key) belongs to several accounts (\(accounts.sorted().joined(separator: ", "))); it is not used to match records")
+    let unsettled = index.unsettledAmbiguities
+    summary.ambiguous = unsettled.count
+    for (key, accounts) in unsettled.sorted(by: { $0.key < $1.key }) {
+      warn(
+        "\(key) belongs to several accounts (\(accounts.sorted().joined(separator: ", "))); it is not used to match records (settle it in the alias file)")
     }
   }
 
