@@ -20,3 +20,19 @@ struct DocumentationTests {
     }
   }
 }
+
+extension DocumentationTests {
+  @Test("docs/CONTRACT.md describes every canonical kind and field")
+  func contractListsSchema() throws {
+    let text = try String(contentsOf: Self.root.appendingPathComponent("docs/CONTRACT.md"), encoding: .utf8)
+    for kind in CanonicalKind.all {
+      guard let row = text.split(separator: "\n").first(where: { $0.hasPrefix("| `\(kind.name)` |") }) else {
+        Issue.record("kind \(kind.name) has no row in docs/CONTRACT.md")
+        continue
+      }
+      for field in kind.fields {
+        #expect(row.contains("`\(field.name)`"), "\(kind.name).\(field.name) is missing from docs/CONTRACT.md")
+      }
+    }
+  }
+}
