@@ -162,3 +162,28 @@ struct MappingTests {
     #expect(index.account(for: "domain:a.example") == "one")
   }
 }
+
+extension MappingTests {
+  /// Datasets ingest can tag that hold no customer facts of a canonical kind.
+  static let deliberatelyUnmapped: Set<String> = [
+    "zendesk/groups", "recurly/adjustments", "recurly/plans", "servicenow/sys_journal_field",
+    "servicenow/sys_attachment", "servicenow/sys_attachment_doc",
+  ]
+
+  @Test("every CSV layout ingest detects has a built-in mapping")
+  func csvCoverage() throws {
+    let set = try MappingSet.load(extra: [])
+    for signature in SourceCatalog.csv {
+      #expect(set.mapping(for: signature.tag) != nil, "no mapping for \(signature.tag)")
+    }
+  }
+
+  @Test("the XML datasets ingest names have a built-in mapping, or are listed as holding no customer facts",
+        arguments: ["jira/issues", "zendesk/tickets", "zendesk/organizations", "zendesk/users", "recurly/subscriptions",
+                    "recurly/invoices", "recurly/accounts", "recurly/transactions", "servicenow/incident"])
+  func xmlCoverage(source: String) throws {
+    let set = try MappingSet.load(extra: [])
+    #expect(set.mapping(for: SourceTag(source)!) != nil)
+    #expect(!Self.deliberatelyUnmapped.contains(source))
+  }
+}

@@ -51,7 +51,8 @@ public struct XMLSignature: Sendable {
 /// field, so nothing depends on this table being complete.
 public enum SourceCatalog {
   public static let csv: [CSVSignature] = [
-    // Billing
+    // Billing. Recurly's CSV exports are told apart from its XML API layout (`-csv`): other
+    // names, and money in major units instead of cents, so each has its own mapping.
     .init(tag: .init(system: "stripe", dataset: "payments"), alternatives: [
       ["id", "Created date (UTC)", "Amount", "Currency", "Captured"],
       ["Created date (UTC)", "Amount", "Currency", "Captured", "Converted Amount"],
@@ -81,14 +82,14 @@ public enum SourceCatalog {
       ["customer.id", "customer.email"],
       ["Customer Id", "First Name", "Last Name", "Email", "Company", "Auto Collection"],
     ]),
-    .init(tag: .init(system: "recurly", dataset: "subscriptions"), alternatives: [
+    .init(tag: .init(system: "recurly", dataset: "subscriptions-csv"), alternatives: [
       ["account_code", "plan_code", "subscription_id", "state"],
       ["account_code", "plan_code", "uuid", "state", "quantity"],
     ]),
-    .init(tag: .init(system: "recurly", dataset: "invoices"), alternatives: [
+    .init(tag: .init(system: "recurly", dataset: "invoices-csv"), alternatives: [
       ["account_code", "invoice_number", "state"],
     ]),
-    .init(tag: .init(system: "recurly", dataset: "accounts"), alternatives: [
+    .init(tag: .init(system: "recurly", dataset: "accounts-csv"), alternatives: [
       ["account_code", "email", "company_name"],
       ["account_code", "account_state"],
     ]),

@@ -3,6 +3,63 @@
 
 enum BuiltinMappings {
   static let files: [(name: String, json: String)] = [
+    ("braintree-transactions.json", #"""
+      {
+        "description": "Braintree transaction search CSV: 'Created Datetime' is US m/d/yyyy in the zone named by 'Created Timezone' (declare yours here; the column is not read per row).",
+        "source": "braintree/transactions",
+        "kind": "payment",
+        "timezone": "UTC",
+        "dateOrder": "mdy",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"customer": "Customer ID"},
+          {"email": "Customer Email"},
+          {"name": "Customer Company"},
+          {"mint": "Customer ID"}
+        ],
+        "fields": {
+          "id": "Transaction ID",
+          "customer": "Customer ID",
+          "status": {"from": "Transaction Status", "map": {"settled": "succeeded", "settling": "succeeded", "submitted_for_settlement": "succeeded", "authorized": "succeeded", "processor_declined": "failed", "gateway_rejected": "failed", "failed": "failed", "voided": "failed", "settlement_declined": "failed"}},
+          "currency": "Currency ISO Code",
+          "amount": {"from": ["Amount Submitted For Settlement", "Amount Authorized"]},
+          "at": "Created Datetime"
+        }
+      }
+      """#),
+    ("chargebee-customers.json", #"""
+      {
+        "description": "Chargebee customers export (unverified layouts). Defines customer ids, domains and names.",
+        "source": "chargebee/customers",
+        "kind": "account",
+        "timezone": "UTC",
+        "dateOrder": "mdy",
+        "key": ["customer"],
+        "account": [
+          {"email": "Email"},
+          {"email": "customer.email"},
+          {"name": "Company"},
+          {"name": "customer.company"},
+          {"mint": "Customer Id"},
+          {"mint": "customer.id"}
+        ],
+        "defines": [
+          {"customer": "Customer Id"},
+          {"customer": "customer.id"},
+          {"email": "Email"},
+          {"email": "customer.email"},
+          {"name": "Company"},
+          {"name": "customer.company"}
+        ],
+        "fields": {
+          "customer": {"from": ["Customer Id", "customer.id"]},
+          "name": {"from": ["Company", "customer.company"]},
+          "email": {"from": ["Email", "customer.email"]},
+          "created_at": {"from": ["Created At", "customer.created_at"]}
+        }
+      }
+      """#),
     ("chargebee-invoices.json", #"""
       {
         "description": "Chargebee invoice list export: amounts in cents, 'Paid On' in US spreadsheet form (m/d/yyyy).",
@@ -33,6 +90,36 @@ enum BuiltinMappings {
           "issued_at": "Invoice Date",
           "period_start": "Start Date",
           "paid_at": "Paid On"
+        }
+      }
+      """#),
+    ("chargebee-subscriptions.json", #"""
+      {
+        "description": "Chargebee subscriptions export (title-case app export or dotted API-style names; unverified layouts): amounts in cents, Unix times in the API style.",
+        "source": "chargebee/subscriptions",
+        "kind": "subscription",
+        "timezone": "UTC",
+        "dateOrder": "mdy",
+        "moneyUnit": "minor",
+        "key": ["id"],
+        "account": [
+          {"customer": "Customer Id"},
+          {"customer": "subscription.customer_id"},
+          {"mint": "Customer Id"},
+          {"mint": "subscription.customer_id"}
+        ],
+        "fields": {
+          "id": {"from": ["Subscription Id", "subscription.id"]},
+          "customer": {"from": ["Customer Id", "subscription.customer_id"]},
+          "plan": {"from": ["Plan Id", "subscription.plan_id"]},
+          "status": {"from": ["Status", "subscription.status"], "map": {"in_trial": "trialing", "in trial": "trialing", "future": "trialing", "non_renewing": "active", "non renewing": "active", "cancelled": "canceled"}},
+          "currency": {"from": ["Currency", "subscription.currency_code"], "default": "USD"},
+          "amount": {"from": ["Plan Amount", "subscription.plan_amount", "subscription.plan_unit_price"]},
+          "quantity": {"from": ["Plan Quantity", "subscription.plan_quantity"], "default": "1"},
+          "started_at": {"from": ["Started At", "Activated At", "Created At"]},
+          "trial_end": "Trial End",
+          "canceled_at": {"from": ["Cancelled At"]},
+          "current_period_end": {"from": ["Current Term End", "Next Billing At"]}
         }
       }
       """#),
@@ -130,6 +217,83 @@ enum BuiltinMappings {
         }
       }
       """#),
+    ("hubspot-companies.json", #"""
+      {
+        "description": "HubSpot companies CSV. Defines company domains and names.",
+        "source": "hubspot/companies",
+        "kind": "account",
+        "timezone": "UTC",
+        "key": ["customer"],
+        "account": [
+          {"domain": "Company Domain Name"},
+          {"name": "Company name"},
+          {"name": "Name"},
+          {"mint": "Record ID"},
+          {"mint": "Company ID"}
+        ],
+        "defines": [
+          {"organization": "Record ID"},
+          {"organization": "Company ID"},
+          {"domain": "Company Domain Name"},
+          {"name": "Company name"},
+          {"name": "Name"}
+        ],
+        "fields": {
+          "customer": {"from": ["Record ID", "Company ID"]},
+          "name": {"from": ["Company name", "Name"]},
+          "domain": "Company Domain Name",
+          "industry": "Industry",
+          "country": "Country/Region",
+          "owner": "Company owner",
+          "created_at": "Create Date"
+        }
+      }
+      """#),
+    ("hubspot-tickets.json", #"""
+      {
+        "description": "HubSpot tickets CSV: minute-precision times in the portal's zone (declare it here), status labels from the pipeline.",
+        "source": "hubspot/tickets",
+        "kind": "ticket",
+        "timezone": "UTC",
+        "key": ["id"],
+        "account": [
+          {"name": "Associated Company"},
+          {"email": "Associated Contact"},
+          {"name": "Company name"}
+        ],
+        "fields": {
+          "id": "Ticket ID",
+          "status": {"from": "Ticket status", "map": {"new": "new", "waiting on contact": "pending", "waiting on us": "open", "closed": "closed"}, "unmapped": "absent"},
+          "priority": {"from": "Priority", "map": {"low": "low", "medium": "normal", "high": "high"}, "unmapped": "absent"},
+          "created_at": "Create date",
+          "solved_at": "Close date",
+          "updated_at": "Last activity date",
+          "channel": "Source",
+          "subject": "Ticket name"
+        }
+      }
+      """#),
+    ("intercom-conversations.json", #"""
+      {
+        "description": "Intercom conversations (third-party exporter, one row per message, UTC times; or the reporting export). Messages of one conversation merge into one ticket.",
+        "source": "intercom/conversations",
+        "kind": "ticket",
+        "timezone": "UTC",
+        "key": ["id"],
+        "account": [
+          {"name": "message_author_companies"},
+          {"email": "message_author_email"}
+        ],
+        "fields": {
+          "id": {"from": ["conversation_id", "Conversation ID"]},
+          "status": {"from": "conversation_state", "map": {"open": "open", "snoozed": "pending", "closed": "closed"}, "unmapped": "absent"},
+          "created_at": {"from": ["conversation_created_at", "Conversation started at"]},
+          "solved_at": "conversation_closed_at",
+          "tags": {"from": "conversation_tags", "separator": ","},
+          "channel": {"value": "chat"}
+        }
+      }
+      """#),
     ("jira-issues.json", #"""
       {
         "description": "Jira / JSM XML (RSS) export: RFC 822 dates with offsets; status by category key, not the localised name. The account comes from the project key through an alias (organization, jira:KEY).",
@@ -150,6 +314,212 @@ enum BuiltinMappings {
           "subject": {"from": ["summary", "title"]},
           "tags": {"from": "labels.label[*]", "separator": " "},
           "requester": "reporter@accountid"
+        }
+      }
+      """#),
+    ("paddle-subscriptions.json", #"""
+      {
+        "description": "Paddle subscriptions export (Classic snake_case or title case; unverified layout; amounts in major units).",
+        "source": "paddle/subscriptions",
+        "kind": "subscription",
+        "timezone": "UTC",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"email": "user_email"},
+          {"email": "User Email"},
+          {"mint": "user_id"},
+          {"mint": "subscription_id"},
+          {"mint": "Subscription ID"}
+        ],
+        "fields": {
+          "id": {"from": ["subscription_id", "Subscription ID"]},
+          "customer": {"from": ["user_id", "User ID", "user_email", "User Email"]},
+          "plan": {"from": ["subscription_plan_id", "Plan ID"]},
+          "status": {"from": ["status", "Status"], "map": {"deleted": "canceled", "cancelled": "canceled"}},
+          "currency": {"from": ["currency", "Currency"], "default": "USD"},
+          "amount": {"from": ["unit_price", "Unit Price", "next_bill_amount"]},
+          "quantity": {"from": ["quantity", "Quantity"], "default": "1"},
+          "started_at": {"from": ["signup_date", "Signup Date", "created_at", "Created At"]},
+          "canceled_at": {"from": ["cancellation_effective_date", "Cancelled At"]},
+          "current_period_end": {"from": ["next_bill_date", "Next Bill Date"]}
+        }
+      }
+      """#),
+    ("paddle-transactions.json", #"""
+      {
+        "description": "Paddle transactions export (Billing or Classic; unverified layout; amounts in major units).",
+        "source": "paddle/transactions",
+        "kind": "payment",
+        "timezone": "UTC",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"customer": "Customer ID"},
+          {"email": "customer_email"},
+          {"mint": "Customer ID"},
+          {"mint": "subscription_id"}
+        ],
+        "fields": {
+          "id": {"from": ["Transaction ID", "order_id"]},
+          "customer": {"from": ["Customer ID", "customer_email"]},
+          "status": {"from": ["Status", "status"], "map": {"completed": "succeeded", "paid": "succeeded", "billed": "succeeded", "past_due": "failed", "canceled": "failed", "refunded": "refunded"}},
+          "currency": {"from": ["Currency", "currency"]},
+          "amount": {"from": ["Total", "Grand Total", "sale_gross"]},
+          "at": {"from": ["Billed At", "Created At", "event_time"]}
+        }
+      }
+      """#),
+    ("quickbooks-invoices.json", #"""
+      {
+        "description": "QuickBooks Online invoice CSV (import/export labels; one row per line, merged per invoice number; US dates).",
+        "source": "quickbooks/invoices",
+        "kind": "invoice",
+        "dateOrder": "mdy",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"name": "Customer"},
+          {"mint": "Customer"}
+        ],
+        "fields": {
+          "id": {"from": ["InvoiceNo", "RefNumber", "Invoice #"]},
+          "number": {"from": ["InvoiceNo", "RefNumber", "Invoice #"]},
+          "customer": "Customer",
+          "currency": {"from": "Currency", "default": "USD"},
+          "amount": {"from": ["Total", "Amount", "ItemAmount"]},
+          "tax": {"from": ["Tax", "TaxAmount"]},
+          "issued_at": {"from": ["InvoiceDate", "TxnDate", "Invoice Date"]},
+          "due_at": {"from": ["DueDate", "Due Date"]}
+        }
+      }
+      """#),
+    ("recurly-accounts-csv.json", #"""
+      {
+        "description": "Recurly accounts CSV export (unverified layout). Defines account codes, domains and names.",
+        "source": "recurly/accounts-csv",
+        "kind": "account",
+        "timezone": "UTC",
+        "key": ["customer"],
+        "account": [
+          {"email": "email"},
+          {"name": "company_name"},
+          {"mint": "account_code"}
+        ],
+        "defines": [
+          {"customer": "account_code"},
+          {"email": "email"},
+          {"name": "company_name"}
+        ],
+        "fields": {
+          "customer": "account_code",
+          "name": "company_name",
+          "email": "email",
+          "created_at": "created_at"
+        }
+      }
+      """#),
+    ("recurly-accounts.json", #"""
+      {
+        "description": "Recurly API v2 accounts XML. Defines account codes, e-mail domains and company names.",
+        "source": "recurly/accounts",
+        "kind": "account",
+        "key": ["customer"],
+        "account": [
+          {"email": "email"},
+          {"name": "company_name"},
+          {"mint": "account_code"}
+        ],
+        "defines": [
+          {"customer": "account_code"},
+          {"customer": "@href"},
+          {"email": "email"},
+          {"name": "company_name"}
+        ],
+        "fields": {
+          "customer": "account_code",
+          "name": "company_name",
+          "email": "email",
+          "created_at": "created_at"
+        }
+      }
+      """#),
+    ("recurly-invoices-csv.json", #"""
+      {
+        "description": "Recurly invoices CSV export (amounts in major units; unverified layout).",
+        "source": "recurly/invoices-csv",
+        "kind": "invoice",
+        "timezone": "UTC",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"customer": "account_code"},
+          {"mint": "account_code"}
+        ],
+        "fields": {
+          "id": "invoice_number",
+          "number": "invoice_number",
+          "customer": "account_code",
+          "status": {"from": "state", "map": {"collected": "paid", "paid": "paid", "open": "open", "pending": "open", "past_due": "open", "failed": "uncollectible", "voided": "void"}},
+          "currency": {"from": "currency", "default": "USD"},
+          "amount": {"from": ["total", "invoice_total"]},
+          "tax": "tax_amount",
+          "issued_at": {"from": ["created_at", "invoice_date"]},
+          "paid_at": "closed_at"
+        }
+      }
+      """#),
+    ("recurly-invoices.json", #"""
+      {
+        "description": "Recurly API v2 invoices XML: amounts in cents.",
+        "source": "recurly/invoices",
+        "kind": "invoice",
+        "moneyUnit": "minor",
+        "key": ["id"],
+        "account": [
+          {"customer": "account.account_code"},
+          {"customer": "account@href"},
+          {"mint": "account@href"}
+        ],
+        "fields": {
+          "id": {"from": ["uuid", "invoice_number"]},
+          "number": "invoice_number",
+          "customer": {"from": ["account.account_code", "account@href"]},
+          "subscription": "subscription@href",
+          "status": {"from": "state", "map": {"collected": "paid", "paid": "paid", "open": "open", "pending": "open", "processing": "open", "past_due": "open", "failed": "uncollectible", "voided": "void"}},
+          "currency": "currency",
+          "amount": "total_in_cents",
+          "tax": "tax_in_cents",
+          "issued_at": "created_at",
+          "paid_at": "closed_at"
+        }
+      }
+      """#),
+    ("recurly-subscriptions-csv.json", #"""
+      {
+        "description": "Recurly subscriptions CSV export (snake_case columns; amounts in major units; unverified layout).",
+        "source": "recurly/subscriptions-csv",
+        "kind": "subscription",
+        "timezone": "UTC",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"customer": "account_code"},
+          {"mint": "account_code"}
+        ],
+        "fields": {
+          "id": {"from": ["subscription_id", "uuid", "id"]},
+          "customer": "account_code",
+          "plan": "plan_code",
+          "status": {"from": "state", "map": {"future": "trialing", "expired": "ended", "in_trial": "trialing"}},
+          "currency": {"from": "currency", "default": "USD"},
+          "amount": {"from": ["unit_amount", "subscription_unit_amount"]},
+          "quantity": {"from": "quantity", "default": "1"},
+          "started_at": {"from": ["activated_at", "created_at"]},
+          "trial_end": "trial_ends_at",
+          "canceled_at": "canceled_at",
+          "ended_at": "expires_at",
+          "current_period_end": "current_period_ends_at"
         }
       }
       """#),
@@ -180,6 +550,114 @@ enum BuiltinMappings {
           "current_period_end": "current_period_ends_at",
           "interval": {"from": "plan.plan_interval_unit", "map": {"days": "day", "months": "month"}, "default": "month"},
           "interval_count": {"from": "plan.plan_interval_length", "default": "1"}
+        }
+      }
+      """#),
+    ("recurly-transactions.json", #"""
+      {
+        "description": "Recurly API v2 transactions XML: amounts in cents.",
+        "source": "recurly/transactions",
+        "kind": "payment",
+        "moneyUnit": "minor",
+        "key": ["id"],
+        "account": [
+          {"customer": "account.account_code"},
+          {"customer": "account@href"},
+          {"mint": "account@href"}
+        ],
+        "fields": {
+          "id": "uuid",
+          "customer": {"from": ["account.account_code", "account@href"]},
+          "invoice": "invoice@href",
+          "status": {"from": "status", "map": {"success": "succeeded", "declined": "failed", "error": "failed", "void": "failed", "refunded": "refunded"}},
+          "currency": "currency",
+          "amount": "amount_in_cents",
+          "at": "created_at"
+        }
+      }
+      """#),
+    ("salesforce-accounts.json", #"""
+      {
+        "description": "Salesforce Account CSV (API names). Defines the account ids, websites and names; the account key is the 18-character id unless an alias says otherwise.",
+        "source": "salesforce/accounts",
+        "kind": "account",
+        "timezone": "UTC",
+        "placeholders": ["000000000000000AAA"],
+        "key": ["customer"],
+        "account": [
+          {"domain": "Website"},
+          {"name": "Name"},
+          {"mint": "Id"}
+        ],
+        "defines": [
+          {"organization": "Id"},
+          {"domain": "Website"},
+          {"name": "Name"}
+        ],
+        "fields": {
+          "customer": "Id",
+          "name": "Name",
+          "domain": "Website",
+          "parent": "ParentId",
+          "industry": "Industry",
+          "country": "BillingCountry",
+          "owner": "OwnerId",
+          "created_at": "CreatedDate"
+        }
+      }
+      """#),
+    ("salesforce-cases.json", #"""
+      {
+        "description": "Salesforce Case CSV (Weekly Data Export / Data Loader): 18-character ids, the null id 000000000000000AAA, booleans 0/1 or true/false, naive UTC or ISO times.",
+        "source": "salesforce/cases",
+        "kind": "ticket",
+        "timezone": "UTC",
+        "placeholders": ["000000000000000AAA"],
+        "key": ["id"],
+        "updatedAt": "updated_at",
+        "account": [
+          {"organization": "AccountId"},
+          {"email": "SuppliedEmail"},
+          {"name": "SuppliedCompany"}
+        ],
+        "fields": {
+          "id": {"from": ["CaseNumber", "Id"]},
+          "status": {"from": "Status", "map": {"new": "new", "working": "open", "in progress": "open", "escalated": "open", "on hold": "pending", "waiting on customer": "pending", "closed": "closed", "solved": "solved", "resolved": "solved"}, "unmapped": "absent"},
+          "priority": {"from": "Priority", "map": {"low": "low", "medium": "normal", "high": "high", "critical": "urgent", "urgent": "urgent"}, "unmapped": "absent"},
+          "created_at": "CreatedDate",
+          "updated_at": "LastModifiedDate",
+          "solved_at": "ClosedDate",
+          "channel": "Origin",
+          "subject": "Subject",
+          "requester": {"from": ["ContactId", "SuppliedEmail"]}
+        }
+      }
+      """#),
+    ("servicenow-incident.json", #"""
+      {
+        "description": "ServiceNow XML unload, incident table: integer state and priority codes (instance defaults), naive UTC times. The same number can repeat under two sys_ids: deduplicated on sys_id, the repeat reported.",
+        "source": "servicenow/incident",
+        "kind": "ticket",
+        "timezone": "UTC",
+        "key": ["id"],
+        "businessKey": ["number"],
+        "updatedAt": "updated_at",
+        "account": [
+          {"organization": "company"},
+          {"name": "company@display_value"}
+        ],
+        "fields": {
+          "id": {"from": ["sys_id", "number"]},
+          "number": "number",
+          "status": {"from": ["state", "incident_state"], "map": {"1": "new", "2": "open", "3": "pending", "6": "solved", "7": "closed", "8": "closed"}, "unmapped": "absent"},
+          "priority": {"from": "priority", "map": {"1": "urgent", "2": "high", "3": "normal", "4": "low", "5": "low"}, "unmapped": "absent"},
+          "severity": {"from": "severity", "map": {"1": "1", "2": "2", "3": "3"}, "unmapped": "absent"},
+          "created_at": {"from": ["opened_at", "sys_created_on"]},
+          "updated_at": "sys_updated_on",
+          "solved_at": {"from": ["resolved_at", "closed_at"]},
+          "channel": "contact_type",
+          "subject": "short_description",
+          "requester": "caller_id@display_value"
         }
       }
       """#),
@@ -304,6 +782,33 @@ enum BuiltinMappings {
         }
       }
       """#),
+    ("xero-invoices.json", #"""
+      {
+        "description": "Xero sales invoice CSV: one row per invoice line; the invoice's Total repeats on each, so the lines of one invoice merge into one invoice record (counted as merged duplicates). Dates follow the organisation's locale: d/m/yyyy here, change dateOrder for a US organisation.",
+        "source": "xero/invoices",
+        "kind": "invoice",
+        "dateOrder": "dmy",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"email": "EmailAddress"},
+          {"name": "*ContactName"},
+          {"name": "ContactName"},
+          {"mint": "*ContactName"},
+          {"mint": "ContactName"}
+        ],
+        "fields": {
+          "id": {"from": ["*InvoiceNumber", "InvoiceNumber"]},
+          "number": {"from": ["*InvoiceNumber", "InvoiceNumber"]},
+          "customer": {"from": ["*ContactName", "ContactName"]},
+          "currency": {"from": "Currency", "default": "USD"},
+          "amount": {"from": ["Total", "*UnitAmount", "UnitAmount"]},
+          "tax": "TaxAmount",
+          "issued_at": {"from": ["*InvoiceDate", "InvoiceDate"]},
+          "due_at": {"from": ["*DueDate", "DueDate"]}
+        }
+      }
+      """#),
     ("zendesk-organizations.json", #"""
       {
         "description": "Zendesk XML export organizations.xml. Defines the organization ids and domains of accounts.",
@@ -332,27 +837,162 @@ enum BuiltinMappings {
       """#),
     ("zendesk-tickets.json", #"""
       {
-        "description": "Zendesk XML export tickets.xml (Rails conventions: integer ids for status and priority).",
+        "description": "Zendesk tickets: the legacy XML export (tickets.xml: integer status-id and priority-id) and the CSV export (names). Explore CSVs use their own column names and are covered too.",
         "source": "zendesk/tickets",
         "kind": "ticket",
         "timezone": "UTC",
         "key": ["id"],
         "updatedAt": "updated_at",
         "account": [
-          {"organization": "organization-id"}
+          {"organization": "organization-id"},
+          {"name": "Organization"},
+          {"name": "Ticket organization name"},
+          {"email": "Requester email"},
+          {"domain": "Requester domain"}
         ],
         "fields": {
-          "id": "nice-id",
-          "status": {"from": "status-id", "map": {"0": "new", "1": "open", "2": "pending", "3": "solved", "4": "closed"}},
-          "priority": {"from": "priority-id", "map": {"1": "low", "2": "normal", "3": "high", "4": "urgent"}, "unmapped": "absent"},
-          "severity": {"from": "priority-id", "map": {"1": "4", "2": "3", "3": "2", "4": "1"}, "unmapped": "absent"},
+          "id": {"from": ["nice-id", "Id", "Ticket ID"]},
+          "status": {"from": ["status-id", "Status"], "map": {"0": "new", "1": "open", "2": "pending", "3": "solved", "4": "closed", "hold": "pending", "on-hold": "pending"}},
+          "priority": {"from": ["priority-id", "Priority"], "map": {"1": "low", "2": "normal", "3": "high", "4": "urgent"}, "unmapped": "absent"},
+          "severity": {"from": ["priority-id", "Priority"], "map": {"1": "4", "2": "3", "3": "2", "4": "1", "low": "4", "normal": "3", "high": "2", "urgent": "1"}, "unmapped": "absent"},
+          "created_at": {"from": ["created-at", "Created at", "created_at"]},
+          "updated_at": {"from": ["updated-at", "Updated at"]},
+          "solved_at": {"from": ["solved-at", "Solved at"]},
+          "channel": {"from": ["via-id", "Via"], "map": {"0": "web", "4": "email", "29": "chat", "30": "api", "33": "voice"}, "unmapped": "keep"},
+          "satisfaction": {"from": ["Satisfaction Score", "Ticket satisfaction rating"], "map": {"not offered": "unoffered", "unoffered": "unoffered", "offered": "offered", "good": "good", "bad": "bad"}, "unmapped": "absent"},
+          "subject": {"from": ["subject", "Subject", "Ticket subject"]},
+          "tags": {"from": ["current-tags", "Tags"], "separator": " "},
+          "requester": {"from": ["requester-id", "Requester email", "Requester id"]}
+        }
+      }
+      """#),
+    ("zendesk-users.json", #"""
+      {
+        "description": "Zendesk XML export users.xml: end users and agents (role 0 end-user, 2 admin, 4 agent).",
+        "source": "zendesk/users",
+        "kind": "user",
+        "timezone": "UTC",
+        "key": ["id"],
+        "account": [
+          {"organization": "organization-id"},
+          {"email": "email"}
+        ],
+        "fields": {
+          "id": "id",
+          "email": "email",
+          "role": {"from": "roles", "map": {"0": "user", "2": "admin", "4": "agent"}, "unmapped": "keep"},
           "created_at": "created-at",
-          "updated_at": "updated-at",
-          "solved_at": "solved-at",
-          "channel": {"from": "via-id", "map": {"0": "web", "4": "email", "29": "chat", "30": "api", "33": "voice"}, "unmapped": "keep"},
-          "subject": "subject",
-          "tags": {"from": "current-tags", "separator": " "},
-          "requester": "requester-id"
+          "last_seen_at": "last-login"
+        }
+      }
+      """#),
+    ("zuora-accounts.json", #"""
+      {
+        "description": "Zuora accounts data source export (unverified layout). Defines account numbers and names.",
+        "source": "zuora/accounts",
+        "kind": "account",
+        "timezone": "UTC",
+        "dateOrder": "mdy",
+        "key": ["customer"],
+        "account": [
+          {"name": "Account.Name"},
+          {"name": "Account: Name"},
+          {"mint": "Account.AccountNumber"},
+          {"mint": "Account: Account Number"}
+        ],
+        "defines": [
+          {"customer": "Account.AccountNumber"},
+          {"customer": "Account: Account Number"},
+          {"name": "Account.Name"},
+          {"name": "Account: Name"}
+        ],
+        "fields": {
+          "customer": {"from": ["Account.AccountNumber", "Account: Account Number"]},
+          "name": {"from": ["Account.Name", "Account: Name"]},
+          "created_at": {"from": ["Account.CreatedDate", "Account: Created Date"]}
+        }
+      }
+      """#),
+    ("zuora-charges.json", #"""
+      {
+        "description": "Zuora rate plan charges (the priced lines of subscriptions): one subscription record per recurring charge (unverified layout).",
+        "source": "zuora/charges",
+        "kind": "subscription",
+        "timezone": "UTC",
+        "dateOrder": "mdy",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"customer": "Account.AccountNumber"},
+          {"customer": "Account: Account Number"},
+          {"mint": "Account.AccountNumber"},
+          {"mint": "Account: Account Number"}
+        ],
+        "fields": {
+          "id": {"from": ["RatePlanCharge.ChargeNumber", "Rate Plan Charge: Charge Number", "RatePlanCharge.Name", "Rate Plan Charge: Name"]},
+          "customer": {"from": ["Account.AccountNumber", "Account: Account Number"]},
+          "plan": {"from": ["RatePlanCharge.Name", "Rate Plan Charge: Name"]},
+          "status": {"from": ["Subscription.Status", "Subscription: Status"], "map": {"cancelled": "canceled", "expired": "ended", "suspended": "paused"}, "default": "active"},
+          "currency": {"from": ["Account.Currency", "Account: Currency"], "default": "USD"},
+          "amount": {"from": ["RatePlanCharge.Price", "Rate Plan Charge: Price", "RatePlanCharge.MRR", "Rate Plan Charge: MRR"]},
+          "interval": {"from": ["RatePlanCharge.BillingPeriod", "Rate Plan Charge: Billing Period"], "map": {"month": "month", "quarter": "quarter", "annual": "year", "semi-annual": "year", "week": "week"}, "default": "month"},
+          "quantity": {"from": ["RatePlanCharge.Quantity", "Rate Plan Charge: Quantity"], "default": "1"},
+          "started_at": {"from": ["RatePlanCharge.EffectiveStartDate", "Rate Plan Charge: Effective Start Date"]},
+          "ended_at": {"from": ["RatePlanCharge.EffectiveEndDate", "Rate Plan Charge: Effective End Date"]}
+        }
+      }
+      """#),
+    ("zuora-invoices.json", #"""
+      {
+        "description": "Zuora invoices data source export (unverified layout).",
+        "source": "zuora/invoices",
+        "kind": "invoice",
+        "timezone": "UTC",
+        "dateOrder": "mdy",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"customer": "Account.AccountNumber"},
+          {"customer": "Account: Account Number"},
+          {"mint": "Account.AccountNumber"},
+          {"mint": "Account: Account Number"}
+        ],
+        "fields": {
+          "id": {"from": ["Invoice.InvoiceNumber", "Invoice: Invoice Number"]},
+          "number": {"from": ["Invoice.InvoiceNumber", "Invoice: Invoice Number"]},
+          "customer": {"from": ["Account.AccountNumber", "Account: Account Number"]},
+          "status": {"from": ["Invoice.Status", "Invoice: Status"], "map": {"posted": "open", "canceled": "void", "cancelled": "void", "draft": "draft"}},
+          "currency": {"from": ["Account.Currency", "Account: Currency", "Invoice.Currency"], "default": "USD"},
+          "amount": {"from": ["Invoice.Amount", "Invoice: Amount"]},
+          "tax": {"from": ["Invoice.TaxAmount", "Invoice: Tax Amount"]},
+          "issued_at": {"from": ["Invoice.InvoiceDate", "Invoice: Invoice Date"]},
+          "due_at": {"from": ["Invoice.DueDate", "Invoice: Due Date"]}
+        }
+      }
+      """#),
+    ("zuora-subscriptions.json", #"""
+      {
+        "description": "Zuora data source export of subscriptions (ZOQL API names or UI labels; dates in the tenant's locale, declare dateOrder; unverified layout).",
+        "source": "zuora/subscriptions",
+        "kind": "subscription",
+        "timezone": "UTC",
+        "dateOrder": "mdy",
+        "moneyUnit": "major",
+        "key": ["id"],
+        "account": [
+          {"customer": "Account.AccountNumber"},
+          {"customer": "Account: Account Number"},
+          {"mint": "Account.AccountNumber"},
+          {"mint": "Account: Account Number"}
+        ],
+        "fields": {
+          "id": {"from": ["Subscription.Name", "Subscription: Name"]},
+          "customer": {"from": ["Account.AccountNumber", "Account: Account Number"]},
+          "status": {"from": ["Subscription.Status", "Subscription: Status"], "map": {"active": "active", "cancelled": "canceled", "expired": "ended", "suspended": "paused", "pending activation": "trialing", "pending acceptance": "trialing", "draft": "trialing"}},
+          "currency": {"from": ["Account.Currency", "Account: Currency"], "default": "USD"},
+          "started_at": {"from": ["Subscription.SubscriptionStartDate", "Subscription: Subscription Start Date"]},
+          "canceled_at": {"from": ["Subscription.CancelledDate", "Subscription: Cancelled Date"]},
+          "current_period_end": {"from": ["Subscription.TermEndDate", "Subscription: Term End Date"]}
         }
       }
       """#),

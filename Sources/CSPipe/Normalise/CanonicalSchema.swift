@@ -85,7 +85,8 @@ public struct CanonicalKind: Sendable {
     CanonicalKind(
       name: "ticket",
       fields: [
-        ("id", .string), ("status", .enumeration(["new", "open", "pending", "solved", "closed"])),
+        ("id", .string), ("number", .string),
+        ("status", .enumeration(["new", "open", "pending", "solved", "closed"])),
         ("priority", .enumeration(["low", "normal", "high", "urgent"])), ("severity", .integer),
         ("created_at", .datetime), ("solved_at", .datetime), ("updated_at", .datetime),
         ("channel", .string),
