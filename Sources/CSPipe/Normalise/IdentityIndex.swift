@@ -23,7 +23,7 @@ public struct IdentityIndex: Sendable {
 
   /// The index keys a value stands for under one rule (a domain list gives several).
   public static func keys(_ kind: SourceMapping.IdentityRule.Kind, system: String, value: String) -> [String] {
-    let trimmed = value.trimmingCharacters(in: .whitespaces)
+    let trimmed = value.trimmed
     guard !trimmed.isEmpty else { return [] }
     switch kind {
     case .customer, .organization:
@@ -93,13 +93,13 @@ public enum AliasFile {
       guard problem == nil else { return }
       let values = (0..<row.count).map(row.fieldString)
       guard let columns = header else {
-        header = values.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        header = values.map { $0.trimmed.lowercased() }
         return
       }
       let location = SourceLocation(file: path, line: row.line)
       func column(_ name: String) -> String? {
         columns.firstIndex(of: name).flatMap { $0 < values.count ? values[$0] : nil }?
-          .trimmingCharacters(in: .whitespaces)
+          .trimmed
       }
       guard let account = column("account"), !account.isEmpty, let type = column("type"),
         let value = column("value"), !value.isEmpty

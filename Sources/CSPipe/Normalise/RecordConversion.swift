@@ -89,8 +89,8 @@ struct RecordConverter {
   }
 
   func isPlaceholder(_ text: String, field: String, in raw: RawRecord) -> Bool {
-    if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) { return true }
-    if mapping.placeholders.contains(text) || mapping.placeholders.contains(text.trimmingCharacters(in: .whitespaces)) {
+    if text.isBlank { return true }
+    if !mapping.placeholders.isEmpty && (mapping.placeholders.contains(text) || mapping.placeholders.contains(text.trimmed)) {
       return true
     }
     // Rails and Recurly XML mark empty values with nil="true" / nil="nil".
@@ -126,7 +126,7 @@ struct RecordConverter {
   ) throws(ValueError) -> String? {
     let allowed: [String]?
     if case .enumeration(let values) = type { allowed = values } else { allowed = nil }
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let trimmed = text.trimmed
     guard rule.map != nil || allowed != nil else { return text }
     let lowered = trimmed.lowercased()
     if let map = rule.map, let target = map.first(where: { $0.key.lowercased() == lowered })?.value {
@@ -149,7 +149,7 @@ struct RecordConverter {
   ) throws(ValueError) -> (json: JSONValue, epoch: Int?) {
     switch type {
     case .string:
-      return (.string(text.trimmingCharacters(in: .whitespacesAndNewlines)), nil)
+      return (.string(text.trimmed), nil)
     case .enumeration:
       return (.string(text), nil)
     case .integer:
@@ -173,7 +173,7 @@ struct RecordConverter {
       } else {
         parts = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" })
       }
-      let items = parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      let items = parts.map { String($0).trimmed }.filter { !$0.isEmpty }
       return (.array(items.map(JSONValue.string)), nil)
     case .datetime, .date:
       let epoch: Int

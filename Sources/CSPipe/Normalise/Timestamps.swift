@@ -54,7 +54,7 @@ public enum Timestamps {
   ]
 
   public static func parse(_ text: String, order: DateOrder?) throws(TimestampError) -> CivilTime {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let trimmed = text.trimmed
     var scanner = Scanner(Array(trimmed.utf8))
     let parsed: CivilTime?
     if let first = scanner.peek, first >= 0x30 && first <= 0x39 {

@@ -23,7 +23,7 @@ public enum Values {
   /// A plain decimal: optional sign, digits, optional fraction (`-1440.50`). No thousands
   /// separators, no exponent, no currency symbols: anything else is not guessed at.
   public static func decimal(_ text: String) throws(ValueError) -> Decimal {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let trimmed = text.trimmed
     var digitsSeen = false
     var pointSeen = false
     for (index, char) in trimmed.enumerated() {
@@ -62,7 +62,7 @@ public enum Values {
 
   /// ISO 4217 code, upper-cased (`usd` → `USD`).
   public static func currency(_ text: String) throws(ValueError) -> String {
-    let code = text.trimmingCharacters(in: .whitespaces).uppercased()
+    let code = text.trimmed.uppercased()
     guard code.count == 3, code.allSatisfy({ $0 >= "A" && $0 <= "Z" }) else {
       throw ValueError("not an ISO 4217 currency code: \(text.debugDescription)")
     }
@@ -70,7 +70,7 @@ public enum Values {
   }
 
   public static func boolean(_ text: String) throws(ValueError) -> Bool {
-    switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+    switch text.trimmed.lowercased() {
     case "true", "t", "yes", "y", "1": return true
     case "false", "f", "no", "n", "0": return false
     default: throw ValueError("not a boolean: \(text.debugDescription)")
@@ -85,7 +85,7 @@ public enum Values {
 
   /// The domain of an e-mail address, lower-cased; nil when it is not an address.
   public static func emailDomain(_ text: String) -> String? {
-    let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+    let trimmed = text.trimmed.lowercased()
     guard let at = trimmed.lastIndex(of: "@") else { return nil }
     let domain = trimmed[trimmed.index(after: at)...]
     guard domain.contains("."), !domain.contains(" ") else { return nil }

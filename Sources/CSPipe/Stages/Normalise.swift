@@ -192,7 +192,7 @@ public final class Normalise {
       guard let text = raw.fields[rule.sourceField],
         !converter.isPlaceholder(text, field: rule.sourceField, in: raw)
       else { continue }
-      let value = text.trimmingCharacters(in: .whitespaces)
+      let value = text.trimmed
       switch rule.kind {
       case .field:
         return (value, rule)
