@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "ingest", targets: ["ingest"]),
     .executable(name: "normalise", targets: ["normalise"]),
+    .executable(name: "segment", targets: ["segment"]),
     .library(name: "CSPipe", targets: ["CSPipe"]),
   ],
   dependencies: [
@@ -28,10 +29,11 @@ let package = Package(
     ),
     .executableTarget(name: "ingest", dependencies: ["CSPipe"]),
     .executableTarget(name: "normalise", dependencies: ["CSPipe"]),
+    .executableTarget(name: "segment", dependencies: ["CSPipe"]),
     .testTarget(name: "CSPipeTests", dependencies: ["CSPipe"]),
     .testTarget(
       name: "CSPipeCLITests",
-      dependencies: ["ingest", "normalise"],
+      dependencies: ["ingest", "normalise", "segment"],
       exclude: ["Cases"]
     ),
   ]

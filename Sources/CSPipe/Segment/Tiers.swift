@@ -1,0 +1,86 @@
+import Foundation
+
+/// Pareto revenue tiers (DESIGN.md 4.2): rank accounts with MRR > 0 by MRR, highest first, ties
+/// by account key; then cut the ranking by the configured rule.
+enum Tiers {
+  struct Placement: Equatable {
+    let rank: Int
+    /// This account's MRR plus all ranked before it, ÷ total MRR.
+    let cumulativeShare: Decimal
+    let tier: String
+  }
+
+  struct Ranking {
+    var placements: [String: Placement] = [:]
+    var total: Decimal = 0
+    /// Per tier: accounts, MRR, their shares, and the MRR floor (the smallest MRR in the tier).
+    var cutPoints: JSONValue = .null
+  }
+
+  static func ceiling(_ value: Decimal) -> Int {
+    var copy = value
+    var rounded = Decimal()
+    NSDecimalRound(&rounded, &copy, 0, .up)
+    return NSDecimalNumber(decimal: rounded).intValue
+  }
+
+  static func rank(totals: [String: Decimal], config: SegmentConfig) -> Ranking {
+    let ranked = totals.filter { $0.value > 0 }.sorted {
+      $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+    }
+    var ranking = Ranking()
+    let total = ranked.reduce(Decimal(0)) { $0 + $1.value }
+    ranking.total = total
+    let count = ranked.count
+    var cumulative: Decimal = 0
+    var tierOneDone = false
+    var tierTwoDone = false
+    for (index, entry) in ranked.enumerated() {
+      let rank = index + 1
+      cumulative += entry.value
+      let share = total > 0 ? cumulative / total : 0
+      let tier: String
+      switch config.tierRule {
+      case .customerShare:
+        let first = ceiling(config.customerShare[0] * Decimal(count))
+        let second = ceiling(config.customerShare[1] * Decimal(count))
+        tier = rank <= first ? "tier1" : rank <= second ? "tier2" : "tier3"
+      case .revenueShare:
+        // The smallest top set reaching the share: the account that crosses it is included.
+        if !tierOneDone {
+          tier = "tier1"
+          if share >= config.revenueShare[0] { tierOneDone = true }
+          if share >= config.revenueShare[1] { tierTwoDone = true }
+        } else if !tierTwoDone {
+          tier = "tier2"
+          if share >= config.revenueShare[1] { tierTwoDone = true }
+        } else {
+          tier = "tier3"
+        }
+      case .mrrFloor:
+        tier = entry.value >= config.mrrFloor[0] ? "tier1" : entry.value >= config.mrrFloor[1] ? "tier2" : "tier3"
+      case .capacity:
+        let first = (config.capacity["tier1"]?.csms ?? 0) * (config.capacity["tier1"]?.accountsPerCsm ?? 0)
+        let second = first + (config.capacity["tier2"]?.csms ?? 0) * (config.capacity["tier2"]?.accountsPerCsm ?? 0)
+        tier = rank <= first ? "tier1" : rank <= second ? "tier2" : "tier3"
+      }
+      ranking.placements[entry.key] = Placement(rank: rank, cumulativeShare: share, tier: tier)
+    }
+    var tiers = JSONObject()
+    for tier in ["tier1", "tier2", "tier3"] {
+      let members = ranked.filter { ranking.placements[$0.key]?.tier == tier }
+      let mrr = members.reduce(Decimal(0)) { $0 + $1.value }
+      var entry = JSONObject([
+        ("accounts", .number(String(members.count))),
+        ("mrr", Segment.money(mrr)),
+        ("share_of_accounts", Segment.share(count > 0 ? Decimal(members.count) / Decimal(count) : 0)),
+        ("share_of_mrr", Segment.share(total > 0 ? mrr / total : 0)),
+      ])
+      entry["mrr_floor"] = members.last.map { Segment.money($0.value) } ?? .null
+      tiers[tier] = .object(entry)
+    }
+    tiers["unranked"] = .object(JSONObject([("accounts", .number(String(totals.count - count)))]))
+    ranking.cutPoints = .object(tiers)
+    return ranking
+  }
+}

@@ -1,0 +1,477 @@
+import Foundation
+
+/// Settings of one `segment` run beyond the shared I/O flags.
+public struct SegmentOptions: Sendable {
+  public var config: SegmentConfig
+  /// The first instant after the as-of day.
+  public var cutoff: Int
+  public var asOfLabel: String
+  public var rates: ExchangeRates?
+
+  public init(config: SegmentConfig, cutoff: Int, asOfLabel: String, rates: ExchangeRates? = nil) {
+    self.config = config
+    self.cutoff = cutoff
+    self.asOfLabel = asOfLabel
+    self.rates = rates
+  }
+}
+
+/// What one `segment` run did. Records in = folded into accounts + rejected + after as-of.
+public struct SegmentSummary: Equatable, Sendable {
+  public var files = 0
+  public var recordsIn = 0
+  public var folded = 0
+  public var rejected = 0
+  public var afterAsOf = 0
+  public var accounts = 0
+
+  public var balances: Bool { recordsIn == folded + rejected + afterAsOf }
+
+  public var line: String {
+    "\(recordsIn) in, \(accounts) accounts out, \(rejected) rejected, \(afterAsOf) after --as-of "
+      + "(\(files) \(files == 1 ? "file" : "files"))"
+  }
+}
+
+/// A failure of the MRR books to balance: names the account and month (DESIGN.md 4.1).
+public struct ReconciliationError: Error, CustomStringConvertible {
+  public let account: String
+  public let month: String
+  public let detail: String
+  public var description: String { "MRR does not reconcile for \(account) in \(month): \(detail)" }
+}
+
+/// `segment`: canonical records in, one record per account out, with revenue roll-ups, MRR
+/// series and movements, Pareto tiers, usage, support and survey roll-ups (docs/SEGMENT.md).
+///
+/// Memory grows with the number of accounts: each record is folded into its account's running
+/// sums as it streams past and then forgotten.
+public final class Segment {
+  private let options: SegmentOptions
+  private let output: OutputSink
+  private let rejects: RejectLog
+  private let reporter: StderrReporter
+  private var accounts: [String: AccountRollup] = [:]
+  private var summary = SegmentSummary()
+  private var order = 0
+
+  public init(options: SegmentOptions, output: OutputSink, rejects: RejectLog, reporter: StderrReporter) {
+    self.options = options
+    self.output = output
+    self.rejects = rejects
+    self.reporter = reporter
+  }
+
+  static let day = 86400
+
+  public func run(inputs: [String]) throws -> SegmentSummary {
+    summary.files = inputs.count
+    var input = NDJSONInput(rejects: rejects)
+    for path in inputs {
+      try input.forEachRecord(in: try ByteSource(path: path)) { object, location in
+        try fold(object, location: location)
+      }
+    }
+    summary.recordsIn = input.recordsRead
+    summary.rejected = rejects.count
+    guard summary.balances else {
+      throw IOFailure(path: "segment", message: "internal error: counts do not reconcile: \(summary.line)")
+    }
+    try writeResults()
+    return summary
+  }
+
+  // MARK: - Folding records into accounts
+
+  private func fold(_ record: JSONObject, location: SourceLocation) throws {
+    order += 1
+    let raw = { JSONValue.object(record).jsonText }
+    guard let kind = record["kind"]?.stringValue, let key = record["account"]?.stringValue, !key.isEmpty else {
+      return try rejects.reject(at: location, reason: "expected a canonical record with kind and account", raw: raw())
+    }
+    guard let schema = CanonicalKind.named(kind) else {
+      return try rejects.reject(at: location, reason: "unknown kind \(kind.debugDescription)", raw: raw())
+    }
+    func time(_ field: String) -> Int? {
+      record[field]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
+    }
+    let cutoff = options.cutoff
+    if let eventField = schema.eventTime, let at = time(eventField), at >= cutoff {
+      summary.afterAsOf += 1
+      return
+    }
+    let account = accounts[key] ?? {
+      let created = AccountRollup(key: key)
+      accounts[key] = created
+      return created
+    }()
+    let source = record["source"]?.objectValue
+    let system = source?["system"]?.stringValue ?? ""
+    if let eventField = schema.eventTime, let at = time(eventField) {
+      let name = "\(system)/\(source?["dataset"]?.stringValue ?? "")"
+      account.freshness[name] = max(account.freshness[name] ?? at, at)
+    }
+    let last30Start = cutoff - 30 * Self.day
+    let last60Start = cutoff - 60 * Self.day
+    let last90Start = cutoff - 90 * Self.day
+    switch kind {
+    case "account":
+      account.mergeAttributes(record, system: system, order: order)
+    case "subscription":
+      let (fact, problem) = SubscriptionFact.make(record)
+      guard let fact else {
+        return try rejects.reject(at: location, reason: problem ?? "unusable subscription", raw: raw())
+      }
+      account.subscriptions.append(fact)
+    case "invoice":
+      let status = record["status"]?.stringValue
+      if status == "open" || status == "uncollectible", let due = time("due_at"), due < cutoff {
+        account.invoicesPastDue += 1
+        if let amount = record["amount"]?.numberText.flatMap({ Decimal(string: $0) }),
+          let currency = record["currency"]?.stringValue
+        {
+          account.pastDueAmount[currency, default: 0] += amount
+        }
+        let subscription = record["subscription"]?.stringValue ?? ""
+        account.unpaidDue[subscription] = min(account.unpaidDue[subscription] ?? due, due)
+      }
+    case "payment":
+      if record["status"]?.stringValue == "failed", let at = time("at"), at >= last90Start {
+        account.failedPayments90 += 1
+      }
+    case "ticket":
+      let created = time("created_at")
+      let status = record["status"]?.stringValue
+      if status == "new" || status == "open" || status == "pending" {
+        let severity = record["severity"]?.intValue.map(String.init) ?? "unknown"
+        account.openBySeverity[severity, default: 0] += 1
+      }
+      if let created {
+        if created >= last90Start { account.tickets90 += 1 }
+        account.lastTicket = max(account.lastTicket ?? created, created)
+        let severity = record["severity"]?.intValue ?? 4
+        let priority = record["priority"]?.stringValue
+        if severity <= 2 || priority == "high" || priority == "urgent" {
+          account.lastHighSeverity = max(account.lastHighSeverity ?? created, created)
+        }
+      }
+      if let satisfaction = record["satisfaction"]?.stringValue {
+        account.satisfaction[satisfaction, default: 0] += 1
+      }
+    case "survey":
+      guard let type = record["type"]?.stringValue, let at = time("at"), let score = record["score"] else { break }
+      if let existing = account.surveys[type], existing.at > at { break }
+      account.surveys[type] = (at, score, order)
+    case "usage":
+      guard let at = time("at"), let metric = record["metric"]?.stringValue,
+        let value = record["value"]?.numberText.flatMap({ Decimal(string: $0) })
+      else { break }
+      if at >= last30Start {
+        account.usageLast30[metric, default: 0] += value
+        // Peak daily active users of the last 30 days: a weekend day must not read as churn.
+        if metric == "active_users", value >= (account.activeUsers?.value ?? 0) {
+          account.activeUsers = (at, value)
+        }
+      } else if at >= last60Start {
+        account.usagePrevious30[metric, default: 0] += value
+      }
+    case "user":
+      let role = record["role"]?.stringValue
+      let removed = time("removed_at")
+      if removed == nil || removed! >= cutoff {
+        if role == "sponsor" { account.sponsors += 1 }
+        if role == "champion" { account.champions += 1 }
+      } else if let removed, removed >= last90Start, role == "sponsor" || role == "champion" {
+        account.sponsorChanges90 += 1
+      }
+    case "milestone":
+      if let name = record["name"]?.stringValue, let at = time("at") {
+        account.milestones[name] = min(account.milestones[name] ?? at, at)
+      }
+    case "program":
+      var entry = JSONObject()
+      for field in ["name", "cohort", "joined_at", "graduated_at"] {
+        if let value = record[field] { entry[field] = value }
+      }
+      account.programs.append(.object(entry))
+    default:
+      break
+    }
+    summary.folded += 1
+  }
+
+  // MARK: - Revenue
+
+  private struct Revenue {
+    var current: Decimal = 0
+    /// MRR at each month-end of the window, oldest first.
+    var series: [Decimal] = []
+    /// Month-ends (labels) at which the account ever had MRR before each window month.
+    var paidBefore: [Bool] = []
+    var seats = 0
+  }
+
+  /// Monthly amounts of one account converted to the base currency at `instant`.
+  private func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int) throws -> Decimal {
+    var total: Decimal = 0
+    let graceSeconds = options.config.pastDueGraceDays * Self.day
+    for subscription in account.subscriptions {
+      var graceEnd: Int?
+      if subscription.status == "past_due" {
+        let due = account.unpaidDue[subscription.id] ?? account.unpaidDue[""]
+        graceEnd = due.map { $0 + graceSeconds }
+      }
+      guard subscription.counts(atDayEnd: dayEnd, graceEnd: graceEnd) else { continue }
+      total += try convert(subscription.monthly, from: subscription.currency, at: dayEnd - 1)
+    }
+    return total
+  }
+
+  private func convert(_ amount: Decimal, from currency: String, at instant: Int) throws -> Decimal {
+    let base = options.config.baseCurrency
+    if currency == base { return amount }
+    guard let rate = options.rates?.rate(currency, at: instant) else {
+      throw InputError(
+        "subscriptions in \(currency) cannot be added to \(base) MRR without an exchange rate on or before "
+          + "\(Timestamps.isoDate(instant)): pass --rates FILE (CSV date,currency,rate)",
+        at: SourceLocation(file: "segment"))
+    }
+    var converted = amount * rate
+    var rounded = Decimal()
+    NSDecimalRound(&rounded, &converted, Values.minorUnitDigits(of: base), .bankers)
+    return rounded
+  }
+
+  private func revenue(_ account: AccountRollup, monthEnds: [Int]) throws -> Revenue {
+    var result = Revenue()
+    result.current = try mrr(account, atDayEnd: options.cutoff)
+    result.series = try monthEnds.map { try mrr(account, atDayEnd: $0) }
+    // "Paid before" a window month: MRR > 0 at any month-end before that month's start, going
+    // back to the first subscription (reactivation window: unlimited).
+    let firstStart = account.subscriptions.map(\.start).min()
+    var everPaidBefore = false
+    if let firstStart, let windowStart = monthEnds.first {
+      var monthEnd = Months.endOfMonth(containing: firstStart)
+      while monthEnd < windowStart {
+        if try mrr(account, atDayEnd: monthEnd) > 0 {
+          everPaidBefore = true
+          break
+        }
+        monthEnd = Months.endOfMonth(containing: monthEnd)
+      }
+    }
+    for value in result.series {
+      result.paidBefore.append(everPaidBefore)
+      if value > 0 { everPaidBefore = true }
+    }
+    result.seats = account.subscriptions.filter { $0.counts(atDayEnd: options.cutoff, graceEnd: nil) }
+      .reduce(0) { $0 + $1.quantity }
+    return result
+  }
+
+  /// The movement of one month: prev and cur are MRR at the ends of the month before and of it.
+  static func movement(previous: Decimal, current: Decimal, paidBefore: Bool) -> String? {
+    if previous == 0 && current > 0 { return paidBefore ? "reactivation" : "new" }
+    if previous > 0 && current == 0 { return "churn" }
+    if previous > 0 && current > previous { return "expansion" }
+    if previous > 0 && current < previous { return "contraction" }
+    return nil
+  }
+
+  // MARK: - Output
+
+  private func writeResults() throws {
+    let config = options.config
+    // The window: 13 month-ends, so 12 months of movements.
+    let monthEnds = Months.lastMonthEnds(count: 13, cutoff: options.cutoff)
+    let labels = monthEnds.map(Months.label(ofMonthEndingAt:))
+    var revenues: [String: Revenue] = [:]
+    for (key, account) in accounts {
+      revenues[key] = try revenue(account, monthEnds: monthEnds)
+    }
+    // Parent/child: a parent's total includes its children's (any depth; a cycle is cut).
+    var parentOf: [String: String] = [:]
+    for (key, account) in accounts {
+      if let parent = account.attributes["parent"]?.value.stringValue, parent != key { parentOf[key] = parent }
+    }
+    func topAncestor(_ key: String) -> String {
+      var current = key
+      var seen: Set<String> = [key]
+      while let parent = parentOf[current], accounts[parent] != nil, !seen.contains(parent) {
+        seen.insert(parent)
+        current = parent
+      }
+      return current
+    }
+    var totals: [String: Decimal] = [:]
+    var children: [String: [String]] = [:]
+    for key in accounts.keys.sorted() {
+      let top = topAncestor(key)
+      totals[top, default: 0] += revenues[key]!.current
+      if top != key { children[top, default: []].append(key) }
+    }
+    let ranking = Tiers.rank(totals: totals.filter { parentOf[$0.key] == nil || topAncestor($0.key) == $0.key }, config: config)
+
+    // Portfolio movements, per month, and the reconciliation check.
+    var movementTotals: [[String: Decimal]] = Array(repeating: [:], count: labels.count)
+    var startTotals: [Decimal] = Array(repeating: 0, count: labels.count)
+    var endTotals: [Decimal] = Array(repeating: 0, count: labels.count)
+    for key in accounts.keys.sorted() {
+      let revenue = revenues[key]!
+      for index in 1..<labels.count {
+        let previous = revenue.series[index - 1]
+        let current = revenue.series[index]
+        startTotals[index] += previous
+        endTotals[index] += current
+        if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
+          movementTotals[index][type, default: 0] += abs(current - previous)
+        }
+      }
+    }
+    var reconciliation: [JSONValue] = []
+    for index in 1..<labels.count {
+      let moves = movementTotals[index]
+      let computed = startTotals[index] + (moves["new"] ?? 0) + (moves["reactivation"] ?? 0)
+        + (moves["expansion"] ?? 0) - (moves["contraction"] ?? 0) - (moves["churn"] ?? 0)
+      guard computed == endTotals[index] else {
+        throw ReconciliationError(
+          account: "the portfolio", month: labels[index],
+          detail: "start \(startTotals[index]) + movements = \(computed), end \(endTotals[index])")
+      }
+      var entry = JSONObject([("month", .string(labels[index])), ("start", Self.money(startTotals[index]))])
+      for type in ["new", "reactivation", "expansion", "contraction", "churn"] {
+        entry[type] = Self.money(moves[type] ?? 0)
+      }
+      entry["end"] = Self.money(endTotals[index])
+      reconciliation.append(.object(entry))
+    }
+
+    // The run's header: policies, tier cut points, totals and the movement book.
+    let portfolio = JSONObject([
+      ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
+      ("currency", .string(config.baseCurrency)),
+      ("accounts", .number(String(accounts.count))),
+      ("mrr", Self.money(ranking.total)), ("arr", Self.money(ranking.total * 12)),
+      ("tiers", ranking.cutPoints), ("policies", config.echo),
+      ("movements", .array(reconciliation)),
+    ])
+    try output.write { JSONValue.object(portfolio).write(to: &$0); $0.append(0x0A) }
+
+    for key in accounts.keys.sorted() {
+      let record = accountRecord(
+        accounts[key]!, revenue: revenues[key]!, labels: labels, ranking: ranking,
+        top: topAncestor(key), total: children[key] == nil ? nil : totals[key], children: children[key] ?? [])
+      try output.write { JSONValue.object(record).write(to: &$0); $0.append(0x0A) }
+      summary.accounts += 1
+    }
+  }
+
+  private func accountRecord(
+    _ account: AccountRollup, revenue: Revenue, labels: [String], ranking: Tiers.Ranking, top: String,
+    total: Decimal?, children: [String]
+  ) -> JSONObject {
+    let config = options.config
+    var record = JSONObject([("kind", .string("account")), ("account", .string(account.key)), ("as_of", .string(options.asOfLabel))])
+    for name in ["name", "domain", "parent", "owner"] {
+      if let value = account.attributes[name]?.value { record[name] = value }
+    }
+    if !children.isEmpty { record["children"] = .array(children.map(JSONValue.string)) }
+    var segments = JSONObject()
+    for name in config.attributes {
+      if let value = account.attributes[name]?.value { segments[name] = value }
+    }
+    record["segments"] = .object(segments)
+    for name in ["contract_start", "renewal_at", "target_value"] {
+      if let value = account.attributes[name]?.value { record[name] = value }
+    }
+    record["currency"] = .string(config.baseCurrency)
+    record["mrr"] = Self.money(revenue.current)
+    record["arr"] = Self.money(revenue.current * 12)
+    if let total {
+      record["mrr_with_children"] = Self.money(total)
+      record["arr_with_children"] = Self.money(total * 12)
+    }
+    record["mrr_series"] = .array(zip(labels, revenue.series).map { label, value in
+      .object(JSONObject([("month", .string(label)), ("mrr", Self.money(value))]))
+    })
+    var movements: [JSONValue] = []
+    for index in 1..<labels.count {
+      let previous = revenue.series[index - 1]
+      let current = revenue.series[index]
+      if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
+        movements.append(.object(JSONObject([
+          ("month", .string(labels[index])), ("type", .string(type)), ("amount", Self.money(current - previous)),
+        ])))
+      }
+    }
+    record["movements"] = .array(movements)
+    // Tier: ranked on the top account's total; children take their parent's tier.
+    let placement = ranking.placements[top]
+    record["revenue_rank"] = placement.map { .number(String($0.rank)) } ?? .null
+    record["cumulative_share"] = placement.map { Self.share($0.cumulativeShare) } ?? .null
+    let tier = placement?.tier ?? "unranked"
+    record["tier"] = .string(tier)
+    if top != account.key { record["tier_from"] = .string(top) }
+    record["touch"] = .string(config.touch[tier] ?? "tech")
+
+    record["seats"] = .number(String(revenue.seats))
+    if let active = account.activeUsers?.value {
+      record["active_users"] = .number(Values.numberText(active))
+      if revenue.seats > 0 { record["adoption"] = Self.share(active / Decimal(revenue.seats)) }
+    }
+    func metrics(_ values: [String: Decimal]) -> JSONValue {
+      .object(JSONObject(values.sorted { $0.key < $1.key }.map { ($0.key, .number(Values.numberText($0.value))) }))
+    }
+    record["usage"] = .object(JSONObject([
+      ("last_30_days", metrics(account.usageLast30)), ("previous_30_days", metrics(account.usagePrevious30)),
+    ]))
+    var tickets = JSONObject([
+      ("open_by_severity", .object(JSONObject(account.openBySeverity.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) }))),
+      ("last_90_days", .number(String(account.tickets90))),
+    ])
+    if let last = account.lastTicket {
+      tickets["last_at"] = .string(Timestamps.rfc3339(last))
+      tickets["days_since_last"] = .number(String((options.cutoff - 1 - last) / Self.day))
+    }
+    if let high = account.lastHighSeverity { tickets["last_high_severity_at"] = .string(Timestamps.rfc3339(high)) }
+    for (name, count) in account.satisfaction.sorted(by: { $0.key < $1.key }) {
+      tickets["satisfaction_\(name)"] = .number(String(count))
+    }
+    record["tickets"] = .object(tickets)
+    record["surveys"] = .object(JSONObject(account.surveys.sorted { $0.key < $1.key }.map { type, survey in
+      (type, .object(JSONObject([("score", survey.score), ("at", .string(Timestamps.rfc3339(survey.at)))])))
+    }))
+    var pastDue = JSONObject([("invoices_past_due", .number(String(account.invoicesPastDue)))])
+    for (currency, amount) in account.pastDueAmount.sorted(by: { $0.key < $1.key }) {
+      pastDue["past_due_\(currency)"] = .number(Values.numberText(amount))
+    }
+    pastDue["failed_payments_90_days"] = .number(String(account.failedPayments90))
+    record["billing"] = .object(pastDue)
+    record["milestones"] = .object(JSONObject(account.milestones.sorted { $0.key < $1.key }.map {
+      ($0.key, .string(Timestamps.rfc3339($0.value)))
+    }))
+    record["programs"] = .array(account.programs)
+    record["users"] = .object(JSONObject([
+      ("sponsors", .number(String(account.sponsors))), ("champions", .number(String(account.champions))),
+      ("sponsor_changes_90_days", .number(String(account.sponsorChanges90))),
+    ]))
+    record["freshness"] = .object(JSONObject(account.freshness.sorted { $0.key < $1.key }.map {
+      ($0.key, .string(Timestamps.isoDate($0.value)))
+    }))
+    return record
+  }
+
+  static func money(_ value: Decimal) -> JSONValue {
+    var copy = value
+    var rounded = Decimal()
+    NSDecimalRound(&rounded, &copy, 2, .bankers)
+    return .number(Values.numberText(rounded))
+  }
+
+  static func share(_ value: Decimal) -> JSONValue {
+    var copy = value
+    var rounded = Decimal()
+    NSDecimalRound(&rounded, &copy, 4, .bankers)
+    return .number(Values.numberText(rounded))
+  }
+}

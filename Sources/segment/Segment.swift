@@ -1,0 +1,55 @@
+import ArgumentParser
+import CSPipe
+
+@main
+struct SegmentCommand: ToolCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "segment",
+    abstract: "Roll canonical records up to one record per account, with MRR, movements and revenue tiers.",
+    discussion: """
+      Reads what normalise writes. The first output line is the portfolio: as-of, the policies and tier rule in force, the tier cut points, total MRR and the monthly MRR movement book (start + new + reactivation + expansion − contraction − churn = end, checked on every run). Then one record per account, in account order: current MRR and ARR in the base currency, the MRR at the last 13 month-ends and each month's movement, Pareto rank, cumulative share, tier and touch model, seats, active users and adoption, usage of the last 30 days and the 30 before, open tickets by severity, surveys, past-due invoices, milestones, programs, sponsors and data freshness (docs/SEGMENT.md).
+
+      Tier rules and policies come from pipelines/segments.json (--config). Amounts in other currencies need --rates.
+
+      Examples:
+        segment canonical.ndjson --as-of 2026-11-15 -o accounts.ndjson
+        ingest exports/* | normalise --as-of 2026-11-15 | segment --as-of 2026-11-15 --config pipelines/segments.json
+      """)
+
+  @OptionGroup var io: IOOptions
+  @OptionGroup var asOf: AsOfOption
+
+  @Option(help: ArgumentHelp("Tier rule, touch models and MRR policies (JSON). Default: the built-in defaults, as in pipelines/segments.json.", valueName: "file"))
+  var config: String?
+
+  @Option(help: ArgumentHelp("Exchange rates to the base currency (CSV: date,currency,rate).", valueName: "file"))
+  var rates: String?
+
+  func run() throws {
+    try ToolMain.run(tool: "segment") { reporter in
+      let settings: SegmentConfig
+      do {
+        settings = try config.map(SegmentConfig.load(path:)) ?? SegmentConfig()
+      } catch let error as MappingError {
+        reporter.emit(Diagnostic(.error, "config \(error.description)"))
+        throw DataFailure()
+      }
+      let exchange = try rates.map(ExchangeRates.load(path:))
+      let output = try OutputSink(path: io.output)
+      let rejects = try RejectLog(tool: "segment", path: io.rejects, reporter: reporter, strict: io.strict)
+      let segment = Segment(
+        options: SegmentOptions(config: settings, cutoff: asOf.cutoff, asOfLabel: asOf.label, rates: exchange),
+        output: output, rejects: rejects, reporter: reporter)
+      let summary: SegmentSummary
+      do {
+        summary = try segment.run(inputs: io.inputPaths)
+      } catch let error as ReconciliationError {
+        reporter.emit(Diagnostic(.error, error.description))
+        throw DataFailure()
+      }
+      if !io.quiet { reporter.say(summary.line) }
+      try output.commit()
+      try rejects.commit()
+    }
+  }
+}
