@@ -6,10 +6,20 @@ import Testing
 @Suite("Conformance")
 struct ConformanceTests {
   /// Input that holds one bad record between good ones, and the line the bad record is on.
-  static let malformed: [String: (input: String, badLine: Int)] = [
-    "ingest": ("account,day,metric,value\nx,2026-01-01,logins,1\nbroken\ny,2026-01-01,logins,2\n", 3),
-    "normalise": (rawUsage("x", 1) + "{\"kind\":\"raw\",\"source\":\n" + rawUsage("y", 2), 2),
+  /// Per tool: input with one bad record between two good ones, the bad record's line, and how
+  /// many output lines the good ones give.
+  static let malformed: [String: (input: String, badLine: Int, goodLines: Int)] = [
+    "ingest": ("account,day,metric,value\nx,2026-01-01,logins,1\nbroken\ny,2026-01-01,logins,2\n", 3, 2),
+    "normalise": (rawUsage("x", 1) + "{\"kind\":\"raw\",\"source\":\n" + rawUsage("y", 2), 2, 2),
+    // Two accounts, after the portfolio line.
+    "segment": (usage("x", 1) + "[1,2]\n" + usage("y", 2), 2, 3),
   ]
+
+  /// A canonical usage record as normalise writes it.
+  static func usage(_ account: String, _ value: Int) -> String {
+    #"{"kind":"usage","account":"\#(account)","source":{"system":"cspipe","dataset":"usage","file":"u.csv","line":2},"at":"2026-01-01","metric":"logins","value":\#(value)}"#
+      + "\n"
+  }
 
   /// A raw usage record as ingest writes it.
   static func rawUsage(_ account: String, _ value: Int) -> String {
@@ -20,8 +30,12 @@ struct ConformanceTests {
   /// Enough input for far more output than a pipe buffer holds.
   static func bigInput(for tool: String) -> String {
     var text = tool == "ingest" ? "account,day,metric,value\n" : ""
-    for index in 0..<200_000 {
-      text += tool == "ingest" ? "acct-\(index),2026-01-01,logins,\(index)\n" : rawUsage("acct-\(index)", index)
+    for index in 0..<(tool == "segment" ? 30_000 : 200_000) {
+      switch tool {
+      case "ingest": text += "acct-\(index),2026-01-01,logins,\(index)\n"
+      case "normalise": text += rawUsage("acct-\(index)", index)
+      default: text += usage("acct-\(index)", index)
+      }
     }
     return text
   }
@@ -40,12 +54,13 @@ struct ConformanceTests {
     let result = try Tool.run(
       tool, ["--rejects", "rejects.ndjson"], in: folder, stdinData: Data(sample.input.utf8))
     #expect(result.status == 0)
-    #expect(result.lines.count == 2, "the good records still come out")
+    #expect(result.lines.count == sample.goodLines, "the good records still come out")
     let located = result.stderr.split(separator: "\n").contains {
       $0.hasPrefix("\(tool): <stdin>:\(sample.badLine):") && $0.contains(" warning: rejected: ")
     }
     #expect(located, "a located warning: \(result.stderr)")
-    #expect(result.stderr.contains("\(tool): 3 in, 2 out, 1 rejected"))
+    #expect(result.stderr.contains("\(tool): 3 in, 2 "), "summary: \(result.stderr)")
+    #expect(result.stderr.contains(" 1 rejected"))
     let rejects = try String(contentsOf: folder.appendingPathComponent("rejects.ndjson"), encoding: .utf8)
     let reject = try JSONSerialization.jsonObject(with: Data(rejects.utf8)) as? [String: Any]
     #expect(reject?["line"] as? Int == sample.badLine)

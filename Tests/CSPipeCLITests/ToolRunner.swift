@@ -23,7 +23,7 @@ enum Tool {
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
   /// Every tool built so far; each one passes the conformance suite.
-  static let all = ["ingest", "normalise"]
+  static let all = ["ingest", "normalise", "segment"]
 
   struct Result {
     var status: Int32

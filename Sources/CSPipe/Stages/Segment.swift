@@ -346,6 +346,8 @@ public final class Segment {
       reconciliation.append(.object(entry))
     }
 
+    // Empty input, empty output: no accounts, no portfolio to describe.
+    guard !accounts.isEmpty else { return }
     // The run's header: policies, tier cut points, totals and the movement book.
     let portfolio = JSONObject([
       ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""An independent computation of segment's revenue figures, for the tests.
+
+Reads canonical NDJSON (normalise output) and prints, per account, the current MRR, the MRR
+at the last 13 month-ends, each month's movement and the customer-share tier, following
+DESIGN.md 4.1 and 4.2 directly with Python's decimal module: a different language, a different
+method (dates through datetime, not epoch arithmetic), the same definitions.
+
+    segment_reference.py CANONICAL.ndjson AS_OF [GRACE_DAYS]
+"""
+import calendar
+import datetime as dt
+import json
+import math
+import sys
+from decimal import ROUND_HALF_EVEN, Decimal
+
+MONTHS_PER = {"day": Decimal(365) / 12, "week": Decimal(52) / 12, "month": Decimal(1),
+              "quarter": Decimal(1) / 3, "year": Decimal(1) / 12}
+
+
+def instant(text):
+    if text is None:
+        return None
+    if len(text) == 10:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def main():
+    path, as_of = sys.argv[1], dt.date.fromisoformat(sys.argv[2])
+    grace = dt.timedelta(days=int(sys.argv[3]) if len(sys.argv) > 3 else 30)
+    subs, unpaid, parents = {}, {}, {}
+    cutoff = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    for line in open(path, encoding="utf-8"):
+        record = json.loads(line)
+        account = record["account"]
+        if record["kind"] == "account" and record.get("parent") and record["parent"] != account:
+            parents.setdefault(account, record["parent"])
+        if record["kind"] == "subscription":
+            if instant(record["started_at"]) >= cutoff:
+                continue
+            subs.setdefault(account, []).append(record)
+        elif record["kind"] == "invoice" and record.get("status") in ("open", "uncollectible") and record.get("due_at"):
+            if instant(record["issued_at"]) >= cutoff:
+                continue
+            due = instant(record["due_at"])
+            if due < cutoff:
+                key = (account, record.get("subscription", ""))
+                unpaid[key] = min(unpaid.get(key, due), due)
+
+    def monthly(sub):
+        amount = Decimal(str(sub["amount"])) * sub.get("quantity", 1) - Decimal(str(sub.get("discount", 0)))
+        value = amount * MONTHS_PER[sub.get("interval", "month")] / max(1, sub.get("interval_count", 1))
+        return max(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), Decimal(0))
+
+    def counts(account, sub, day_end):
+        start = instant(sub["started_at"])
+        end = instant(sub.get("ended_at") or sub.get("canceled_at"))
+        status = sub.get("status", "active")
+        if end is None and status in ("canceled", "ended"):
+            end = start
+        trial_end = instant(sub.get("trial_end"))
+        if status == "trialing" and trial_end is None:
+            return False
+        if not start < day_end or (end is not None and end < day_end):
+            return False
+        if trial_end is not None and trial_end >= day_end:
+            return False
+        if status == "paused":
+            return False
+        if status == "past_due":
+            due = unpaid.get((account, sub.get("id", ""))) or unpaid.get((account, ""))
+            if due is not None and due + grace < day_end:
+                return False
+        return True
+
+    def mrr(account, day_end):
+        return sum((monthly(s) for s in subs.get(account, []) if counts(account, s, day_end)), Decimal(0))
+
+    # The last 13 month-ends on or before as-of.
+    last_day = calendar.monthrange(as_of.year, as_of.month)[1]
+    year, month = (as_of.year, as_of.month) if as_of.day == last_day else (
+        (as_of.year, as_of.month - 1) if as_of.month > 1 else (as_of.year - 1, 12))
+    ends = []
+    for _ in range(13):
+        day = dt.date(year, month, calendar.monthrange(year, month)[1])
+        ends.append((f"{year:04d}-{month:02d}", dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    ends.reverse()
+
+    result = {}
+    for account in sorted(subs):
+        series = [mrr(account, end) for _, end in ends]
+        first = min(instant(s["started_at"]) for s in subs[account])
+        paid_before = False
+        probe_year, probe_month = first.year, first.month
+        while True:
+            probe_end = dt.datetime(probe_year, probe_month, 1, tzinfo=dt.timezone.utc)
+            probe_end = dt.datetime(probe_year + (probe_month == 12), probe_month % 12 + 1, 1, tzinfo=dt.timezone.utc)
+            if probe_end >= ends[0][1]:
+                break
+            if mrr(account, probe_end) > 0:
+                paid_before = True
+                break
+            probe_year, probe_month = (probe_year + (probe_month == 12), probe_month % 12 + 1)
+        movements = []
+        for index in range(1, len(ends)):
+            if series[index - 1] > 0:
+                paid_before = True
+            prev, cur = series[index - 1], series[index]
+            kind = None
+            if prev == 0 and cur > 0:
+                kind = "reactivation" if paid_before else "new"
+            elif prev > 0 and cur == 0:
+                kind = "churn"
+            elif prev > 0 and cur > prev:
+                kind = "expansion"
+            elif prev > 0 and cur < prev:
+                kind = "contraction"
+            if kind:
+                movements.append([ends[index][0], kind, str(cur - prev)])
+        result[account] = {"mrr": str(mrr(account, cutoff)), "series": [str(v) for v in series], "movements": movements}
+
+    # A child's MRR counts in its top parent's total; tiers rank the top accounts, and children
+    # take their parent's tier.
+    def top(account):
+        seen = {account}
+        while account in parents and parents[account] not in seen:
+            account = parents[account]
+            seen.add(account)
+        return account
+    totals = {}
+    for account, values in result.items():
+        totals[top(account)] = totals.get(top(account), Decimal(0)) + Decimal(values["mrr"])
+    ranked = sorted(((v, k) for k, v in totals.items() if v > 0), key=lambda p: (-p[0], p[1]))
+    n = len(ranked)
+    first_cut, second_cut = math.ceil(Decimal("0.10") * n), math.ceil(Decimal("0.30") * n)
+    tiers = {}
+    for rank, (_, account) in enumerate(ranked, start=1):
+        tiers[account] = "tier1" if rank <= first_cut else "tier2" if rank <= second_cut else "tier3"
+    for account in result:
+        result[account]["tier"] = tiers.get(top(account), "unranked")
+    print(json.dumps(result, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
