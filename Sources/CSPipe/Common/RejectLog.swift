@@ -3,6 +3,14 @@ public struct DataFailure: Error {
   public init() {}
 }
 
+/// A run that cannot go on, for a reason that belongs to no single input line (missing
+/// exchange rates, a configuration that contradicts the data).
+public struct RunError: Error, CustomStringConvertible {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
 /// An input that cannot be processed at all (unreadable, not well-formed): fatal for that input.
 public struct InputError: Error, CustomStringConvertible {
   public let diagnostic: Diagnostic

@@ -19,6 +19,9 @@ public enum ToolMain {
     } catch let error as InputError {
       reporter.emit(error.diagnostic)
       throw ExitCode.failure
+    } catch let error as RunError {
+      reporter.emit(Diagnostic(.error, error.message))
+      throw ExitCode.failure
     } catch let error as IOFailure {
       reporter.emit(Diagnostic(.error, error.description))
       throw ExitCode.failure

@@ -206,13 +206,17 @@ public final class Segment {
     var current: Decimal = 0
     /// MRR at each month-end of the window, oldest first.
     var series: [Decimal] = []
+    /// MRR at the end of the month before, at this month's exchange rates (constant currency):
+    /// movements compare against it, and the difference to `series[i - 1]` is the FX effect.
+    var previousAtCurrentRates: [Decimal] = []
     /// Month-ends (labels) at which the account ever had MRR before each window month.
     var paidBefore: [Bool] = []
     var seats = 0
   }
 
-  /// Monthly amounts of one account converted to the base currency at `instant`.
-  private func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int) throws -> Decimal {
+  /// MRR of one account on the day ending at `dayEnd`, converted to the base currency at the
+  /// rates in force at `rateDayEnd` (by default the same day).
+  private func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Decimal {
     var total: Decimal = 0
     let graceSeconds = options.config.pastDueGraceDays * Self.day
     for subscription in account.subscriptions {
@@ -222,7 +226,7 @@ public final class Segment {
         graceEnd = due.map { $0 + graceSeconds }
       }
       guard subscription.counts(atDayEnd: dayEnd, graceEnd: graceEnd) else { continue }
-      total += try convert(subscription.monthly, from: subscription.currency, at: dayEnd - 1)
+      total += try convert(subscription.monthly, from: subscription.currency, at: (rateDayEnd ?? dayEnd) - 1)
     }
     return total
   }
@@ -231,10 +235,9 @@ public final class Segment {
     let base = options.config.baseCurrency
     if currency == base { return amount }
     guard let rate = options.rates?.rate(currency, at: instant) else {
-      throw InputError(
+      throw RunError(
         "subscriptions in \(currency) cannot be added to \(base) MRR without an exchange rate on or before "
-          + "\(Timestamps.isoDate(instant)): pass --rates FILE (CSV date,currency,rate)",
-        at: SourceLocation(file: "segment"))
+          + "\(Timestamps.isoDate(instant)): pass --rates FILE (CSV date,currency,rate)")
     }
     var converted = amount * rate
     var rounded = Decimal()
@@ -246,6 +249,9 @@ public final class Segment {
     var result = Revenue()
     result.current = try mrr(account, atDayEnd: options.cutoff)
     result.series = try monthEnds.map { try mrr(account, atDayEnd: $0) }
+    result.previousAtCurrentRates = try monthEnds.indices.map { index in
+      index == 0 ? result.series[0] : try mrr(account, atDayEnd: monthEnds[index - 1], ratesOf: monthEnds[index])
+    }
     // "Paid before" a window month: MRR > 0 at any month-end before that month's start, going
     // back to the first subscription (reactivation window: unlimited).
     let firstStart = account.subscriptions.map(\.start).min()
@@ -319,10 +325,11 @@ public final class Segment {
     for key in accounts.keys.sorted() {
       let revenue = revenues[key]!
       for index in 1..<labels.count {
-        let previous = revenue.series[index - 1]
+        let previous = revenue.previousAtCurrentRates[index]
         let current = revenue.series[index]
-        startTotals[index] += previous
+        startTotals[index] += revenue.series[index - 1]
         endTotals[index] += current
+        movementTotals[index]["fx", default: 0] += previous - revenue.series[index - 1]
         if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
           movementTotals[index][type, default: 0] += abs(current - previous)
         }
@@ -332,14 +339,14 @@ public final class Segment {
     for index in 1..<labels.count {
       let moves = movementTotals[index]
       let computed = startTotals[index] + (moves["new"] ?? 0) + (moves["reactivation"] ?? 0)
-        + (moves["expansion"] ?? 0) - (moves["contraction"] ?? 0) - (moves["churn"] ?? 0)
+        + (moves["expansion"] ?? 0) - (moves["contraction"] ?? 0) - (moves["churn"] ?? 0) + (moves["fx"] ?? 0)
       guard computed == endTotals[index] else {
         throw ReconciliationError(
           account: "the portfolio", month: labels[index],
           detail: "start \(startTotals[index]) + movements = \(computed), end \(endTotals[index])")
       }
       var entry = JSONObject([("month", .string(labels[index])), ("start", Self.money(startTotals[index]))])
-      for type in ["new", "reactivation", "expansion", "contraction", "churn"] {
+      for type in ["new", "reactivation", "expansion", "contraction", "churn", "fx"] {
         entry[type] = Self.money(moves[type] ?? 0)
       }
       entry["end"] = Self.money(endTotals[index])
@@ -398,11 +405,17 @@ public final class Segment {
     })
     var movements: [JSONValue] = []
     for index in 1..<labels.count {
-      let previous = revenue.series[index - 1]
+      let previous = revenue.previousAtCurrentRates[index]
       let current = revenue.series[index]
       if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
         movements.append(.object(JSONObject([
           ("month", .string(labels[index])), ("type", .string(type)), ("amount", Self.money(current - previous)),
+        ])))
+      }
+      let fx = previous - revenue.series[index - 1]
+      if fx != 0 {
+        movements.append(.object(JSONObject([
+          ("month", .string(labels[index])), ("type", .string("fx")), ("amount", Self.money(fx)),
         ])))
       }
     }
