@@ -4,7 +4,7 @@
 #
 #   make INPUTS='exports/*.csv exports/*.xml' OUT=build/acme AS_OF=2026-11-30
 #
-# Stages that do not exist yet (segment, score, stage, report) join here as they land.
+# Stages that do not exist yet (score, stage, report) join here as they land.
 
 INPUTS ?= $(sort $(wildcard samples/exports/*.csv samples/exports/*.xml))
 OUT ?= build/pipeline
@@ -14,11 +14,16 @@ AS_OF ?= 2026-11-15
 ALIASES ?= pipelines/aliases.csv
 # Extra mapping files or folders for systems cspipe does not know (docs/MAPPINGS.md).
 MAPPINGS ?=
+# Tier rule, touch models and MRR policies (docs/SEGMENT.md); exchange rates when billing
+# holds several currencies.
+SEGMENT_CONFIG ?= pipelines/segments.json
+RATES ?=
 
 INGESTED := $(OUT)/01-ingest/raw.ndjson
 NORMALISED := $(OUT)/02-normalise/canonical.ndjson
+SEGMENTED := $(OUT)/03-segment/accounts.ndjson
 
-pipeline: $(NORMALISED)
+pipeline: $(SEGMENTED)
 
 $(INGESTED): $(INPUTS) $(BIN)/ingest
 	@mkdir -p $(@D)
@@ -28,5 +33,10 @@ $(NORMALISED): $(INGESTED) $(BIN)/normalise $(ALIASES) $(MAPPINGS)
 	@mkdir -p $(@D)
 	$(BIN)/normalise $< -o $@ --as-of $(AS_OF) --aliases $(ALIASES) $(addprefix --mappings ,$(MAPPINGS)) \
 	  --rejects $(@D)/rejects.ndjson --unmatched $(@D)/unmatched.ndjson
+
+$(SEGMENTED): $(NORMALISED) $(BIN)/segment $(SEGMENT_CONFIG) $(RATES)
+	@mkdir -p $(@D)
+	$(BIN)/segment $< -o $@ --as-of $(AS_OF) --config $(SEGMENT_CONFIG) $(addprefix --rates ,$(RATES)) \
+	  --rejects $(@D)/rejects.ndjson
 
 .PHONY: pipeline

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSPipe
+import Foundation
 
 @main
 struct SegmentCommand: ToolCommand {
@@ -25,6 +26,20 @@ struct SegmentCommand: ToolCommand {
   @Option(help: ArgumentHelp("Exchange rates to the base currency (CSV: date,currency,rate).", valueName: "file"))
   var rates: String?
 
+  @Flag(help: "Write partial aggregates (one per account) to combine later with --merge, instead of account records.")
+  var partial = false
+
+  @Flag(help: "Read partial aggregates from --partial runs over shards of the input and combine them.")
+  var merge = false
+
+  @Option(help: ArgumentHelp("Take tier cut points (MRR floors) from another run's output (its portfolio line) instead of ranking this input.", valueName: "file"))
+  var cuts: String?
+
+  func validate() throws {
+    if partial && merge { throw ValidationError("--partial and --merge are two steps: use one per run") }
+    if partial && cuts != nil { throw ValidationError("--cuts applies to account records, not to --partial output") }
+  }
+
   func run() throws {
     try ToolMain.run(tool: "segment") { reporter in
       let settings: SegmentConfig
@@ -35,11 +50,13 @@ struct SegmentCommand: ToolCommand {
         throw DataFailure()
       }
       let exchange = try rates.map(ExchangeRates.load(path:))
+      let floors = try cuts.map(Self.loadCuts)
       let output = try OutputSink(path: io.output)
       let rejects = try RejectLog(tool: "segment", path: io.rejects, reporter: reporter, strict: io.strict)
-      let segment = Segment(
-        options: SegmentOptions(config: settings, cutoff: asOf.cutoff, asOfLabel: asOf.label, rates: exchange),
-        output: output, rejects: rejects, reporter: reporter)
+      var options = SegmentOptions(config: settings, cutoff: asOf.cutoff, asOfLabel: asOf.label, rates: exchange)
+      options.mode = partial ? .partial : merge ? .merge : .full
+      options.cuts = floors
+      let segment = Segment(options: options, output: output, rejects: rejects, reporter: reporter)
       let summary: SegmentSummary
       do {
         summary = try segment.run(inputs: io.inputPaths)
@@ -51,5 +68,25 @@ struct SegmentCommand: ToolCommand {
       try output.commit()
       try rejects.commit()
     }
+  }
+
+  /// The MRR floors of tier 1 and tier 2 from the portfolio line of another run's output.
+  static func loadCuts(_ path: String) throws -> [Decimal] {
+    let source = try ByteSource(path: path)
+    var floors: [Decimal]?
+    try LineReader(source: source).forEachLine { line, _, _ in
+      guard floors == nil, let object = (try? JSONParser.parse(line))?.objectValue,
+        object["kind"]?.stringValue == "portfolio", let tiers = object["tiers"]?.objectValue
+      else { return }
+      func floor(_ tier: String) -> Decimal? {
+        tiers[tier]?.objectValue?["mrr_floor"]?.numberText.flatMap { Decimal(string: $0) }
+      }
+      let first = floor("tier1") ?? Decimal.greatestFiniteMagnitude
+      floors = [first, floor("tier2") ?? first]
+    }
+    guard let floors else {
+      throw RunError("\(path) has no portfolio line with tier cut points (segment writes it first)")
+    }
+    return floors
   }
 }

@@ -68,3 +68,44 @@ struct SegmentEndToEndTests {
     }
   }
 }
+
+extension SegmentEndToEndTests {
+  /// Scale design (DESIGN.md §6): shuffle the canonical records, split them into shards, fold
+  /// each with --partial, combine with --merge: byte for byte the output of one run.
+  @Test("partial aggregates over shuffled, split input merge to exactly one run's output")
+  func partialMergeEquivalence() throws {
+    let folder = try Tool.temporaryDirectory()
+    let generate = try Tool.shell(
+      "python3 \(Tool.packageRoot.path)/scripts/generate_exports.py --out exports --accounts 300 --seed 11 --usage-days 7"
+        + " && ingest -q exports/* | normalise -q --as-of 2026-11-15 -o canonical.ndjson", in: folder)
+    #expect(generate.status == 0, "\(generate.stderr)")
+    let single = try Tool.run("segment", ["canonical.ndjson", "--as-of", "2026-11-15", "-q"], in: folder)
+    #expect(single.status == 0)
+    // A deterministic shuffle (awk with a fixed seed), then four shards of unequal size.
+    let sharded = try Tool.shell(
+      """
+      awk 'BEGIN{srand(42)} {print rand() "\\t" $0}' canonical.ndjson | sort -k1,1 | cut -f2- > shuffled.ndjson
+      split -n l/4 shuffled.ndjson shard.
+      for shard in shard.a?; do segment --partial --as-of 2026-11-15 -q "$shard" > "$shard.partial"; done
+      cat shard.a?.partial | segment --merge --as-of 2026-11-15 -q
+      """, in: folder)
+    #expect(sharded.status == 0, "\(sharded.stderr)")
+    #expect(sharded.lines.count == single.lines.count)
+    #expect(sharded.stdout == single.stdout, "merged output differs from the single run")
+    // Input order never matters.
+    let shuffled = try Tool.run("segment", ["shuffled.ndjson", "--as-of", "2026-11-15", "-q"], in: folder)
+    #expect(shuffled.stdout == single.stdout)
+  }
+
+  @Test("--merge refuses partials made as of another day, and canonical records")
+  func mergeRefusesMismatches() throws {
+    let folder = try Tool.temporaryDirectory()
+    try (ConformanceTests.usage("x", 1)).write(to: folder.appendingPathComponent("c.ndjson"), atomically: true, encoding: .utf8)
+    let partial = try Tool.run("segment", ["--partial", "--as-of", "2026-01-31", "c.ndjson"], in: folder)
+    try partial.stdout.write(to: folder.appendingPathComponent("p.ndjson"))
+    let merged = try Tool.run("segment", ["--merge", "--as-of", "2026-02-28", "p.ndjson", "c.ndjson"], in: folder)
+    #expect(merged.stderr.contains("partial made as of 2026-01-31, this run is as of 2026-02-28"))
+    #expect(merged.stderr.contains("--merge reads partial aggregates"))
+    #expect(merged.stderr.contains("2 in, 0 accounts out, 2 rejected"))
+  }
+}

@@ -1,12 +1,57 @@
 import Foundation
 
+/// Where a fact came from: the export file and line normalise carried along. Ordering facts by
+/// origin, not by the order they arrive in, makes every roll-up independent of input order, so
+/// shards folded apart and merged (`--partial`, `--merge`) give the same result as one run.
+struct Origin: Comparable, Sendable {
+  var file: String
+  var line: Int
+
+  static func < (lhs: Origin, rhs: Origin) -> Bool {
+    lhs.file != rhs.file ? lhs.file < rhs.file : lhs.line < rhs.line
+  }
+
+  init(file: String, line: Int) {
+    self.file = file
+    self.line = line
+  }
+
+  init(_ record: JSONObject) {
+    let source = record["source"]?.objectValue
+    file = source?["file"]?.stringValue ?? ""
+    line = source?["line"]?.intValue ?? 0
+  }
+}
+
 /// Everything segment keeps about one account while it reads: sums, counts, latest values and
 /// the account's subscriptions. Its size depends on the account, never on how many usage rows
-/// or tickets stream past.
+/// or tickets stream past. Every field merges associatively and commutatively (sums, minima,
+/// maxima, "best by a total order"), which is what makes partial aggregates possible.
 final class AccountRollup {
+  struct Attribute {
+    var value: JSONValue
+    /// The CRM list (0) wins over billing (1), billing over support (2); then the origin.
+    var rank: Int
+    var origin: Origin
+
+    func beats(_ other: Attribute) -> Bool {
+      rank != other.rank ? rank < other.rank : origin < other.origin
+    }
+  }
+
+  struct Survey {
+    var at: Int
+    var score: JSONValue
+    var origin: Origin
+
+    /// The latest response wins; on the same instant, the first by origin.
+    func beats(_ other: Survey) -> Bool {
+      at != other.at ? at > other.at : origin < other.origin
+    }
+  }
+
   let key: String
-  /// Attribute → (value, source rank, order): the CRM list wins over billing, billing over support.
-  var attributes: [String: (value: JSONValue, rank: Int, order: Int)] = [:]
+  var attributes: [String: Attribute] = [:]
   var subscriptions: [SubscriptionFact] = []
   /// Earliest due date of an unpaid invoice, per subscription id ("" for invoices without one).
   var unpaidDue: [String: Int] = [:]
@@ -15,13 +60,14 @@ final class AccountRollup {
   var failedPayments90 = 0
   var usageLast30: [String: Decimal] = [:]
   var usagePrevious30: [String: Decimal] = [:]
+  /// Peak daily active users of the last 30 days (ties: the later day).
   var activeUsers: (day: Int, value: Decimal)?
   var openBySeverity: [String: Int] = [:]
   var tickets90 = 0
   var lastTicket: Int?
   var lastHighSeverity: Int?
   var satisfaction: [String: Int] = [:]
-  var surveys: [String: (at: Int, score: JSONValue, order: Int)] = [:]
+  var surveys: [String: Survey] = [:]
   var milestones: [String: Int] = [:]
   var programs: [JSONValue] = []
   var sponsors = 0
@@ -46,12 +92,52 @@ final class AccountRollup {
     }
   }
 
-  func mergeAttributes(_ record: JSONObject, system: String, order: Int) {
+  func offer(_ name: String, _ candidate: Attribute) {
+    if let existing = attributes[name], !candidate.beats(existing) { return }
+    attributes[name] = candidate
+  }
+
+  func offerSurvey(_ type: String, _ candidate: Survey) {
+    if let existing = surveys[type], !candidate.beats(existing) { return }
+    surveys[type] = candidate
+  }
+
+  func offerActiveUsers(day: Int, value: Decimal) {
+    if let current = activeUsers, (current.value, current.day) >= (value, day) { return }
+    activeUsers = (day, value)
+  }
+
+  func mergeAttributes(_ record: JSONObject, system: String) {
     let rank = Self.sourceRank(system)
+    let origin = Origin(record)
     for name in Self.attributeNames {
       guard let value = record[name] else { continue }
-      if let existing = attributes[name], existing.rank <= rank { continue }
-      attributes[name] = (value, rank, order)
+      offer(name, Attribute(value: value, rank: rank, origin: origin))
     }
+  }
+
+  /// Folds another roll-up of the same account into this one.
+  func merge(_ other: AccountRollup) {
+    for (name, attribute) in other.attributes { offer(name, attribute) }
+    subscriptions += other.subscriptions
+    for (key, due) in other.unpaidDue { unpaidDue[key] = min(unpaidDue[key] ?? due, due) }
+    invoicesPastDue += other.invoicesPastDue
+    for (currency, amount) in other.pastDueAmount { pastDueAmount[currency, default: 0] += amount }
+    failedPayments90 += other.failedPayments90
+    for (metric, value) in other.usageLast30 { usageLast30[metric, default: 0] += value }
+    for (metric, value) in other.usagePrevious30 { usagePrevious30[metric, default: 0] += value }
+    if let active = other.activeUsers { offerActiveUsers(day: active.day, value: active.value) }
+    for (severity, count) in other.openBySeverity { openBySeverity[severity, default: 0] += count }
+    tickets90 += other.tickets90
+    if let last = other.lastTicket { lastTicket = max(lastTicket ?? last, last) }
+    if let high = other.lastHighSeverity { lastHighSeverity = max(lastHighSeverity ?? high, high) }
+    for (name, count) in other.satisfaction { satisfaction[name, default: 0] += count }
+    for (type, survey) in other.surveys { offerSurvey(type, survey) }
+    for (name, at) in other.milestones { milestones[name] = min(milestones[name] ?? at, at) }
+    programs += other.programs
+    sponsors += other.sponsors
+    champions += other.champions
+    sponsorChanges90 += other.sponsorChanges90
+    for (source, at) in other.freshness { freshness[source] = max(freshness[source] ?? at, at) }
   }
 }

@@ -2,7 +2,19 @@ import Foundation
 
 /// Settings of one `segment` run beyond the shared I/O flags.
 public struct SegmentOptions: Sendable {
+  public enum Mode: Sendable {
+    /// Canonical records in, account records out.
+    case full
+    /// Canonical records in, partial aggregates out (one per account), to merge later.
+    case partial
+    /// Partial aggregates in (from `--partial` runs over shards), account records out.
+    case merge
+  }
+
   public var config: SegmentConfig
+  public var mode: Mode = .full
+  /// Tier cut points computed by another run (`--cuts`): tiers by its MRR floors, no ranks.
+  public var cuts: [Decimal]?
   /// The first instant after the as-of day.
   public var cutoff: Int
   public var asOfLabel: String
@@ -53,7 +65,6 @@ public final class Segment {
   private let reporter: StderrReporter
   private var accounts: [String: AccountRollup] = [:]
   private var summary = SegmentSummary()
-  private var order = 0
 
   public init(options: SegmentOptions, output: OutputSink, rejects: RejectLog, reporter: StderrReporter) {
     self.options = options
@@ -84,10 +95,12 @@ public final class Segment {
   // MARK: - Folding records into accounts
 
   private func fold(_ record: JSONObject, location: SourceLocation) throws {
-    order += 1
     let raw = { JSONValue.object(record).jsonText }
     guard let kind = record["kind"]?.stringValue, let key = record["account"]?.stringValue, !key.isEmpty else {
       return try rejects.reject(at: location, reason: "expected a canonical record with kind and account", raw: raw())
+    }
+    if options.mode == .merge || kind == "partial" {
+      return try mergePartial(record, kind: kind, key: key, location: location)
     }
     guard let schema = CanonicalKind.named(kind) else {
       return try rejects.reject(at: location, reason: "unknown kind \(kind.debugDescription)", raw: raw())
@@ -116,7 +129,7 @@ public final class Segment {
     let last90Start = cutoff - 90 * Self.day
     switch kind {
     case "account":
-      account.mergeAttributes(record, system: system, order: order)
+      account.mergeAttributes(record, system: system)
     case "subscription":
       let (fact, problem) = SubscriptionFact.make(record)
       guard let fact else {
@@ -160,8 +173,7 @@ public final class Segment {
       }
     case "survey":
       guard let type = record["type"]?.stringValue, let at = time("at"), let score = record["score"] else { break }
-      if let existing = account.surveys[type], existing.at > at { break }
-      account.surveys[type] = (at, score, order)
+      account.offerSurvey(type, AccountRollup.Survey(at: at, score: score, origin: Origin(record)))
     case "usage":
       guard let at = time("at"), let metric = record["metric"]?.stringValue,
         let value = record["value"]?.numberText.flatMap({ Decimal(string: $0) })
@@ -169,9 +181,7 @@ public final class Segment {
       if at >= last30Start {
         account.usageLast30[metric, default: 0] += value
         // Peak daily active users of the last 30 days: a weekend day must not read as churn.
-        if metric == "active_users", value >= (account.activeUsers?.value ?? 0) {
-          account.activeUsers = (at, value)
-        }
+        if metric == "active_users" { account.offerActiveUsers(day: at, value: value) }
       } else if at >= last60Start {
         account.usagePrevious30[metric, default: 0] += value
       }
@@ -196,6 +206,31 @@ public final class Segment {
       account.programs.append(.object(entry))
     default:
       break
+    }
+    summary.folded += 1
+  }
+
+  private func mergePartial(_ record: JSONObject, kind: String, key: String, location: SourceLocation) throws {
+    let raw = { String(JSONValue.object(record).jsonText.prefix(4096)) }
+    guard options.mode == .merge else {
+      return try rejects.reject(at: location, reason: "a partial aggregate: combine partials with --merge", raw: raw())
+    }
+    guard kind == "partial" else {
+      return try rejects.reject(at: location, reason: "--merge reads partial aggregates (segment --partial), not \(kind) records", raw: raw())
+    }
+    guard record["as_of"]?.stringValue == options.asOfLabel else {
+      return try rejects.reject(
+        at: location,
+        reason: "partial made as of \(record["as_of"]?.stringValue ?? "?"), this run is as of \(options.asOfLabel)",
+        raw: raw())
+    }
+    guard let state = record["state"]?.objectValue, let partial = AccountRollup.fromPartial(key: key, state: state) else {
+      return try rejects.reject(at: location, reason: "not a valid partial aggregate", raw: raw())
+    }
+    if let existing = accounts[key] {
+      existing.merge(partial)
+    } else {
+      accounts[key] = partial
     }
     summary.folded += 1
   }
@@ -287,7 +322,22 @@ public final class Segment {
   // MARK: - Output
 
   private func writeResults() throws {
-    let config = options.config
+    if options.mode == .partial {
+      for key in accounts.keys.sorted() {
+        let record = JSONObject([
+          ("kind", .string("partial")), ("account", .string(key)), ("as_of", .string(options.asOfLabel)),
+          ("state", .object(accounts[key]!.partialState)),
+        ])
+        try output.write { JSONValue.object(record).write(to: &$0); $0.append(0x0A) }
+        summary.accounts += 1
+      }
+      return
+    }
+    var config = options.config
+    if let cuts = options.cuts {
+      config.tierRule = .mrrFloor
+      config.mrrFloor = cuts
+    }
     // The window: 13 month-ends, so 12 months of movements.
     let monthEnds = Months.lastMonthEnds(count: 13, cutoff: options.cutoff)
     let labels = monthEnds.map(Months.label(ofMonthEndingAt:))
@@ -316,7 +366,12 @@ public final class Segment {
       totals[top, default: 0] += revenues[key]!.current
       if top != key { children[top, default: []].append(key) }
     }
-    let ranking = Tiers.rank(totals: totals.filter { parentOf[$0.key] == nil || topAncestor($0.key) == $0.key }, config: config)
+    var ranking = Tiers.rank(totals: totals.filter { parentOf[$0.key] == nil || topAncestor($0.key) == $0.key }, config: config)
+    // Ranks computed on one shard would be wrong for the whole: with cut points from elsewhere,
+    // only the tier is known.
+    if options.cuts != nil {
+      ranking.placements = ranking.placements.mapValues { Tiers.Placement(rank: 0, cumulativeShare: -1, tier: $0.tier) }
+    }
 
     // Portfolio movements, per month, and the reconciliation check.
     var movementTotals: [[String: Decimal]] = Array(repeating: [:], count: labels.count)
@@ -356,7 +411,7 @@ public final class Segment {
     // Empty input, empty output: no accounts, no portfolio to describe.
     guard !accounts.isEmpty else { return }
     // The run's header: policies, tier cut points, totals and the movement book.
-    let portfolio = JSONObject([
+    var portfolio = JSONObject([
       ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
       ("currency", .string(config.baseCurrency)),
       ("accounts", .number(String(accounts.count))),
@@ -364,6 +419,7 @@ public final class Segment {
       ("tiers", ranking.cutPoints), ("policies", config.echo),
       ("movements", .array(reconciliation)),
     ])
+    if options.cuts != nil { portfolio["tiers_from"] = .string("--cuts") }
     try output.write { JSONValue.object(portfolio).write(to: &$0); $0.append(0x0A) }
 
     for key in accounts.keys.sorted() {
@@ -422,8 +478,8 @@ public final class Segment {
     record["movements"] = .array(movements)
     // Tier: ranked on the top account's total; children take their parent's tier.
     let placement = ranking.placements[top]
-    record["revenue_rank"] = placement.map { .number(String($0.rank)) } ?? .null
-    record["cumulative_share"] = placement.map { Self.share($0.cumulativeShare) } ?? .null
+    record["revenue_rank"] = placement.flatMap { $0.rank > 0 ? .number(String($0.rank)) : nil } ?? .null
+    record["cumulative_share"] = placement.flatMap { $0.cumulativeShare >= 0 ? Self.share($0.cumulativeShare) : nil } ?? .null
     let tier = placement?.tier ?? "unranked"
     record["tier"] = .string(tier)
     if top != account.key { record["tier_from"] = .string(top) }
@@ -465,7 +521,7 @@ public final class Segment {
     record["milestones"] = .object(JSONObject(account.milestones.sorted { $0.key < $1.key }.map {
       ($0.key, .string(Timestamps.rfc3339($0.value)))
     }))
-    record["programs"] = .array(account.programs)
+    record["programs"] = .array(account.programs.sorted { $0.jsonText < $1.jsonText })
     record["users"] = .object(JSONObject([
       ("sponsors", .number(String(account.sponsors))), ("champions", .number(String(account.champions))),
       ("sponsor_changes_90_days", .number(String(account.sponsorChanges90))),
