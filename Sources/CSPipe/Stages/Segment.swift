@@ -420,6 +420,7 @@ public final class Segment {
       ("movements", .array(reconciliation)),
     ])
     if options.cuts != nil { portfolio["tiers_from"] = .string("--cuts") }
+    portfolio["books"] = books(ranking: ranking, revenues: revenues, top: topAncestor)
     try output.write { JSONValue.object(portfolio).write(to: &$0); $0.append(0x0A) }
 
     for key in accounts.keys.sorted() {
@@ -429,6 +430,34 @@ public final class Segment {
       try output.write { JSONValue.object(record).write(to: &$0); $0.append(0x0A) }
       summary.accounts += 1
     }
+  }
+
+  /// Each CSM's book of business: accounts and MRR by tier, checked against the capacity the
+  /// config gives a CSM of that tier (`capacity.tierN.accountsPerCsm`).
+  private func books(ranking: Tiers.Ranking, revenues: [String: Revenue], top: (String) -> String) -> JSONValue {
+    var owners: [String: (accounts: Int, mrr: Decimal, tiers: [String: Int])] = [:]
+    for (key, account) in accounts {
+      let owner = account.attributes["owner"]?.value.stringValue ?? "(no owner)"
+      let tier = ranking.placements[top(key)]?.tier ?? "unranked"
+      var entry = owners[owner] ?? (0, 0, [:])
+      entry.accounts += 1
+      entry.mrr += revenues[key]?.current ?? 0
+      entry.tiers[tier, default: 0] += 1
+      owners[owner] = entry
+    }
+    return .object(JSONObject(owners.sorted { $0.key < $1.key }.map { owner, book in
+      var entry = JSONObject([("accounts", .number(String(book.accounts))), ("mrr", Self.money(book.mrr))])
+      for tier in ["tier1", "tier2", "tier3", "unranked"] {
+        entry[tier] = .number(String(book.tiers[tier] ?? 0))
+      }
+      // Over capacity when a tier holds more accounts than one CSM of that tier can carry.
+      let over = ["tier1", "tier2"].filter { tier in
+        guard let limit = options.config.capacity[tier]?.accountsPerCsm, limit > 0 else { return false }
+        return (book.tiers[tier] ?? 0) > limit
+      }
+      entry["over_capacity"] = .array(over.map(JSONValue.string))
+      return (owner, .object(entry))
+    }))
   }
 
   private func accountRecord(
