@@ -37,6 +37,8 @@ enum BuiltinMappings {
         "dateOrder": "mdy",
         "key": ["customer"],
         "account": [
+          {"customer": "Customer Id"},
+          {"customer": "customer.id"},
           {"email": "Email"},
           {"email": "customer.email"},
           {"name": "Company"},
@@ -225,6 +227,8 @@ enum BuiltinMappings {
         "timezone": "UTC",
         "key": ["customer"],
         "account": [
+          {"organization": "Record ID"},
+          {"organization": "Company ID"},
           {"domain": "Company Domain Name"},
           {"name": "Company name"},
           {"name": "Name"},
@@ -402,6 +406,7 @@ enum BuiltinMappings {
         "timezone": "UTC",
         "key": ["customer"],
         "account": [
+          {"customer": "account_code"},
           {"email": "email"},
           {"name": "company_name"},
           {"mint": "account_code"}
@@ -426,6 +431,7 @@ enum BuiltinMappings {
         "kind": "account",
         "key": ["customer"],
         "account": [
+          {"customer": "account_code"},
           {"email": "email"},
           {"name": "company_name"},
           {"mint": "account_code"}
@@ -585,6 +591,7 @@ enum BuiltinMappings {
         "placeholders": ["000000000000000AAA"],
         "key": ["customer"],
         "account": [
+          {"organization": "Id"},
           {"domain": "Website"},
           {"name": "Name"},
           {"mint": "Id"}
@@ -671,6 +678,7 @@ enum BuiltinMappings {
         "account": [
           {"field": "account_key (metadata)"},
           {"field": "account (metadata)"},
+          {"customer": "id"},
           {"email": "Email"},
           {"name": "Name"},
           {"mint": "id"}
@@ -818,6 +826,7 @@ enum BuiltinMappings {
         "key": ["customer"],
         "account": [
           {"field": "external-id"},
+          {"organization": "id"},
           {"domain": "domain-names"},
           {"name": "name"},
           {"mint": "id"}
@@ -895,6 +904,8 @@ enum BuiltinMappings {
         "dateOrder": "mdy",
         "key": ["customer"],
         "account": [
+          {"customer": "Account.AccountNumber"},
+          {"customer": "Account: Account Number"},
           {"name": "Account.Name"},
           {"name": "Account: Name"},
           {"mint": "Account.AccountNumber"},
