@@ -26,8 +26,13 @@ mappings:
 samples:
 	python3 scripts/generate_exports.py --out samples/exports
 
-## bench-ingest: ingest vs Miller on generated data (SCALE accounts; needs miller)
+## bench: every stage and the chain against jq, Miller and DuckDB on generated data (SCALE
+## accounts); peers: apt-get install jq miller libxml2-utils, pip install duckdb
 SCALE ?= 100000
+bench: build
+	python3 scripts/bench.py --accounts $(SCALE)
+
+## bench-ingest: ingest alone vs Miller, per generated file
 bench-ingest: build
 	scripts/bench_ingest.sh $(SCALE)
 
@@ -36,4 +41,4 @@ clean:
 
 include pipelines/default.mk
 
-.PHONY: all build test mappings samples bench-ingest clean
+.PHONY: all build test mappings samples bench bench-ingest clean
