@@ -36,9 +36,16 @@ bench: build
 bench-ingest: build
 	scripts/bench_ingest.sh $(SCALE)
 
+## fuzz: libFuzzer on the CSV, XML and NDJSON readers (FUZZ_RUNS each; seeds from samples/ and
+## ../shared/real-exports); a crash leaves its input in build/fuzz/ to turn into a regression test
+FUZZ_RUNS ?= 1000000
+fuzz:
+	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
+	scripts/fuzz.sh $(FUZZ_RUNS)
+
 clean:
 	rm -rf build
 
 include pipelines/default.mk
 
-.PHONY: all build test mappings samples bench bench-ingest clean
+.PHONY: all build test mappings samples bench bench-ingest fuzz clean

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer target (built by `make fuzz`) for RUNS executions over a seed corpus made
+# from the samples, the real exports beside the project and the pipeline's own NDJSON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-1000000}
+out=build/fuzz
+mkdir -p "$out/corpus/csv" "$out/corpus/xml" "$out/corpus/ndjson"
+cp samples/exports/*.csv "$out/corpus/csv/"
+cp samples/exports/*.xml "$out/corpus/xml/"
+if [ -d ../shared/real-exports ]; then
+  for file in ../shared/real-exports/*/*; do
+    case "$file" in
+      *.csv) cp "$file" "$out/corpus/csv/real-$(basename "$file")" ;;
+      *.xml) cp "$file" "$out/corpus/xml/real-$(basename "$file")" ;;
+    esac
+  done
+fi
+for stage in 01-ingest/raw 02-normalise/canonical 03-segment/accounts; do
+  [ -f "build/pipeline/$stage.ndjson" ] && head -n 50 "build/pipeline/$stage.ndjson" > "$out/corpus/ndjson/$(basename "$stage").ndjson"
+done
+for target in csv xml ndjson; do
+  echo "== fuzz-$target: $runs runs" >&2
+  .build-fuzz/release/fuzz-"$target" "$out/corpus/$target" -runs="$runs" -max_len=8192 -rss_limit_mb=1024 \
+    -artifact_prefix="$out/crash-$target-" 2>&1 | grep -E "^(#[0-9]+.*DONE|Done|==[0-9]+==ERROR|SUMMARY)" || true
+done
