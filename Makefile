@@ -40,6 +40,7 @@ bench-ingest: build
 ## ../shared/real-exports); a crash leaves its input in build/fuzz/ to turn into a regression test
 FUZZ_RUNS ?= 1000000
 fuzz:
+	mkdir -p .build-fuzz && ln -sfn "$(CURDIR)" .build-fuzz/cspipe
 	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
 	scripts/fuzz.sh $(FUZZ_RUNS)
 

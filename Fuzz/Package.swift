@@ -5,9 +5,10 @@ import PackageDescription
 // with -sanitize=fuzzer. Run them with `make fuzz` from the top.
 let package = Package(
   name: "cspipe-fuzz",
-  dependencies: [.package(path: "..")],
+  // `make fuzz` links .build-fuzz/cspipe to the project, so the dependency has a stable name.
+  dependencies: [.package(path: "../.build-fuzz/cspipe")],
   targets: ["csv", "xml", "ndjson"].map { name in
     .executableTarget(
-      name: "fuzz-\(name)", dependencies: [.product(name: "CSPipe", package: "main")])
+      name: "fuzz-\(name)", dependencies: [.product(name: "CSPipe", package: "cspipe")])
   }
 )
