@@ -57,6 +57,17 @@ struct HostileInputTests {
     }
   }
 
+  /// Found by fuzz-xml: a character conversion failure halted libxml2 without an error on the
+  /// parser's own channel, and ingest took it for a clean end of file.
+  @Test("XML that cannot be decoded in its declared encoding fails with its line")
+  func undecodable() throws {
+    var bytes = Array("<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?>\n<a><b>\u{1B}$B".utf8)
+    bytes += [0xFF, 0xFF] + Array("</b></a>".utf8)
+    let result = try Tool.run("ingest", ["--format", "xml"], stdinData: Data(bytes))
+    #expect(result.status == 1)
+    #expect(result.stderr.hasPrefix("ingest: <stdin>:2: error: not well-formed XML"))
+  }
+
   @Test("NUL bytes are kept and escaped, never truncating a value")
   func nulBytes() throws {
     let csv = Data("a,b\nx\u{0}y,2\n".utf8)

@@ -1,4 +1,5 @@
 import CLibXML2
+import Glibc
 
 /// What a streaming XML consumer receives. Names and text point into libxml2's buffers and are
 /// valid only during the call.
@@ -37,6 +38,11 @@ final class XMLPushParser {
 
   private static let refuseExternalEntities: Void = {
     xmlSetExternalEntityLoader { url, _, _ in nil }
+    // Some libxml2 errors (I/O and encoding) bypass the parser's structured handler and go to
+    // its generic one, which prints to stderr ("I/O error : encoder error"). Ours are reported
+    // through `failure` in cspipe's own format, so the generic channel writes to /dev/null.
+    // (The handler is variadic C, which Swift cannot define; a FILE context is what it takes.)
+    if let devNull = fopen("/dev/null", "w") { xmlSetGenericErrorFunc(devNull, nil) }
   }()
 
   init(sink: XMLEventSink, fileName: String, lineOffset: Int = 0, maxDepth: Int = 256) {
@@ -72,11 +78,16 @@ final class XMLPushParser {
       xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue))
     }
     let status = xmlParseChunk(context, base, Int32(bytes.count), last ? 1 : 0)
+    // Any non-zero status ends the parse. Most come with an error already recorded; a failed
+    // character conversion does not (libxml2 halts with XML_PARSER_EOF and reports it only on
+    // its generic channel), and must never pass as a clean end of file.
     if failure == nil && status != 0 {
-      if let error = xmlCtxtGetLastError(context), error.pointee.level == XML_ERR_FATAL {
+      if let error = xmlCtxtGetLastError(context), error.pointee.message != nil {
         record(error)
-      } else if context!.pointee.wellFormed == 0 && context!.pointee.disableSAX != 0 {
-        failure = ("the XML is not well-formed", currentLine)
+      } else if status == Int32(XML_PARSER_EOF.rawValue) {
+        failure = ("the text cannot be decoded in the document's declared encoding", currentLine)
+      } else {
+        failure = ("libxml2 stopped at an undecodable or invalid character (error \(status))", currentLine)
       }
     }
     return failure == nil
