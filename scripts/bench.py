@@ -67,10 +67,14 @@ def run(command, stdin=None, stdout=None, timeout=None, shell=False):
     timing.close()
     wrapped = ["/usr/bin/time", "-f", "%e %M", "-o", timing.name] + (["bash", "-c", command] if shell else command)
     started = time.time()
+    # A session of its own, so a timeout stops the peer itself, not only GNU time around it.
+    process = subprocess.Popen(wrapped, stdin=stdin, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     try:
-        result = subprocess.run(wrapped, stdin=stdin, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
-        code = result.returncode
+        code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.wait()
         return (time.time() - started, None, "timeout")
     with open(timing.name) as handle:
         parts = handle.read().split()
