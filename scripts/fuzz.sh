@@ -20,7 +20,7 @@ for stage in 01-ingest/raw 02-normalise/canonical 03-segment/accounts; do
   [ -f "build/pipeline/$stage.ndjson" ] && head -n 50 "build/pipeline/$stage.ndjson" > "$out/corpus/ndjson/$(basename "$stage").ndjson"
 done
 for target in csv xml ndjson; do
-  echo "== fuzz-$target: $runs runs" >&2
-  .build-fuzz/release/fuzz-"$target" "$out/corpus/$target" -runs="$runs" -max_len=8192 -rss_limit_mb=1024 \
+  echo "== fuzz $target: $runs runs" >&2
+  .build-fuzz/release/fuzz "$target" "$out/corpus/$target" -runs="$runs" -max_len=8192 -rss_limit_mb=1024 \
     -artifact_prefix="$out/crash-$target-" 2>&1 | grep -E "^(#[0-9]+.*DONE|Done|==[0-9]+==ERROR|SUMMARY)" || true
 done

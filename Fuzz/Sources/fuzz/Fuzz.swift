@@ -1,0 +1,42 @@
+import CSPipe
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// libFuzzer's driver, started from our own main (SwiftPM executables need one).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+  _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// The reader under test; a C callback cannot capture it, so it lives here.
+nonisolated(unsafe) var reader: ([UInt8]) -> Void = FuzzEntryPoints.csv
+
+/// `fuzz csv|xml|ndjson [libFuzzer options and corpus folders]`: feeds arbitrary bytes to one
+/// reader; any crash or hang is a bug.
+@main
+struct Fuzz {
+  static func main() {
+    let targets: [String: ([UInt8]) -> Void] = [
+      "csv": FuzzEntryPoints.csv, "xml": FuzzEntryPoints.xml, "ndjson": FuzzEntryPoints.ndjson,
+    ]
+    let arguments = CommandLine.arguments
+    guard arguments.count > 1, let chosen = targets[arguments[1]] else {
+      fputs("usage: fuzz csv|xml|ndjson [libFuzzer options] [corpus folders]\n", stderr)
+      exit(64)
+    }
+    reader = chosen
+    // libFuzzer sees the program name and everything after the target.
+    var argv = CommandLine.unsafeArgv
+    argv[1] = argv[0]
+    var argc = CommandLine.argc - 1
+    var shifted = argv + 1
+    exit(runFuzzerDriver(&argc, &shifted) { data, count in
+      reader(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
+      return 0
+    })
+  }
+}
