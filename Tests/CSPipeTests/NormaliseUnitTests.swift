@@ -187,3 +187,4 @@ extension MappingTests {
     #expect(!Self.deliberatelyUnmapped.contains(source))
   }
 }
+

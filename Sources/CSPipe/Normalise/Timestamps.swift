@@ -85,12 +85,14 @@ public enum Timestamps {
     return civil
   }
 
+  static let utc = TimeZone(identifier: "UTC")!
+
   /// Seconds since 1970-01-01T00:00:00Z, applying `zone` when the value itself has no offset.
   public static func epochSeconds(_ civil: CivilTime, zone: TimeZone) -> Int {
     let local = daysFromCivil(civil.year, civil.month, civil.day) * 86400
       + civil.hour * 3600 + civil.minute * 60 + civil.second
     if let offset = civil.offset { return local - offset }
-    if zone.identifier == "UTC" || zone.identifier == "GMT" { return local }
+    if zone == utc || zone.identifier == "UTC" || zone.identifier == "GMT" { return local }
     // Two steps find the offset in force at that local time (across a DST change as well).
     let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
     let second = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - first)))
@@ -114,7 +116,10 @@ public enum Timestamps {
   /// The `YYYY-MM-DD` or RFC 3339 text as epoch seconds (for comparisons against `--as-of`).
   public static func epochSeconds(ofCanonical text: String) -> Int? {
     guard let civil = try? parse(text, order: nil) else { return nil }
-    return epochSeconds(civil, zone: TimeZone(identifier: "UTC")!)
+    // Canonical values are UTC or carry their offset: no time zone lookup (it is costly).
+    let local = daysFromCivil(civil.year, civil.month, civil.day) * 86400
+      + civil.hour * 3600 + civil.minute * 60 + civil.second
+    return local - (civil.offset ?? 0)
   }
 
   static func pad(_ value: Int, _ width: Int) -> String {

@@ -32,6 +32,10 @@ enum Tiers {
     let total = ranked.reduce(Decimal(0)) { $0 + $1.value }
     ranking.total = total
     let count = ranked.count
+    // Cut points by rank, computed once (not per account: Decimal arithmetic is slow).
+    let shareCuts = (ceiling(config.customerShare[0] * Decimal(count)), ceiling(config.customerShare[1] * Decimal(count)))
+    let capacityFirst = (config.capacity["tier1"]?.csms ?? 0) * (config.capacity["tier1"]?.accountsPerCsm ?? 0)
+    let capacityCuts = (capacityFirst, capacityFirst + (config.capacity["tier2"]?.csms ?? 0) * (config.capacity["tier2"]?.accountsPerCsm ?? 0))
     var cumulative: Decimal = 0
     var tierOneDone = false
     var tierTwoDone = false
@@ -42,9 +46,7 @@ enum Tiers {
       let tier: String
       switch config.tierRule {
       case .customerShare:
-        let first = ceiling(config.customerShare[0] * Decimal(count))
-        let second = ceiling(config.customerShare[1] * Decimal(count))
-        tier = rank <= first ? "tier1" : rank <= second ? "tier2" : "tier3"
+        tier = rank <= shareCuts.0 ? "tier1" : rank <= shareCuts.1 ? "tier2" : "tier3"
       case .revenueShare:
         // The smallest top set reaching the share: the account that crosses it is included.
         if !tierOneDone {
@@ -60,9 +62,7 @@ enum Tiers {
       case .mrrFloor:
         tier = entry.value >= config.mrrFloor[0] ? "tier1" : entry.value >= config.mrrFloor[1] ? "tier2" : "tier3"
       case .capacity:
-        let first = (config.capacity["tier1"]?.csms ?? 0) * (config.capacity["tier1"]?.accountsPerCsm ?? 0)
-        let second = first + (config.capacity["tier2"]?.csms ?? 0) * (config.capacity["tier2"]?.accountsPerCsm ?? 0)
-        tier = rank <= first ? "tier1" : rank <= second ? "tier2" : "tier3"
+        tier = rank <= capacityCuts.0 ? "tier1" : rank <= capacityCuts.1 ? "tier2" : "tier3"
       }
       ranking.placements[entry.key] = Placement(rank: rank, cumulativeShare: share, tier: tier)
     }
