@@ -25,7 +25,8 @@ struct Fuzz {
     ]
     let arguments = CommandLine.arguments
     guard arguments.count > 1, let chosen = targets[arguments[1]] else {
-      fputs("usage: fuzz csv|xml|ndjson [libFuzzer options] [corpus folders]\n", stderr)
+      let usage = "usage: fuzz csv|xml|ndjson [libFuzzer options] [corpus folders]\n"
+      _ = usage.withCString { write(2, $0, strlen($0)) }
       exit(64)
     }
     reader = chosen
