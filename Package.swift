@@ -33,7 +33,7 @@ let package = Package(
     .testTarget(name: "CSPipeTests", dependencies: ["CSPipe"]),
     .testTarget(
       name: "CSPipeCLITests",
-      dependencies: ["ingest", "normalise", "segment"],
+      dependencies: ["CSPipe", "ingest", "normalise", "segment"],
       exclude: ["Cases"]
     ),
   ]
