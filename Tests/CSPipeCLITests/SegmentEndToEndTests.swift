@@ -109,3 +109,24 @@ extension SegmentEndToEndTests {
     #expect(merged.stderr.contains("2 in, 0 accounts out, 2 rejected"))
   }
 }
+
+extension SegmentEndToEndTests {
+  /// No fact dated after as-of may change a result: segment as of a past day gives the same
+  /// accounts from records normalised today as from records normalised as of that day.
+  @Test("as of a past day, later facts change nothing")
+  func asOfProperty() throws {
+    let root = Tool.packageRoot
+    let day = "2026-08-31"
+    let fromToday = try Tool.shell(
+      "ingest -q samples/exports/* | normalise -q --as-of 2026-11-15 --aliases pipelines/aliases.csv | segment -q --as-of \(day)",
+      in: root)
+    let fromThen = try Tool.shell(
+      "ingest -q samples/exports/* | normalise -q --as-of \(day) --aliases pipelines/aliases.csv | segment -q --as-of \(day)",
+      in: root)
+    #expect(fromToday.status == 0 && fromThen.status == 0)
+    // Freshness and attribute values carry no later facts; records compare whole.
+    let difference = zip(fromToday.lines, fromThen.lines).enumerated().first { $0.element.0 != $0.element.1 }
+    #expect(fromToday.lines.count == fromThen.lines.count)
+    #expect(difference == nil, "first difference at line \(difference.map { $0.offset + 1 } ?? 0)")
+  }
+}

@@ -138,7 +138,9 @@ public final class Segment {
       account.subscriptions.append(fact)
     case "invoice":
       let status = record["status"]?.stringValue
-      if status == "open" || status == "uncollectible", let due = time("due_at"), due < cutoff {
+      // Paid after as-of: unpaid as of then (what was known that day, not what came later).
+      let paidLater = status == "paid" && (time("paid_at").map { $0 >= cutoff } ?? false)
+      if status == "open" || status == "uncollectible" || paidLater, let due = time("due_at"), due < cutoff {
         account.invoicesPastDue += 1
         if let amount = record["amount"]?.numberText.flatMap({ Decimal(string: $0) }),
           let currency = record["currency"]?.stringValue
@@ -155,7 +157,8 @@ public final class Segment {
     case "ticket":
       let created = time("created_at")
       let status = record["status"]?.stringValue
-      if status == "new" || status == "open" || status == "pending" {
+      let solvedLater = time("solved_at").map { $0 >= cutoff } ?? false
+      if status == "new" || status == "open" || status == "pending" || solvedLater {
         let severity = record["severity"]?.intValue.map(String.init) ?? "unknown"
         account.openBySeverity[severity, default: 0] += 1
       }
