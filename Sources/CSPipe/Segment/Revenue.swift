@@ -7,6 +7,9 @@ struct SubscriptionFact: Sendable {
   /// Monthly amount: (amount × quantity − discount) per month, ÷ interval_count, rounded to the
   /// currency's minor unit, so every sum and movement is exact and reconciles to the cent.
   let monthly: Decimal
+  /// `monthly` in minor units of `currency` (cents): MRR sums run on integers, exactly and fast
+  /// (Foundation's Decimal arithmetic was most of segment's time).
+  let monthlyMinor: Int
   /// Epoch seconds: starts counting at `start`, stops at `end` (exclusive), if known.
   let start: Int
   let end: Int?
@@ -14,6 +17,26 @@ struct SubscriptionFact: Sendable {
   let trialEnd: Int?
   let status: String
   let quantity: Int
+
+  init(
+    id: String, currency: String, monthly: Decimal, start: Int, end: Int?, trialEnd: Int?, status: String,
+    quantity: Int
+  ) {
+    self.id = id
+    self.currency = currency
+    self.monthly = monthly
+    self.monthlyMinor = Self.minorUnits(monthly, currency: currency)
+    self.start = start
+    self.end = end
+    self.trialEnd = trialEnd
+    self.status = status
+    self.quantity = quantity
+  }
+
+  /// An amount already rounded to the currency's minor unit, as an integer count of them.
+  static func minorUnits(_ amount: Decimal, currency: String) -> Int {
+    NSDecimalNumber(decimal: amount * pow(Decimal(10), Values.minorUnitDigits(of: currency))).intValue
+  }
 
   static let monthsPer: [String: Decimal] = [
     "day": Decimal(365) / Decimal(12), "week": Decimal(52) / Decimal(12), "month": 1,

@@ -12,7 +12,8 @@ enum Tiers {
 
   struct Ranking {
     var placements: [String: Placement] = [:]
-    var total: Decimal = 0
+    /// Total MRR in minor units of the base currency.
+    var total = 0
     /// Per tier: accounts, MRR, their shares, and the MRR floor (the smallest MRR in the tier).
     var cutPoints: JSONValue = .null
   }
@@ -24,25 +25,28 @@ enum Tiers {
     return NSDecimalNumber(decimal: rounded).intValue
   }
 
-  static func rank(totals: [String: Decimal], config: SegmentConfig) -> Ranking {
+  /// `totals`: MRR per account in minor units of the base currency (`digits` decimals).
+  static func rank(totals: [String: Int], config: SegmentConfig, digits: Int) -> Ranking {
+    let money = { (minor: Int) in Segment.money(minor: minor, digits: digits) }
+    let floors = config.mrrFloor.map { SubscriptionFact.minorUnits($0, currency: config.baseCurrency) }
     let ranked = totals.filter { $0.value > 0 }.sorted {
       $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
     }
     var ranking = Ranking()
-    let total = ranked.reduce(Decimal(0)) { $0 + $1.value }
+    let total = ranked.reduce(0) { $0 + $1.value }
     ranking.total = total
     let count = ranked.count
     // Cut points by rank, computed once (not per account: Decimal arithmetic is slow).
     let shareCuts = (ceiling(config.customerShare[0] * Decimal(count)), ceiling(config.customerShare[1] * Decimal(count)))
     let capacityFirst = (config.capacity["tier1"]?.csms ?? 0) * (config.capacity["tier1"]?.accountsPerCsm ?? 0)
     let capacityCuts = (capacityFirst, capacityFirst + (config.capacity["tier2"]?.csms ?? 0) * (config.capacity["tier2"]?.accountsPerCsm ?? 0))
-    var cumulative: Decimal = 0
+    var cumulative = 0
     var tierOneDone = false
     var tierTwoDone = false
     for (index, entry) in ranked.enumerated() {
       let rank = index + 1
       cumulative += entry.value
-      let share = total > 0 ? cumulative / total : 0
+      let share = total > 0 ? Decimal(cumulative) / Decimal(total) : 0
       let tier: String
       switch config.tierRule {
       case .customerShare:
@@ -60,7 +64,7 @@ enum Tiers {
           tier = "tier3"
         }
       case .mrrFloor:
-        tier = entry.value >= config.mrrFloor[0] ? "tier1" : entry.value >= config.mrrFloor[1] ? "tier2" : "tier3"
+        tier = entry.value >= floors[0] ? "tier1" : entry.value >= floors[1] ? "tier2" : "tier3"
       case .capacity:
         tier = rank <= capacityCuts.0 ? "tier1" : rank <= capacityCuts.1 ? "tier2" : "tier3"
       }
@@ -69,14 +73,14 @@ enum Tiers {
     var tiers = JSONObject()
     for tier in ["tier1", "tier2", "tier3"] {
       let members = ranked.filter { ranking.placements[$0.key]?.tier == tier }
-      let mrr = members.reduce(Decimal(0)) { $0 + $1.value }
+      let mrr = members.reduce(0) { $0 + $1.value }
       var entry = JSONObject([
         ("accounts", .number(String(members.count))),
-        ("mrr", Segment.money(mrr)),
+        ("mrr", money(mrr)),
         ("share_of_accounts", Segment.share(count > 0 ? Decimal(members.count) / Decimal(count) : 0)),
-        ("share_of_mrr", Segment.share(total > 0 ? mrr / total : 0)),
+        ("share_of_mrr", Segment.share(total > 0 ? Decimal(mrr) / Decimal(total) : 0)),
       ])
-      entry["mrr_floor"] = members.last.map { Segment.money($0.value) } ?? .null
+      entry["mrr_floor"] = members.last.map { money($0.value) } ?? .null
       tiers[tier] = .object(entry)
     }
     tiers["unranked"] = .object(JSONObject([("accounts", .number(String(totals.count - count)))]))

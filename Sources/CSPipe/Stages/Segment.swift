@@ -241,12 +241,13 @@ public final class Segment {
   // MARK: - Revenue
 
   private struct Revenue {
-    var current: Decimal = 0
+    /// Amounts in minor units of the base currency (cents).
+    var current = 0
     /// MRR at each month-end of the window, oldest first.
-    var series: [Decimal] = []
+    var series: [Int] = []
     /// MRR at the end of the month before, at this month's exchange rates (constant currency):
     /// movements compare against it, and the difference to `series[i - 1]` is the FX effect.
-    var previousAtCurrentRates: [Decimal] = []
+    var previousAtCurrentRates: [Int] = []
     /// Month-ends (labels) at which the account ever had MRR before each window month.
     var paidBefore: [Bool] = []
     var seats = 0
@@ -254,8 +255,8 @@ public final class Segment {
 
   /// MRR of one account on the day ending at `dayEnd`, converted to the base currency at the
   /// rates in force at `rateDayEnd` (by default the same day).
-  private func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Decimal {
-    var total: Decimal = 0
+  private func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Int {
+    var total = 0
     let graceSeconds = options.config.pastDueGraceDays * Self.day
     for subscription in account.subscriptions {
       var graceEnd: Int?
@@ -264,14 +265,17 @@ public final class Segment {
         graceEnd = due.map { $0 + graceSeconds }
       }
       guard subscription.counts(atDayEnd: dayEnd, graceEnd: graceEnd) else { continue }
-      total += try convert(subscription.monthly, from: subscription.currency, at: (rateDayEnd ?? dayEnd) - 1)
+      total += try convert(subscription, at: (rateDayEnd ?? dayEnd) - 1)
     }
     return total
   }
 
-  private func convert(_ amount: Decimal, from currency: String, at instant: Int) throws -> Decimal {
+  /// A subscription's monthly amount in minor units of the base currency.
+  private func convert(_ subscription: SubscriptionFact, at instant: Int) throws -> Int {
     let base = options.config.baseCurrency
-    if currency == base { return amount }
+    let currency = subscription.currency
+    if currency == base { return subscription.monthlyMinor }
+    let amount = subscription.monthly
     guard let rate = options.rates?.rate(currency, at: instant) else {
       throw RunError(
         "subscriptions in \(currency) cannot be added to \(base) MRR without an exchange rate on or before "
@@ -280,7 +284,7 @@ public final class Segment {
     var converted = amount * rate
     var rounded = Decimal()
     NSDecimalRound(&rounded, &converted, Values.minorUnitDigits(of: base), .bankers)
-    return rounded
+    return SubscriptionFact.minorUnits(rounded, currency: base)
   }
 
   private func revenue(_ account: AccountRollup, monthEnds: [Int]) throws -> Revenue {
@@ -314,7 +318,7 @@ public final class Segment {
   }
 
   /// The movement of one month: prev and cur are MRR at the ends of the month before and of it.
-  static func movement(previous: Decimal, current: Decimal, paidBefore: Bool) -> String? {
+  static func movement(previous: Int, current: Int, paidBefore: Bool) -> String? {
     if previous == 0 && current > 0 { return paidBefore ? "reactivation" : "new" }
     if previous > 0 && current == 0 { return "churn" }
     if previous > 0 && current > previous { return "expansion" }
@@ -362,14 +366,16 @@ public final class Segment {
       }
       return current
     }
-    var totals: [String: Decimal] = [:]
+    var totals: [String: Int] = [:]
     var children: [String: [String]] = [:]
     for key in accounts.keys.sorted() {
       let top = topAncestor(key)
       totals[top, default: 0] += revenues[key]!.current
       if top != key { children[top, default: []].append(key) }
     }
-    var ranking = Tiers.rank(totals: totals.filter { parentOf[$0.key] == nil || topAncestor($0.key) == $0.key }, config: config)
+    var ranking = Tiers.rank(
+      totals: totals.filter { parentOf[$0.key] == nil || topAncestor($0.key) == $0.key }, config: config,
+      digits: baseDigits)
     // Ranks computed on one shard would be wrong for the whole: with cut points from elsewhere,
     // only the tier is known.
     if options.cuts != nil {
@@ -377,9 +383,9 @@ public final class Segment {
     }
 
     // Portfolio movements, per month, and the reconciliation check.
-    var movementTotals: [[String: Decimal]] = Array(repeating: [:], count: labels.count)
-    var startTotals: [Decimal] = Array(repeating: 0, count: labels.count)
-    var endTotals: [Decimal] = Array(repeating: 0, count: labels.count)
+    var movementTotals: [[String: Int]] = Array(repeating: [:], count: labels.count)
+    var startTotals: [Int] = Array(repeating: 0, count: labels.count)
+    var endTotals: [Int] = Array(repeating: 0, count: labels.count)
     for key in accounts.keys.sorted() {
       let revenue = revenues[key]!
       for index in 1..<labels.count {
@@ -401,13 +407,13 @@ public final class Segment {
       guard computed == endTotals[index] else {
         throw ReconciliationError(
           account: "the portfolio", month: labels[index],
-          detail: "start \(startTotals[index]) + movements = \(computed), end \(endTotals[index])")
+          detail: "start \(startTotals[index]) + movements = \(computed), end \(endTotals[index]) (minor units)")
       }
-      var entry = JSONObject([("month", .string(labels[index])), ("start", Self.money(startTotals[index]))])
+      var entry = JSONObject([("month", .string(labels[index])), ("start", money(startTotals[index]))])
       for type in ["new", "reactivation", "expansion", "contraction", "churn", "fx"] {
-        entry[type] = Self.money(moves[type] ?? 0)
+        entry[type] = money(moves[type] ?? 0)
       }
-      entry["end"] = Self.money(endTotals[index])
+      entry["end"] = money(endTotals[index])
       reconciliation.append(.object(entry))
     }
 
@@ -418,7 +424,7 @@ public final class Segment {
       ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
       ("currency", .string(config.baseCurrency)),
       ("accounts", .number(String(accounts.count))),
-      ("mrr", Self.money(ranking.total)), ("arr", Self.money(ranking.total * 12)),
+      ("mrr", money(ranking.total)), ("arr", money(ranking.total * 12)),
       ("tiers", ranking.cutPoints), ("policies", config.echo),
       ("movements", .array(reconciliation)),
     ])
@@ -438,7 +444,7 @@ public final class Segment {
   /// Each CSM's book of business: accounts and MRR by tier, checked against the capacity the
   /// config gives a CSM of that tier (`capacity.tierN.accountsPerCsm`).
   private func books(ranking: Tiers.Ranking, revenues: [String: Revenue], top: (String) -> String) -> JSONValue {
-    var owners: [String: (accounts: Int, mrr: Decimal, tiers: [String: Int])] = [:]
+    var owners: [String: (accounts: Int, mrr: Int, tiers: [String: Int])] = [:]
     for (key, account) in accounts {
       let owner = account.attributes["owner"]?.value.stringValue ?? "(no owner)"
       let tier = ranking.placements[top(key)]?.tier ?? "unranked"
@@ -449,7 +455,7 @@ public final class Segment {
       owners[owner] = entry
     }
     return .object(JSONObject(owners.sorted { $0.key < $1.key }.map { owner, book in
-      var entry = JSONObject([("accounts", .number(String(book.accounts))), ("mrr", Self.money(book.mrr))])
+      var entry = JSONObject([("accounts", .number(String(book.accounts))), ("mrr", money(book.mrr))])
       for tier in ["tier1", "tier2", "tier3", "unranked"] {
         entry[tier] = .number(String(book.tiers[tier] ?? 0))
       }
@@ -465,7 +471,7 @@ public final class Segment {
 
   private func accountRecord(
     _ account: AccountRollup, revenue: Revenue, labels: [String], ranking: Tiers.Ranking, top: String,
-    total: Decimal?, children: [String]
+    total: Int?, children: [String]
   ) -> JSONObject {
     let config = options.config
     var record = JSONObject([("kind", .string("account")), ("account", .string(account.key)), ("as_of", .string(options.asOfLabel))])
@@ -482,14 +488,14 @@ public final class Segment {
       if let value = account.attributes[name]?.value { record[name] = value }
     }
     record["currency"] = .string(config.baseCurrency)
-    record["mrr"] = Self.money(revenue.current)
-    record["arr"] = Self.money(revenue.current * 12)
+    record["mrr"] = money(revenue.current)
+    record["arr"] = money(revenue.current * 12)
     if let total {
-      record["mrr_with_children"] = Self.money(total)
-      record["arr_with_children"] = Self.money(total * 12)
+      record["mrr_with_children"] = money(total)
+      record["arr_with_children"] = money(total * 12)
     }
     record["mrr_series"] = .array(zip(labels, revenue.series).map { label, value in
-      .object(JSONObject([("month", .string(label)), ("mrr", Self.money(value))]))
+      .object(JSONObject([("month", .string(label)), ("mrr", money(value))]))
     })
     var movements: [JSONValue] = []
     for index in 1..<labels.count {
@@ -497,13 +503,13 @@ public final class Segment {
       let current = revenue.series[index]
       if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
         movements.append(.object(JSONObject([
-          ("month", .string(labels[index])), ("type", .string(type)), ("amount", Self.money(current - previous)),
+          ("month", .string(labels[index])), ("type", .string(type)), ("amount", money(current - previous)),
         ])))
       }
       let fx = previous - revenue.series[index - 1]
       if fx != 0 {
         movements.append(.object(JSONObject([
-          ("month", .string(labels[index])), ("type", .string("fx")), ("amount", Self.money(fx)),
+          ("month", .string(labels[index])), ("type", .string("fx")), ("amount", money(fx)),
         ])))
       }
     }
@@ -564,11 +570,25 @@ public final class Segment {
     return record
   }
 
-  static func money(_ value: Decimal) -> JSONValue {
-    var copy = value
-    var rounded = Decimal()
-    NSDecimalRound(&rounded, &copy, 2, .bankers)
-    return .number(Values.numberText(rounded))
+  /// Decimal places of the base currency's minor unit (2 for USD, 0 for JPY).
+  var baseDigits: Int { Values.minorUnitDigits(of: options.config.baseCurrency) }
+
+  /// An amount in minor units as a JSON number in major units, without trailing zeros.
+  func money(_ minor: Int) -> JSONValue {
+    Self.money(minor: minor, digits: baseDigits)
+  }
+
+  static func money(minor: Int, digits: Int) -> JSONValue {
+    guard digits > 0 else { return .number(String(minor)) }
+    let magnitude = minor.magnitude
+    var divisor: UInt = 1
+    for _ in 0..<digits { divisor *= 10 }
+    let whole = magnitude / divisor
+    var fraction = String(magnitude % divisor)
+    fraction = String(repeating: "0", count: digits - fraction.count) + fraction
+    while fraction.last == "0" { fraction.removeLast() }
+    let text = (minor < 0 ? "-" : "") + String(whole) + (fraction.isEmpty ? "" : "." + fraction)
+    return .number(text)
   }
 
   static func share(_ value: Decimal) -> JSONValue {
