@@ -53,9 +53,11 @@ public final class Normalise {
   private let reporter: StderrReporter
   private var summary = NormaliseSummary()
   private var index = IdentityIndex()
-  /// Accounts of the records that define identity facts, by ordinal (pass 1 decides them once).
+  /// Accounts of the records that define identity facts, by position (pass 1 decides them once).
+  /// A position is the input's index and the line number (`index << 40 | line`): both passes
+  /// see the same lines, whether or not a line parses.
   private var definerAccounts: [Int: String] = [:]
-  /// Per source key: the ordinal of the record that wins (the newest).
+  /// Per source key: the position of the record that wins (the newest).
   private var winners: [String: (updated: Int?, ordinal: Int)] = [:]
   private var unknownSources: [String: Int] = [:]
   private var printedWarnings = 0
@@ -86,11 +88,9 @@ public final class Normalise {
     }
     try learn(from: inputs.map(open))
     var input = NDJSONInput(rejects: rejects)
-    var ordinal = 0
-    for path in inputs {
+    for (index, path) in inputs.enumerated() {
       try input.forEachRecord(in: try open(path)) { object, location in
-        ordinal += 1
-        try normalise(object, location: location, ordinal: ordinal)
+        try normalise(object, location: location, ordinal: index << 40 | (location.line ?? 0))
       }
     }
     summary.recordsIn = input.recordsRead
@@ -119,11 +119,17 @@ public final class Normalise {
   private func learn(from sources: [ByteSource]) throws {
     var definers: [Definer] = []
     var businessKeys: [String: (sourceKey: String, line: Int, file: String)] = [:]
-    var ordinal = 0
-    for source in sources {
-      try LineReader(source: source).forEachLine { line, _, tooLong in
+    for (index, source) in sources.enumerated() {
+      try LineReader(source: source).forEachLine { line, number, tooLong in
+        // Most records (usage facts) neither define identity nor have a key: recognise them
+        // from the envelope ingest writes, without parsing the whole line.
+        if let tag = Self.rawTag(line), let mapping = options.mappings.mapping(for: tag),
+          mapping.mapping.defines == nil, mapping.mapping.key == nil, mapping.mapping.businessKey == nil
+        {
+          return
+        }
         guard !tooLong, let object = (try? JSONParser.parse(line))?.objectValue else { return }
-        ordinal += 1
+        let ordinal = index << 40 | number
         guard case (let raw?, _) = RawRecord.read(object),
           let mapping = options.mappings.mapping(for: raw.tag)
         else { return }
@@ -181,6 +187,32 @@ public final class Normalise {
       warn(
         "\(key) belongs to several accounts (\(accounts.sorted().joined(separator: ", "))); it is not used to match records (settle it in the alias file)")
     }
+  }
+
+  /// The source tag of a line in the exact form ingest writes
+  /// (`{"kind":"raw","source":{"system":"…","dataset":"…"`), or nil for anything else.
+  static func rawTag(_ line: UnsafeBufferPointer<UInt8>) -> SourceTag? {
+    let head: StaticString = #"{"kind":"raw","source":{"system":""#
+    let middle: StaticString = #"","dataset":""#
+    guard line.count > head.utf8CodeUnitCount,
+      memcmp(line.baseAddress!, head.utf8Start, head.utf8CodeUnitCount) == 0
+    else { return nil }
+    var index = head.utf8CodeUnitCount
+    func string() -> String? {
+      let start = index
+      while index < line.count, line[index] != 0x22 {
+        if line[index] == 0x5C { return nil }  // an escape: leave it to the full parser
+        index += 1
+      }
+      guard index < line.count else { return nil }
+      return String(decoding: UnsafeBufferPointer(rebasing: line[start..<index]), as: UTF8.self)
+    }
+    guard let system = string(), line.count - index > middle.utf8CodeUnitCount,
+      memcmp(line.baseAddress! + index, middle.utf8Start, middle.utf8CodeUnitCount) == 0
+    else { return nil }
+    index += middle.utf8CodeUnitCount
+    guard let dataset = string() else { return nil }
+    return SourceTag(system: system, dataset: dataset)
   }
 
   /// The account of a record by its mapping's identity rules, and the rule that found it.
