@@ -58,7 +58,7 @@ public final class Normalise {
   /// see the same lines, whether or not a line parses.
   private var definerAccounts: [Int: String] = [:]
   /// Per source key: the position of the record that wins (the newest).
-  private var winners: [String: (updated: Int?, ordinal: Int)] = [:]
+  private var winners: [KeyDigest: (updated: Int?, ordinal: Int)] = [:]
   private var unknownSources: [String: Int] = [:]
   private var printedWarnings = 0
 
@@ -142,10 +142,11 @@ public final class Normalise {
           let key = converter.sourceKey(fields, names: mapping.mapping.key)
         else { return }
         let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }
-        if let current = winners[key], let currentUpdated = current.updated, (updated ?? Int.min) < currentUpdated {
+        let digest = KeyDigest(key)
+        if let current = winners[digest], let currentUpdated = current.updated, (updated ?? Int.min) < currentUpdated {
           // An older copy: the one already seen stays the winner.
         } else {
-          winners[key] = (updated, ordinal)
+          winners[digest] = (updated, ordinal)
         }
         if let business = converter.sourceKey(fields, names: mapping.mapping.businessKey) {
           if let first = businessKeys[business], first.sourceKey != key {
@@ -261,7 +262,7 @@ public final class Normalise {
         raw: JSONValue.object(object).jsonText)
     }
     if let key = converter.sourceKey(fields, names: mapping.mapping.key),
-      let winner = winners[key], winner.ordinal != ordinal
+      let winner = winners[KeyDigest(key)], winner.ordinal != ordinal
     {
       summary.duplicates += 1
       return
@@ -398,5 +399,24 @@ public final class Normalise {
       }
     }
     return path
+  }
+}
+
+/// A source key reduced to 128 bits. Pass 1 remembers one entry per distinct key; digests keep
+/// that map at a third of the memory of the key strings. Two hashes with different leading
+/// salts make a collision (which would merge two records) a 2^-128 event.
+struct KeyDigest: Hashable {
+  let high: Int
+  let low: Int
+
+  init(_ key: String) {
+    var first = Hasher()
+    first.combine(0x5EED_0001)
+    first.combine(key)
+    var second = Hasher()
+    second.combine(0x5EED_0002)
+    second.combine(key)
+    high = first.finalize()
+    low = second.finalize()
   }
 }
