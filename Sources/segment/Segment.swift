@@ -8,9 +8,9 @@ struct SegmentCommand: ToolCommand {
     commandName: "segment",
     abstract: "Roll canonical records up to one record per account, with MRR, movements and revenue tiers.",
     discussion: """
-      Reads what normalise writes. The first output line is the portfolio: as-of, the policies and tier rule in force, the tier cut points, total MRR and the monthly MRR movement book (start + new + reactivation + expansion − contraction − churn = end, checked on every run). Then one record per account, in account order: current MRR and ARR in the base currency, the MRR at the last 13 month-ends and each month's movement, Pareto rank, cumulative share, tier and touch model, seats, active users and adoption, usage of the last 30 days and the 30 before, open tickets by severity, surveys, past-due invoices, milestones, programs, sponsors and data freshness (docs/SEGMENT.md).
+      Reads what normalise writes. The first output line is the portfolio: as-of, the policies and tier rule in force, the tier cut points, total MRR and the monthly MRR movement book (start + new + reactivation + expansion − contraction − churn + fx = end, checked on every run) and each CSM's book of business. Then one record per account, in account order: current MRR and ARR in the base currency, the MRR at the last 13 month-ends and each month's movement, Pareto rank, cumulative share, tier and touch model, seats, active users and adoption, usage of the last 30 days and the 30 before, open tickets by severity, surveys, past-due invoices, milestones, programs, sponsors and data freshness (docs/SEGMENT.md).
 
-      Tier rules and policies come from pipelines/segments.json (--config). Amounts in other currencies need --rates.
+      Tier rules and policies: the built-in defaults (the same as pipelines/segments.json), or --config FILE. Amounts in other currencies need --rates. For shards of a large input, fold each with --partial and combine the partials with --merge: the result is the same as one run.
 
       Examples:
         segment canonical.ndjson --as-of 2026-11-15 -o accounts.ndjson
