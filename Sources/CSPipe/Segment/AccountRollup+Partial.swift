@@ -61,24 +61,18 @@ extension AccountRollup {
     let rollup = AccountRollup(key: key)
     func int(_ value: JSONValue?) -> Int? { value?.intValue }
     func decimal(_ value: JSONValue?) -> Decimal? { value?.numberText.flatMap { Decimal(string: $0) } }
-    func intMap(_ name: String) -> [String: Int]? {
+    /// An object of one value type, or nil when any value does not convert.
+    func map<Value>(_ name: String, _ convert: (JSONValue?) -> Value?) -> [String: Value]? {
       guard let object = state[name]?.objectValue else { return nil }
-      var result: [String: Int] = [:]
+      var result: [String: Value] = [:]
       for entry in object.entries {
-        guard let value = int(entry.value) else { return nil }
+        guard let value = convert(entry.value) else { return nil }
         result[entry.key] = value
       }
       return result
     }
-    func decimalMap(_ name: String) -> [String: Decimal]? {
-      guard let object = state[name]?.objectValue else { return nil }
-      var result: [String: Decimal] = [:]
-      for entry in object.entries {
-        guard let value = decimal(entry.value) else { return nil }
-        result[entry.key] = value
-      }
-      return result
-    }
+    func intMap(_ name: String) -> [String: Int]? { map(name, int) }
+    func decimalMap(_ name: String) -> [String: Decimal]? { map(name, decimal) }
     func origin(_ value: JSONValue?) -> Origin? {
       guard case .array(let parts)? = value, parts.count == 2, let file = parts[0].stringValue, let line = parts[1].intValue else { return nil }
       return Origin(file: file, line: line)
