@@ -68,6 +68,24 @@ struct HostileInputTests {
     #expect(result.stderr.hasPrefix("ingest: <stdin>:2: error: not well-formed XML"))
   }
 
+  @Test("UTF-16 CSV (Excel's Unicode Text) is decoded; a lone surrogate fails with its byte offset")
+  func utf16() throws {
+    var little: [UInt8] = [0xFF, 0xFE]
+    for unit in "account\tday\tmetric\tvalue\nÇa Va Café 🎉\t2026-01-01\tlogins\t3\n".utf16 {
+      little += [UInt8(unit & 0xFF), UInt8(unit >> 8)]
+    }
+    let decoded = try Tool.run("ingest", ["--format", "csv"], stdinData: Data(little))
+    #expect(decoded.status == 0, "\(decoded.stderr)")
+    #expect(decoded.stdoutText.contains(#""account":"Ça Va Café 🎉""#))
+    #expect(decoded.stdoutText.contains(#""system":"cspipe","dataset":"usage""#))
+    var broken: [UInt8] = [0xFF, 0xFE]
+    for unit in "a,b\n1,".utf16 { broken += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+    broken += [0x00, 0xD8, 0x78, 0x00, 0x0A, 0x00]  // a high surrogate, then "x\n"
+    let failed = try Tool.run("ingest", ["--format", "csv"], stdinData: Data(broken))
+    #expect(failed.status == 1)
+    #expect(failed.stderr.contains("<stdin>:2: error: not valid UTF-16: a lone surrogate at byte offset 14"))
+  }
+
   @Test("NUL bytes are kept and escaped, never truncating a value")
   func nulBytes() throws {
     let csv = Data("a,b\nx\u{0}y,2\n".utf8)

@@ -110,10 +110,13 @@ public final class Ingest {
 
   private func ingestCSV(_ source: ByteSource) throws {
     let head = try source.peek(64 << 10)
-    if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) {
-      throw InputError(
-        "the file is UTF-16 encoded; convert it first (iconv -f UTF-16 -t UTF-8)",
-        at: SourceLocation(file: source.name, line: 1))
+    if UTF16Transcoding.hasByteOrderMark(head) {
+      // Excel's "Unicode Text": decoded to UTF-8 on the way in; line numbers stay the file's.
+      let path = try UTF16Transcoding.transcode(source)
+      defer { unlink(path) }
+      let decoded = try ByteSource(path: path, displayName: source.name)
+      try ingestCSV(decoded)
+      return
     }
     let delimiter = options.delimiter ?? CSVReader.sniffDelimiter(
       head.starts(with: [0xEF, 0xBB, 0xBF]) ? head.dropFirst(3) : head)
