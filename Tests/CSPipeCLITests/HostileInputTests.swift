@@ -86,6 +86,23 @@ struct HostileInputTests {
     #expect(failed.stderr.contains("<stdin>:2: error: not valid UTF-16: a lone surrogate at byte offset 14"))
   }
 
+  /// A giant field or text node is a limit, not an out-of-memory: the record is rejected and
+  /// the rest goes on (the limits are 64 MiB by default; small here to keep the test fast).
+  @Test("an oversized CSV field or XML text node is rejected, the rest kept, memory bounded")
+  func oversized() throws {
+    let giant = String(repeating: "x", count: 8_000_000)
+    let csv = "id,Note\n1,small\n2,\(giant)\n3,small\n"
+    let csvRun = try Tool.run("ingest", ["--format", "csv", "--max-field-bytes", "100000"], stdinData: Data(csv.utf8))
+    #expect(csvRun.status == 0)
+    #expect(csvRun.lines.count == 2)
+    #expect(csvRun.stderr.contains("<stdin>:3: warning: rejected: field \"Note\": longer than the 100000-byte field limit"))
+    let xml = "<r><i><v>small</v></i><i><v>\(giant)</v></i><i><v>small</v></i></r>"
+    let xmlRun = try Tool.run("ingest", ["--format", "xml", "--record", "r/i", "--max-record-bytes", "100000"], stdinData: Data(xml.utf8))
+    #expect(xmlRun.status == 0)
+    #expect(xmlRun.lines.count == 2)
+    #expect(xmlRun.stderr.contains("record is larger than the 100000-byte limit"))
+  }
+
   @Test("NUL bytes are kept and escaped, never truncating a value")
   func nulBytes() throws {
     let csv = Data("a,b\nx\u{0}y,2\n".utf8)
