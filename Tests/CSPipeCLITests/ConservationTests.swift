@@ -41,6 +41,40 @@ struct ConservationTests {
     return (lines.joined(separator: "\n") + "\n", records)
   }
 
+  /// ingest over random CSV: rows of the right width, short and long rows, bad UTF-8, blank
+  /// lines, quoted fields with delimiters and line breaks.
+  @Test("ingest: in = out + rejected over random CSV, every reject located")
+  func ingestReconciles() throws {
+    for seed in 1...5 {
+      var generator = SeededGenerator(seed: UInt64(seed) + 100)
+      var bytes = Array("a,b,c\n".utf8)
+      var good = 0
+      var bad = 0
+      for _ in 0..<300 {
+        switch Int.random(in: 0..<8, using: &generator) {
+        case 0: bytes += Array("1,2\n".utf8); bad += 1  // too short
+        case 1: bytes += Array("1,2,3,4\n".utf8); bad += 1  // too long
+        case 2: bytes += Array("x,".utf8) + [0xC3, 0x28] + Array(",z\n".utf8); bad += 1  // invalid UTF-8
+        case 3: bytes += Array("\n".utf8)  // blank: no record
+        case 4: bytes += Array("\"1,\n2\",\"say \"\"hi\"\"\",3\n".utf8); good += 1
+        default: bytes += Array("p,q,r\n".utf8); good += 1
+        }
+      }
+      let folder = try Tool.temporaryDirectory()
+      let result = try Tool.run(
+        "ingest", ["--format", "csv", "--rejects", "rejects.ndjson"], in: folder, stdinData: Data(bytes))
+      #expect(result.status == 0)
+      #expect(result.lines.count == good)
+      #expect(result.stderr.contains("ingest: \(good + bad) in, \(good) out, \(bad) rejected"), "seed \(seed): \(result.stderr.suffix(200))")
+      let rejects = try String(contentsOf: folder.appendingPathComponent("rejects.ndjson"), encoding: .utf8).split(separator: "\n")
+      #expect(rejects.count == bad)
+      for reject in rejects {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(reject.utf8)) as? [String: Any])
+        #expect((object["line"] as? Int ?? 0) > 1 && object["error"] is String)
+      }
+    }
+  }
+
   @Test("summaries reconcile and every reject is located, over random inputs", arguments: ["normalise", "segment"])
   func reconcile(tool: String) throws {
     for seed in 1...5 {
