@@ -280,37 +280,23 @@ public enum Timestamps {
       while peek == 0x20 { index += 1 }
     }
 
-    mutating func digits(exactly count: Int) -> Int? {
+    mutating func digits(exactly count: Int) -> Int? { digits(min: count, max: count) }
+    mutating func digits(atLeast count: Int) -> Int? { digits(min: count, max: 18) }
+    mutating func digits(atMost count: Int) -> Int? { digits(min: 1, max: count) }
+
+    /// Reads between `min` and `max` decimal digits; on failure nothing is consumed.
+    private mutating func digits(min: Int, max: Int) -> Int? {
       let start = index
-      guard let value = digits(atMost: count), index - start == count else {
+      var value = 0
+      while let byte = peek, byte >= 0x30 && byte <= 0x39, index - start < max {
+        value = value * 10 + Int(byte - 0x30)
+        index += 1
+      }
+      guard index - start >= min else {
         index = start
         return nil
       }
       return value
-    }
-
-    mutating func digits(atLeast count: Int) -> Int? {
-      let start = index
-      var value = 0
-      while let byte = peek, byte >= 0x30 && byte <= 0x39, index - start < 18 {
-        value = value * 10 + Int(byte - 0x30)
-        index += 1
-      }
-      guard index - start >= count else {
-        index = start
-        return nil
-      }
-      return value
-    }
-
-    mutating func digits(atMost count: Int) -> Int? {
-      let start = index
-      var value = 0
-      while let byte = peek, byte >= 0x30 && byte <= 0x39, index - start < count {
-        value = value * 10 + Int(byte - 0x30)
-        index += 1
-      }
-      return index > start ? value : nil
     }
 
     mutating func word() -> String? {
