@@ -79,14 +79,50 @@ struct ValueTests {
   func money() throws {
     #expect(Values.numberText(try Values.decimal("1068.00")) == "1068")
     #expect(Values.numberText(try Values.decimal("-0.10")) == "-0.1")
-    #expect(Values.numberText(try Values.money("2900", minorUnits: true, currency: "USD")) == "29")
-    #expect(Values.numberText(try Values.money("1980021000", minorUnits: true, currency: "USD")) == "19800210")
-    #expect(Values.numberText(try Values.money("1999", minorUnits: true, currency: "JPY")) == "1999")
-    #expect(Values.numberText(try Values.money("1234", minorUnits: true, currency: "KWD")) == "1.234")
+    #expect(try Values.money("2900", minorUnits: true, currency: "USD").text == "29")
+    #expect(try Values.money("1980021000", minorUnits: true, currency: "USD").text == "19800210")
+    #expect(try Values.money("1999", minorUnits: true, currency: "JPY").text == "1999")
+    #expect(try Values.money("1234", minorUnits: true, currency: "KWD").text == "1.234")
     // Binary floating point would make this 0.30000000000000004.
     #expect(Values.numberText(try Values.decimal("0.1") + Values.decimal("0.2")) == "0.3")
-    for bad in ["1,000.00", "$5", "1e3", "", "--1", "1.2.3", "12 34"] {
+    for bad in ["1,000.00", "$5", "1e3", "", "--1", "1.2.3", "12 34", "1-2", "+", "-", "."] {
       #expect(throws: ValueError.self, "\(bad)") { try Values.decimal(bad) }
+    }
+    #expect(try Values.money("5", minorUnits: true, currency: "USD").text == "0.05")
+    #expect(try Values.money("-0", minorUnits: true, currency: "USD").text == "0")
+    #expect(try Values.exactDecimal("123456789012345678901234567890123456789012.5").text
+      == "123456789012345678901234567890123456789012.5")
+  }
+
+  /// The exact decimal replaced Foundation's `Decimal` for speed: on every input within
+  /// Decimal's 38 digits both must print the same canonical text.
+  @Test("exact decimals print what Foundation's Decimal prints")
+  func exactAgainstFoundation() throws {
+    var generator = SeededGenerator(seed: 20261123)
+    let alphabet = Array("0000123456789")
+    for _ in 0..<20_000 {
+      var text = ""
+      switch Int.random(in: 0..<4, using: &generator) {
+      case 0: text = "-"
+      case 1: text = "+"
+      default: break
+      }
+      for _ in 0..<Int.random(in: 0..<12, using: &generator) { text.append(alphabet.randomElement(using: &generator)!) }
+      if Bool.random(using: &generator) {
+        text.append(".")
+        for _ in 0..<Int.random(in: 0..<10, using: &generator) { text.append(alphabet.randomElement(using: &generator)!) }
+      }
+      guard text.contains(where: \.isNumber) else {
+        #expect(throws: ValueError.self, "\(text)") { try Values.exactDecimal(text) }
+        continue
+      }
+      let foundation = Decimal(string: text.hasPrefix("+") ? String(text.dropFirst()) : text, locale: Locale(identifier: "en_US_POSIX"))!
+      #expect(try Values.exactDecimal(text).text == Values.numberText(foundation), "\(text)")
+      let cents = foundation / 100
+      #expect(try Values.money(text, minorUnits: true, currency: "EUR").text == Values.numberText(cents), "\(text)")
+      if let whole = Int(exactly: NSDecimalNumber(decimal: foundation).int64Value), Decimal(whole) == foundation {
+        #expect(try Values.integer(text) == whole, "\(text)")
+      }
     }
   }
 

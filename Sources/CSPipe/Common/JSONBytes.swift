@@ -131,7 +131,13 @@ public enum JSONBytes {
   /// Offset of the first invalid UTF-8 byte in `bytes`, or `nil` when all of it is valid.
   public static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     var index = 0
+    let base = UnsafeRawPointer(bytes.baseAddress)
     while index < bytes.count {
+      // Eight ASCII bytes per step.
+      if let base, index + 8 <= bytes.count, base.loadUnaligned(fromByteOffset: index, as: UInt64.self) & highBits == 0 {
+        index += 8
+        continue
+      }
       if bytes[index] < 0x80 {
         index += 1
         continue

@@ -34,7 +34,9 @@ public enum JSONValue: Equatable, Sendable {
     switch self {
     case .null: out.append(ascii: "null")
     case .bool(let value): value ? out.append(ascii: "true") : out.append(ascii: "false")
-    case .number(let text): out.append(Array(text.utf8))
+    case .number(let text):
+      var copy = text  // withUTF8 needs a var; a number's text is almost always a small string
+      copy.withUTF8 { out.append($0) }
     case .string(let text): JSONBytes.appendString(text, to: &out)
     case .array(let items):
       out.append(0x5B)
@@ -173,14 +175,24 @@ public struct JSONParser {
   }
 
   private mutating func parseObject() throws(JSONSyntaxError) -> JSONObject {
+    var entries: [(key: String, value: JSONValue)] = []
+    try parseMembers { (parser, key) throws(JSONSyntaxError) in entries.append((key, try parser.parseValue())) }
+    return JSONObject(entries)
+  }
+
+  /// The object grammar once for every reader of objects: `member` is called after each key and
+  /// its `:`, and reads the value.
+  @inline(__always)
+  private mutating func parseMembers(
+    _ member: (inout JSONParser, String) throws(JSONSyntaxError) -> Void
+  ) throws(JSONSyntaxError) {
     try enter()
     defer { depth -= 1 }
     index += 1
-    var entries: [(key: String, value: JSONValue)] = []
     skipSpace()
     if index < bytes.count && bytes[index] == 0x7D {
       index += 1
-      return JSONObject(entries)
+      return
     }
     while true {
       skipSpace()
@@ -190,7 +202,7 @@ public struct JSONParser {
       guard index < bytes.count, bytes[index] == 0x3A else { throw error("expected ':'") }
       index += 1
       skipSpace()
-      entries.append((key, try parseValue()))
+      try member(&self, key)
       skipSpace()
       guard index < bytes.count else { throw error("unterminated object") }
       if bytes[index] == 0x2C {
@@ -199,7 +211,7 @@ public struct JSONParser {
       }
       guard bytes[index] == 0x7D else { throw error("expected ',' or '}'") }
       index += 1
-      return JSONObject(entries)
+      return
     }
   }
 
@@ -324,6 +336,111 @@ public struct JSONParser {
       }
     }
     throw error("unterminated string")
+  }
+
+  // MARK: - Objects of strings, read flat
+
+  /// A document that is an object, with the object under `flatKey` read as `FlatFields` (its
+  /// values must be strings; the first that is not is named in `notString`) and every other
+  /// member as a value. Same grammar, errors and offsets as `parse`. Nil when the document is
+  /// not an object (the caller asks `parse` what it is).
+  public static func parseObject(
+    _ bytes: UnsafeBufferPointer<UInt8>, flatKey: String
+  ) throws(JSONSyntaxError) -> (object: JSONObject, flat: FlatFields?, notString: String?)? {
+    var parser = JSONParser(bytes: bytes)
+    parser.skipSpace()
+    guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return nil }
+    var entries: [(key: String, value: JSONValue)] = []
+    var flat: FlatFields?
+    var notString: String?
+    try parser.parseMembers { (parser, key) throws(JSONSyntaxError) in
+      if key == flatKey, flat == nil, parser.index < bytes.count, bytes[parser.index] == 0x7B {
+        var fields = FlatFields()
+        notString = try parser.parseFlatObject(into: &fields)
+        flat = fields
+      } else {
+        entries.append((key, try parser.parseValue()))
+      }
+    }
+    parser.skipSpace()
+    if parser.index < bytes.count { throw parser.error("unexpected text after the JSON value") }
+    return (JSONObject(entries), flat, notString)
+  }
+
+  /// Reads an object's members into `fields`; returns the name of the first member whose
+  /// value is not a string (still parsed, so that syntax errors are found).
+  private mutating func parseFlatObject(into fields: inout FlatFields) throws(JSONSyntaxError) -> String? {
+    try enter()
+    defer { depth -= 1 }
+    index += 1
+    var notString: String?
+    skipSpace()
+    if index < bytes.count && bytes[index] == 0x7D {
+      index += 1
+      return nil
+    }
+    // The storage starts as a copy of the line: a string without escapes is a span of it (one
+    // copy for the whole record); a string with escapes is decoded and appended.
+    fields.storage = Array(bytes)
+    while true {
+      skipSpace()
+      guard index < bytes.count, bytes[index] == 0x22 else { throw error("expected a string key") }
+      let key = try stringSpan(in: &fields.storage)
+      skipSpace()
+      guard index < bytes.count, bytes[index] == 0x3A else { throw error("expected ':'") }
+      index += 1
+      skipSpace()
+      if index < bytes.count && bytes[index] == 0x22 {
+        let value = try stringSpan(in: &fields.storage)
+        fields.add(.init(keyStart: key.lowerBound, keyEnd: key.upperBound, valueStart: value.lowerBound, valueEnd: value.upperBound))
+      } else {
+        _ = try parseValue()
+        if notString == nil { notString = String(decoding: fields.storage[key], as: UTF8.self) }
+      }
+      skipSpace()
+      guard index < bytes.count else { throw error("unterminated object") }
+      if bytes[index] == 0x2C {
+        index += 1
+        continue
+      }
+      guard bytes[index] == 0x7D else { throw error("expected ',' or '}'") }
+      index += 1
+      return notString
+    }
+  }
+
+  /// Where a string's decoded UTF-8 is in `storage` (a copy of the input): its own bytes when
+  /// it has no escape (the common case), else its decoded form appended through `parseString`.
+  private mutating func stringSpan(in storage: inout [UInt8]) throws(JSONSyntaxError) -> Range<Int> {
+    let opening = index
+    index += 1
+    let start = index
+    let base = UnsafeRawPointer(bytes.baseAddress!)
+    while index < bytes.count {
+      // Eight plain ASCII bytes per step; UTF-8 is validated on the way (one pass).
+      while index + 8 <= bytes.count, !JSONBytes.mayNeedEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+        index += 8
+      }
+      guard index < bytes.count else { break }
+      let byte = bytes[index]
+      if byte == 0x22 {
+        index += 1
+        return start..<(index - 1)
+      }
+      if byte == 0x5C || byte < 0x20 { break }
+      if byte >= 0x80 {
+        let length = JSONBytes.validUTF8SequenceLength(bytes, at: index)
+        if length == 0 { throw error("invalid UTF-8") }
+        index += length
+      } else {
+        index += 1
+      }
+    }
+    index = opening
+    let decoded = try parseString()
+    let begin = storage.count
+    storage.append(contentsOf: decoded.utf8)
+    return begin..<storage.count
   }
 
   private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {

@@ -81,6 +81,19 @@ public struct NDJSONInput {
   public mutating func forEachRecord(
     in source: ByteSource, _ body: (JSONObject, SourceLocation) throws -> Void
   ) throws {
+    try forEachLine(
+      in: source,
+      parse: { (line) throws(JSONSyntaxError) -> JSONObject? in try JSONParser.parse(line).objectValue },
+      { object, location, _ in try body(object, location) })
+  }
+
+  /// The same with the tool's own parser: `parse` returns nil for a document that is valid
+  /// JSON but not an object. `body` also gets the line (valid during the call only).
+  public mutating func forEachLine<Parsed>(
+    in source: ByteSource,
+    parse: (UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> Parsed?,
+    _ body: (Parsed, SourceLocation, UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws {
     let reader = LineReader(source: source, maxLineBytes: maxLineBytes)
     var read = 0
     try reader.forEachLine { line, number, tooLong in
@@ -91,21 +104,22 @@ public struct NDJSONInput {
         return try rejects.reject(
           at: location, reason: "line longer than \(maxLineBytes) bytes", raw: "(not kept: too long)")
       }
-      let value: JSONValue
+      let parsed: Parsed?
       do throws(JSONSyntaxError) {
-        value = try JSONParser.parse(line)
+        parsed = try parse(line)
       } catch {
         location.column = error.offset + 1
         return try rejects.reject(
           at: location, reason: "not JSON: \(error.message)",
           raw: String(decoding: line.prefix(4096), as: UTF8.self))
       }
-      guard case .object(let object) = value else {
+      guard let parsed else {
+        let kind = (try? JSONParser.parse(line))?.kindName ?? "something else"
         return try rejects.reject(
-          at: location, reason: "expected a JSON object, found \(value.kindName)",
+          at: location, reason: "expected a JSON object, found \(kind)",
           raw: String(decoding: line.prefix(4096), as: UTF8.self))
       }
-      try body(object, location)
+      try body(parsed, location, line)
     }
     recordsRead += read
   }

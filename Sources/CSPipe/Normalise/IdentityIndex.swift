@@ -39,7 +39,7 @@ public struct IdentityIndex: Sendable {
         if domain.hasPrefix("https://") { domain.removeFirst(8) }
         if domain.hasPrefix("www.") { domain.removeFirst(4) }
         while domain.hasSuffix("/") { domain.removeLast() }
-        return domain.contains(".") && !freeMailDomains.contains(domain) ? "domain:\(domain)" : nil
+        return domain.utf8.contains(0x2E) && !freeMailDomains.contains(domain) ? "domain:\(domain)" : nil
       }
     case .name:
       let words = trimmed.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" })

@@ -5,26 +5,32 @@ struct RawRecord {
   let tag: SourceTag
   let file: String
   let line: Int
-  let fields: [String: String]
+  let fields: FlatFields
+
+  var hasNilMarkers: Bool { fields.hasNilMarkers }
+
+  /// A record or the reason it is not a raw record; nil when the line is JSON but not an object.
+  typealias Reading = (record: RawRecord?, problem: String?)
+
+  /// Parses one line, the `fields` object read flat (no tree, no dictionary).
+  static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> Reading? {
+    guard let (object, fields, notString) = try JSONParser.parseObject(line, flatKey: "fields") else { return nil }
+    return read(object, fields: fields, notString: notString)
+  }
 
   /// Reads the raw envelope; nil with a reason when the object is not a raw record.
-  static func read(_ object: JSONObject) -> (RawRecord?, String?) {
+  static func read(_ object: JSONObject, fields: FlatFields?, notString: String?) -> Reading {
     guard object["kind"]?.stringValue == "raw" else {
       return (nil, "expected a raw record (\"kind\":\"raw\", as ingest writes)")
     }
     guard let source = object["source"]?.objectValue, let system = source["system"]?.stringValue,
       let dataset = source["dataset"]?.stringValue
     else { return (nil, "the record has no source system and dataset") }
-    guard let fieldsObject = object["fields"]?.objectValue else {
+    guard let fields else {
       return (nil, "the record has no \"fields\" object")
     }
-    var fields: [String: String] = [:]
-    fields.reserveCapacity(fieldsObject.entries.count)
-    for entry in fieldsObject.entries {
-      guard let text = entry.value.stringValue else {
-        return (nil, "field \(entry.key.debugDescription) is not a string (raw values are strings)")
-      }
-      fields[entry.key] = text
+    if let notString {
+      return (nil, "field \(notString.debugDescription) is not a string (raw values are strings)")
     }
     return (
       RawRecord(
@@ -90,11 +96,14 @@ struct RecordConverter {
 
   func isPlaceholder(_ text: String, field: String, in raw: RawRecord) -> Bool {
     if text.isBlank { return true }
-    if !mapping.placeholders.isEmpty && (mapping.placeholders.contains(text) || mapping.placeholders.contains(text.trimmed)) {
-      return true
+    // Most values are longer than any placeholder: a length check spares hashing them.
+    if text.utf8.count <= mapping.longestPlaceholder && mapping.placeholders.contains(text) { return true }
+    if let first = text.utf8.first, let last = text.utf8.last, String.isBlankByte(first) || String.isBlankByte(last) {
+      let trimmed = text.trimmed
+      if trimmed.utf8.count <= mapping.longestPlaceholder && mapping.placeholders.contains(trimmed) { return true }
     }
     // Rails and Recurly XML mark empty values with nil="true" / nil="nil".
-    if let marker = raw.fields[field + "@nil"], marker == "true" || marker == "nil" { return true }
+    if raw.hasNilMarkers, let marker = raw.fields[field + "@nil"], marker == "true" || marker == "nil" { return true }
     return false
   }
 
@@ -103,13 +112,14 @@ struct RecordConverter {
   func convert(_ raw: RawRecord, only: Set<String>? = nil) throws(FieldError) -> CanonicalFields {
     var result = CanonicalFields()
     var currency: String?
-    for (name, type, rule) in mapping.rules {
+    for compiled in mapping.rules {
+      let name = compiled.name
       if let only, !only.contains(name) { continue }
-      guard let (text, field) = sourceValue(rule, in: raw) else { continue }
+      guard let (text, field) = sourceValue(compiled.rule, in: raw) else { continue }
       let label = field.isEmpty ? name : field
       do throws(ValueError) {
-        guard let mapped = try applyMap(rule, to: text, type: type, field: label) else { continue }
-        let value = try convertValue(mapped, type: type, rule: rule, currency: currency)
+        guard let mapped = try applyMap(compiled, to: text) else { continue }
+        let value = try convertValue(mapped, compiled, currency: currency)
         if name == "currency", case .string(let code) = value.json { currency = code }
         result.values.append((name, value.json))
         if let epoch = value.epoch { result.times[name] = epoch }
@@ -121,15 +131,14 @@ struct RecordConverter {
   }
 
   /// The value after the field's value map; nil when it is to be left out.
-  private func applyMap(
-    _ rule: SourceMapping.FieldRule, to text: String, type: CanonicalKind.FieldType, field: String
-  ) throws(ValueError) -> String? {
+  private func applyMap(_ compiled: CompiledFieldRule, to text: String) throws(ValueError) -> String? {
+    let rule = compiled.rule
     let allowed: [String]?
-    if case .enumeration(let values) = type { allowed = values } else { allowed = nil }
-    let trimmed = text.trimmed
+    if case .enumeration(let values) = compiled.type { allowed = values } else { allowed = nil }
     guard rule.map != nil || allowed != nil else { return text }
+    let trimmed = text.trimmed
     let lowered = trimmed.lowercased()
-    if let map = rule.map, let target = map.first(where: { $0.key.lowercased() == lowered })?.value {
+    if let target = compiled.lowercasedMap?[lowered] {
       return target
     }
     if let allowed, allowed.contains(lowered) { return lowered }
@@ -145,8 +154,10 @@ struct RecordConverter {
   }
 
   private func convertValue(
-    _ text: String, type: CanonicalKind.FieldType, rule: SourceMapping.FieldRule, currency: String?
+    _ text: String, _ compiled: CompiledFieldRule, currency: String?
   ) throws(ValueError) -> (json: JSONValue, epoch: Int?) {
+    let type = compiled.type
+    let rule = compiled.rule
     switch type {
     case .string:
       return (.string(text.trimmed), nil)
@@ -155,13 +166,13 @@ struct RecordConverter {
     case .integer:
       return (.number(String(try Values.integer(text))), nil)
     case .decimal:
-      return (.number(Values.numberText(try Values.decimal(text))), nil)
+      return (.number(try Values.exactDecimal(text).text), nil)
     case .money:
       let unit = rule.unit ?? mapping.mapping.moneyUnit ?? .major
       if unit == .minor && currency == nil {
         throw ValueError("an amount in minor units needs a currency (map \"currency\" or give it a default)")
       }
-      return (.number(Values.numberText(try Values.money(text, minorUnits: unit == .minor, currency: currency))), nil)
+      return (.number(try Values.money(text, minorUnits: unit == .minor, currency: currency).text), nil)
     case .currency:
       return (.string(try Values.currency(text)), nil)
     case .boolean:
@@ -184,14 +195,14 @@ struct RecordConverter {
       case "epoch-ms":
         epoch = try Values.integer(text) / 1000
       default:
-        let order = rule.format.flatMap(DateOrder.init(rawValue:)) ?? mapping.mapping.dateOrder
+        let order = compiled.dateOrder ?? mapping.mapping.dateOrder
         let civil: CivilTime
         do throws(TimestampError) {
           civil = try Timestamps.parse(text, order: order)
         } catch {
           throw ValueError(error.message)
         }
-        let zone = rule.timezone.flatMap(TimeZone.init(identifier:)) ?? mapping.zone
+        let zone = compiled.zone ?? mapping.zone
         epoch = Timestamps.epochSeconds(civil, zone: zone)
         if !civil.hasTime && civil.offset == nil {
           civilDate = "\(Timestamps.pad(civil.year, 4))-\(Timestamps.pad(civil.month, 2))-\(Timestamps.pad(civil.day, 2))"

@@ -101,16 +101,48 @@ public enum Timestamps {
 
   /// `2024-06-07T02:38:54Z`.
   public static func rfc3339(_ epoch: Int) -> String {
-    let days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400
-    let secondsOfDay = epoch - days * 86400
-    let (year, month, day) = civilFromDays(days)
-    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondsOfDay / 3600, 2)):"
-      + "\(pad(secondsOfDay / 60 % 60, 2)):\(pad(secondsOfDay % 60, 2))Z"
+    format(epoch, withTime: true)
   }
 
   /// `2024-06-07`.
   public static func isoDate(_ epoch: Int) -> String {
-    String(rfc3339(epoch).prefix(10))
+    format(epoch, withTime: false)
+  }
+
+  /// Writes the digits straight into the string's storage: string interpolation and padding
+  /// were most of the cost of a date in normalise.
+  private static func format(_ epoch: Int, withTime: Bool) -> String {
+    let days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400
+    let secondsOfDay = epoch - days * 86400
+    let (year, month, day) = civilFromDays(days)
+    guard (0...9999).contains(year) else {
+      let date = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+      guard withTime else { return date }
+      return date + "T\(pad(secondsOfDay / 3600, 2)):\(pad(secondsOfDay / 60 % 60, 2)):\(pad(secondsOfDay % 60, 2))Z"
+    }
+    return String(unsafeUninitializedCapacity: withTime ? 20 : 10) { buffer in
+      func put(_ value: Int, _ width: Int, at offset: Int) {
+        var rest = value
+        for position in stride(from: offset + width - 1, through: offset, by: -1) {
+          buffer[position] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+          rest /= 10
+        }
+      }
+      put(year, 4, at: 0)
+      buffer[4] = 0x2D
+      put(month, 2, at: 5)
+      buffer[7] = 0x2D
+      put(day, 2, at: 8)
+      guard withTime else { return 10 }
+      buffer[10] = 0x54
+      put(secondsOfDay / 3600, 2, at: 11)
+      buffer[13] = 0x3A
+      put(secondsOfDay / 60 % 60, 2, at: 14)
+      buffer[16] = 0x3A
+      put(secondsOfDay % 60, 2, at: 17)
+      buffer[19] = 0x5A
+      return 20
+    }
   }
 
   /// The `YYYY-MM-DD` or RFC 3339 text as epoch seconds (for comparisons against `--as-of`).

@@ -23,41 +23,30 @@ public enum Values {
   /// A plain decimal: optional sign, digits, optional fraction (`-1440.50`). No thousands
   /// separators, no exponent, no currency symbols: anything else is not guessed at.
   public static func decimal(_ text: String) throws(ValueError) -> Decimal {
-    let trimmed = text.trimmed
-    var digitsSeen = false
-    var pointSeen = false
-    for (index, char) in trimmed.enumerated() {
-      switch char {
-      case "0"..."9": digitsSeen = true
-      case "-" where index == 0, "+" where index == 0: continue
-      case "." where !pointSeen: pointSeen = true
-      default: throw ValueError("not a number: \(text.debugDescription)")
-      }
-    }
-    guard digitsSeen, let value = Decimal(string: trimmed, locale: Locale(identifier: "en_US_POSIX")) else {
-      throw ValueError("not a number: \(text.debugDescription)")
-    }
+    let exact = try exactDecimal(text)
+    return Decimal(string: exact.text, locale: Locale(identifier: "en_US_POSIX")) ?? 0
+  }
+
+  /// The same grammar as `decimal`, kept exact as digits (no Foundation `Decimal`: parsing and
+  /// printing it was a fifth of normalise's time, and it rounds beyond 38 digits).
+  public static func exactDecimal(_ text: String) throws(ValueError) -> ExactDecimal {
+    guard let value = ExactDecimal(text.trimmed) else { throw ValueError("not a number: \(text.debugDescription)") }
     return value
   }
 
   /// An integer; a decimal with a zero fraction (`1.00000000000000000000`) is accepted.
   public static func integer(_ text: String) throws(ValueError) -> Int {
-    let value = try decimal(text)
-    var rounded = Decimal()
-    var copy = value
-    NSDecimalRound(&rounded, &copy, 0, .plain)
-    guard rounded == value, let integer = Int(exactly: NSDecimalNumber(decimal: value).int64Value),
-      Decimal(integer) == value
-    else { throw ValueError("not a whole number: \(text.debugDescription)") }
+    guard let integer = try exactDecimal(text).integerValue else {
+      throw ValueError("not a whole number: \(text.debugDescription)")
+    }
     return integer
   }
 
   /// Money in major units: `minor` sources divide by the currency's minor unit (cents).
-  public static func money(_ text: String, minorUnits: Bool, currency: String?) throws(ValueError) -> Decimal {
-    let value = try decimal(text)
+  public static func money(_ text: String, minorUnits: Bool, currency: String?) throws(ValueError) -> ExactDecimal {
+    let value = try exactDecimal(text)
     guard minorUnits else { return value }
-    let digits = minorUnitDigits(of: currency ?? "")
-    return value / pow(Decimal(10), digits)
+    return value.dividedByPowerOfTen(minorUnitDigits(of: currency ?? ""))
   }
 
   /// ISO 4217 code, upper-cased (`usd` → `USD`).
@@ -77,7 +66,7 @@ public enum Values {
     }
   }
 
-  /// JSON number text for an exact decimal: no exponent, no trailing zeros (`1068`, `0.5`).
+  /// JSON number text for a Foundation decimal: no exponent, no trailing zeros (`1068`, `0.5`).
   public static func numberText(_ value: Decimal) -> String {
     var copy = value
     return NSDecimalString(&copy, Locale(identifier: "en_US_POSIX"))
@@ -85,10 +74,117 @@ public enum Values {
 
   /// The domain of an e-mail address, lower-cased; nil when it is not an address.
   public static func emailDomain(_ text: String) -> String? {
-    let trimmed = text.trimmed.lowercased()
-    guard let at = trimmed.lastIndex(of: "@") else { return nil }
-    let domain = trimmed[trimmed.index(after: at)...]
-    guard domain.contains("."), !domain.contains(" ") else { return nil }
-    return String(domain)
+    // On UTF-8 bytes: Foundation's `contains(_: String)` here was a tenth of normalise's time.
+    let utf8 = text.trimmed.utf8
+    guard let at = utf8.lastIndex(of: 0x40) else { return nil }
+    let domain = utf8[utf8.index(after: at)...]
+    guard domain.contains(0x2E), !domain.contains(0x20) else { return nil }
+    return String(decoding: domain, as: UTF8.self).lowercased()
+  }
+}
+
+/// An exact decimal number kept as its digits: `-0012.500` is negative, digits `125`, scale 1.
+/// Parsed and printed without Foundation and without a precision limit.
+public struct ExactDecimal: Equatable, Sendable {
+  public let negative: Bool
+  /// ASCII digits of the significand without leading zeros; empty for zero.
+  public let digits: [UInt8]
+  /// How many of `digits` (or implied leading zeros) are after the point; trailing zeros removed.
+  public let scale: Int
+
+  init(negative: Bool, digits: [UInt8], scale: Int) {
+    var digits = digits[...]
+    var scale = scale
+    while scale > 0, digits.last == 0x30 {
+      digits.removeLast()
+      scale -= 1
+    }
+    while digits.first == 0x30 { digits.removeFirst() }
+    self.digits = Array(digits)
+    self.scale = self.digits.isEmpty ? 0 : scale
+    self.negative = negative && !self.digits.isEmpty
+  }
+
+  /// Parses `[+-]digits[.digits]` (at least one digit; `.5` and `5.` are accepted).
+  public init?(_ text: String) {
+    var negative = false
+    var digits: [UInt8] = []
+    var scale = 0
+    var pointSeen = false
+    var digitSeen = false
+    var first = true
+    for byte in text.utf8 {
+      defer { first = false }
+      switch byte {
+      case 0x30...0x39:
+        digitSeen = true
+        digits.append(byte)
+        if pointSeen { scale += 1 }
+      case 0x2D where first: negative = true
+      case 0x2B where first: continue
+      case 0x2E where !pointSeen: pointSeen = true
+      default: return nil
+      }
+    }
+    guard digitSeen else { return nil }
+    self.init(negative: negative, digits: digits, scale: scale)
+  }
+
+  /// The value divided by 10^places (cents to units).
+  public func dividedByPowerOfTen(_ places: Int) -> ExactDecimal {
+    ExactDecimal(negative: negative, digits: digits, scale: scale + places)
+  }
+
+  /// 10^exponent, when it fits an `Int`.
+  public static func powerOfTen(_ exponent: Int) -> Int? {
+    guard exponent >= 0 else { return nil }
+    var result = 1
+    for _ in 0..<exponent {
+      let (next, overflow) = result.multipliedReportingOverflow(by: 10)
+      guard !overflow else { return nil }
+      result = next
+    }
+    return result
+  }
+
+  /// The value × 10^scale as an `Int` (`1.5` at scale 2 is 150), when `scale` is at least the
+  /// value's own and the result fits.
+  public func units(atScale target: Int) -> Int? {
+    guard target >= scale, let power = Self.powerOfTen(target - scale) else { return nil }
+    var value = 0
+    for digit in digits {
+      let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+      let (sum, overflowSum) = times.addingReportingOverflow(Int(digit - 0x30))
+      guard !overflowTimes, !overflowSum else { return nil }
+      value = sum
+    }
+    let (scaled, overflow) = value.multipliedReportingOverflow(by: power)
+    guard !overflow else { return nil }
+    return negative ? -scaled : scaled
+  }
+
+  /// The value as an `Int`, when it is whole and fits.
+  public var integerValue: Int? {
+    scale == 0 ? units(atScale: 0) : nil
+  }
+
+  /// JSON number text: no exponent, no trailing zeros (`1068`, `0.5`, `-0.015`).
+  public var text: String {
+    guard !digits.isEmpty else { return "0" }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(digits.count + 3)
+    if negative { bytes.append(0x2D) }
+    if scale == 0 {
+      bytes += digits
+    } else if digits.count > scale {
+      bytes += digits[..<(digits.count - scale)]
+      bytes.append(0x2E)
+      bytes += digits[(digits.count - scale)...]
+    } else {
+      bytes += [0x30, 0x2E]
+      bytes += repeatElement(0x30, count: scale - digits.count)
+      bytes += digits
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }

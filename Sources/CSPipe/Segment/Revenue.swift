@@ -4,11 +4,9 @@ import Foundation
 struct SubscriptionFact: Sendable {
   let id: String
   let currency: String
-  /// Monthly amount: (amount × quantity − discount) per month, ÷ interval_count, rounded to the
-  /// currency's minor unit, so every sum and movement is exact and reconciles to the cent.
-  let monthly: Decimal
-  /// `monthly` in minor units of `currency` (cents): MRR sums run on integers, exactly and fast
-  /// (Foundation's Decimal arithmetic was most of segment's time).
+  /// Monthly amount in minor units of `currency` (cents): (amount × quantity − discount) per
+  /// month, ÷ interval_count, rounded half-even to the minor unit, so every sum and movement is
+  /// exact integer arithmetic and reconciles to the cent.
   let monthlyMinor: Int
   /// Epoch seconds: starts counting at `start`, stops at `end` (exclusive), if known.
   let start: Int
@@ -19,13 +17,12 @@ struct SubscriptionFact: Sendable {
   let quantity: Int
 
   init(
-    id: String, currency: String, monthly: Decimal, start: Int, end: Int?, trialEnd: Int?, status: String,
+    id: String, currency: String, monthlyMinor: Int, start: Int, end: Int?, trialEnd: Int?, status: String,
     quantity: Int
   ) {
     self.id = id
     self.currency = currency
-    self.monthly = monthly
-    self.monthlyMinor = Self.minorUnits(monthly, currency: currency)
+    self.monthlyMinor = monthlyMinor
     self.start = start
     self.end = end
     self.trialEnd = trialEnd
@@ -33,15 +30,58 @@ struct SubscriptionFact: Sendable {
     self.quantity = quantity
   }
 
+  init(
+    id: String, currency: String, monthly: Decimal, start: Int, end: Int?, trialEnd: Int?, status: String,
+    quantity: Int
+  ) {
+    self.init(
+      id: id, currency: currency, monthlyMinor: Self.minorUnits(monthly, currency: currency), start: start, end: end,
+      trialEnd: trialEnd, status: status, quantity: quantity)
+  }
+
+  /// The monthly amount in major units (for currency conversion and partial states).
+  var monthly: Decimal {
+    Decimal(sign: monthlyMinor < 0 ? .minus : .plus, exponent: -Values.minorUnitDigits(of: currency),
+      significand: Decimal(monthlyMinor.magnitude))
+  }
+
   /// An amount already rounded to the currency's minor unit, as an integer count of them.
   static func minorUnits(_ amount: Decimal, currency: String) -> Int {
     NSDecimalNumber(decimal: amount * pow(Decimal(10), Values.minorUnitDigits(of: currency))).intValue
   }
 
-  static let monthsPer: [String: Decimal] = [
-    "day": Decimal(365) / Decimal(12), "week": Decimal(52) / Decimal(12), "month": 1,
-    "quarter": Decimal(1) / Decimal(3), "year": Decimal(1) / Decimal(12),
+  /// Months per interval, as a fraction (DESIGN.md 4.1): a day is 365/12 of a month.
+  static let monthsPer: [String: (numerator: Int, denominator: Int)] = [
+    "day": (365, 12), "week": (52, 12), "month": (1, 1), "quarter": (1, 3), "year": (1, 12),
   ]
+
+  /// (amount × quantity − discount) × months ÷ count in minor units, rounded half-even: exact
+  /// rational arithmetic in integers. Nil on overflow (then Decimal does it).
+  static func monthlyMinor(
+    amount: ExactDecimal, discount: ExactDecimal, quantity: Int, months: (numerator: Int, denominator: Int),
+    count: Int, digits: Int
+  ) -> Int? {
+    let scale = max(amount.scale, discount.scale)
+    guard let amountUnits = amount.units(atScale: scale), let discountUnits = discount.units(atScale: scale),
+      let minorPower = ExactDecimal.powerOfTen(digits), let scalePower = ExactDecimal.powerOfTen(scale)
+    else { return nil }
+    var overflow = false
+    func times(_ a: Int, _ b: Int) -> Int {
+      let (result, over) = a.multipliedReportingOverflow(by: b)
+      overflow = overflow || over
+      return result
+    }
+    let (gross, grossOverflow) = times(amountUnits, quantity).subtractingReportingOverflow(discountUnits)
+    let numerator = times(times(gross, months.numerator), minorPower)
+    let denominator = times(times(scalePower, months.denominator), count)
+    guard !overflow, !grossOverflow, denominator > 0 else { return nil }
+    let magnitude = numerator.magnitude
+    let divisor = denominator.magnitude
+    var quotient = magnitude / divisor
+    let twiceRemainder = (magnitude % divisor) * 2
+    if twiceRemainder > divisor || (twiceRemainder == divisor && quotient % 2 == 1) { quotient += 1 }
+    return numerator < 0 ? -Int(quotient) : Int(quotient)
+  }
 
   /// From a canonical subscription record; nil with a reason when it cannot be counted.
   static func make(_ record: JSONObject) -> (SubscriptionFact?, String?) {
@@ -57,10 +97,23 @@ struct SubscriptionFact: Sendable {
     guard let perMonth = monthsPer[interval] else { return (nil, "unknown interval \(interval)") }
     let count = max(1, record["interval_count"]?.intValue ?? 1)
     let quantity = record["quantity"]?.intValue ?? 1
-    let discount = record["discount"]?.numberText.flatMap { Decimal(string: $0) } ?? 0
-    var monthly = (amount * Decimal(quantity) - discount) * perMonth / Decimal(count)
-    var rounded = Decimal()
-    NSDecimalRound(&rounded, &monthly, Values.minorUnitDigits(of: currency), .bankers)
+    let discountText = record["discount"]?.numberText
+    let digits = Values.minorUnitDigits(of: currency)
+    let monthlyMinor: Int
+    if let exactAmount = ExactDecimal(amountText), let exactDiscount = ExactDecimal(discountText ?? "0"),
+      let exact = Self.monthlyMinor(
+        amount: exactAmount, discount: exactDiscount, quantity: quantity, months: perMonth, count: count, digits: digits)
+    {
+      monthlyMinor = exact
+    } else {
+      // Exponent notation or amounts beyond 64 bits: Foundation's Decimal (38 digits).
+      let discount = discountText.flatMap { Decimal(string: $0) } ?? 0
+      var monthly = (amount * Decimal(quantity) - discount) * Decimal(perMonth.numerator)
+        / Decimal(perMonth.denominator * count)
+      var rounded = Decimal()
+      NSDecimalRound(&rounded, &monthly, digits, .bankers)
+      monthlyMinor = minorUnits(rounded, currency: currency)
+    }
     let status = record["status"]?.stringValue ?? "active"
     let ended = (record["ended_at"] ?? record["canceled_at"])?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
     var end = ended
@@ -71,7 +124,7 @@ struct SubscriptionFact: Sendable {
     if status == "trialing" && trialEnd == nil { trialEnd = Int.max }
     return (
       SubscriptionFact(
-        id: record["id"]?.stringValue ?? "", currency: currency, monthly: max(rounded, 0), start: started,
+        id: record["id"]?.stringValue ?? "", currency: currency, monthlyMinor: max(monthlyMinor, 0), start: started,
         end: end, trialEnd: trialEnd, status: status, quantity: quantity),
       nil
     )

@@ -5,8 +5,9 @@ import Foundation
 enum Tiers {
   struct Placement: Equatable {
     let rank: Int
-    /// This account's MRR plus all ranked before it, ÷ total MRR.
-    let cumulativeShare: Decimal
+    /// This account's MRR plus all ranked before it (minor units; ÷ total MRR is the
+    /// cumulative share); -1 when unknown (cut points given from elsewhere).
+    let cumulative: Int
     let tier: String
   }
 
@@ -46,7 +47,8 @@ enum Tiers {
     for (index, entry) in ranked.enumerated() {
       let rank = index + 1
       cumulative += entry.value
-      let share = total > 0 ? Decimal(cumulative) / Decimal(total) : 0
+      // cumulative ÷ total ≥ cut, without dividing.
+      func reaches(_ cut: Decimal) -> Bool { total > 0 && Decimal(cumulative) >= cut * Decimal(total) }
       let tier: String
       switch config.tierRule {
       case .customerShare:
@@ -55,11 +57,11 @@ enum Tiers {
         // The smallest top set reaching the share: the account that crosses it is included.
         if !tierOneDone {
           tier = "tier1"
-          if share >= config.revenueShare[0] { tierOneDone = true }
-          if share >= config.revenueShare[1] { tierTwoDone = true }
+          if reaches(config.revenueShare[0]) { tierOneDone = true }
+          if reaches(config.revenueShare[1]) { tierTwoDone = true }
         } else if !tierTwoDone {
           tier = "tier2"
-          if share >= config.revenueShare[1] { tierTwoDone = true }
+          if reaches(config.revenueShare[1]) { tierTwoDone = true }
         } else {
           tier = "tier3"
         }
@@ -68,7 +70,7 @@ enum Tiers {
       case .capacity:
         tier = rank <= capacityCuts.0 ? "tier1" : rank <= capacityCuts.1 ? "tier2" : "tier3"
       }
-      ranking.placements[entry.key] = Placement(rank: rank, cumulativeShare: share, tier: tier)
+      ranking.placements[entry.key] = Placement(rank: rank, cumulative: cumulative, tier: tier)
     }
     var tiers = JSONObject()
     for tier in ["tier1", "tier2", "tier3"] {
@@ -77,8 +79,8 @@ enum Tiers {
       var entry = JSONObject([
         ("accounts", .number(String(members.count))),
         ("mrr", money(mrr)),
-        ("share_of_accounts", Segment.share(count > 0 ? Decimal(members.count) / Decimal(count) : 0)),
-        ("share_of_mrr", Segment.share(total > 0 ? Decimal(mrr) / Decimal(total) : 0)),
+        ("share_of_accounts", Segment.share(members.count, count)),
+        ("share_of_mrr", Segment.share(mrr, total)),
       ])
       entry["mrr_floor"] = members.last.map { money($0.value) } ?? .null
       tiers[tier] = .object(entry)

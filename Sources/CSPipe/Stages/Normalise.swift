@@ -89,8 +89,8 @@ public final class Normalise {
     try learn(from: inputs.map(open))
     var input = NDJSONInput(rejects: rejects)
     for (index, path) in inputs.enumerated() {
-      try input.forEachRecord(in: try open(path)) { object, location in
-        try normalise(object, location: location, ordinal: index << 40 | (location.line ?? 0))
+      try input.forEachLine(in: try open(path), parse: RawRecord.parse) { reading, location, line in
+        try normalise(reading, line: line, location: location, ordinal: index << 40 | (location.line ?? 0))
       }
     }
     summary.recordsIn = input.recordsRead
@@ -128,17 +128,14 @@ public final class Normalise {
         {
           return
         }
-        guard !tooLong, let object = (try? JSONParser.parse(line))?.objectValue else { return }
+        guard !tooLong, let reading = try? RawRecord.parse(line) else { return }
         let ordinal = index << 40 | number
-        guard case (let raw?, _) = RawRecord.read(object),
-          let mapping = options.mappings.mapping(for: raw.tag)
-        else { return }
+        guard let raw = reading.record, let mapping = options.mappings.mapping(for: raw.tag) else { return }
         if mapping.mapping.defines != nil {
           definers.append(Definer(ordinal: ordinal, raw: raw, mapping: mapping))
         }
         let converter = RecordConverter(mapping: mapping)
-        let keyFields = Set((mapping.mapping.key ?? []) + (mapping.mapping.businessKey ?? []) + [mapping.mapping.updatedAt].compactMap { $0 })
-        guard !keyFields.isEmpty, let fields = try? converter.convert(raw, only: keyFields),
+        guard !mapping.keyFields.isEmpty, let fields = try? converter.convert(raw, only: mapping.keyFields),
           let key = converter.sourceKey(fields, names: mapping.mapping.key)
         else { return }
         let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }
@@ -242,15 +239,17 @@ public final class Normalise {
 
   // MARK: - Pass 2: convert and write
 
-  private func normalise(_ object: JSONObject, location: SourceLocation, ordinal: Int) throws {
-    let (rawRecord, problem) = RawRecord.read(object)
-    guard let raw = rawRecord else {
-      return try rejects.reject(at: location, reason: problem ?? "not a raw record", raw: JSONValue.object(object).jsonText)
+  private func normalise(
+    _ reading: RawRecord.Reading, line: UnsafeBufferPointer<UInt8>, location: SourceLocation, ordinal: Int
+  ) throws {
+    // Rejects keep the line as read, to be corrected and fed again.
+    func lineText() -> String { String(decoding: line, as: UTF8.self) }
+    guard let raw = reading.record else {
+      return try rejects.reject(at: location, reason: reading.problem ?? "not a raw record", raw: lineText())
     }
     guard let mapping = options.mappings.mapping(for: raw.tag) else {
       unknownSources[raw.tag.description, default: 0] += 1
-      return try rejects.reject(
-        at: location, reason: "no mapping for source \(raw.tag)", raw: JSONValue.object(object).jsonText)
+      return try rejects.reject(at: location, reason: "no mapping for source \(raw.tag)", raw: lineText())
     }
     let converter = RecordConverter(mapping: mapping)
     var fields: CanonicalFields
@@ -259,7 +258,7 @@ public final class Normalise {
     } catch {
       return try rejects.reject(
         at: location, field: error.field, reason: "\(error.message) (\(raw.file):\(raw.line))",
-        raw: JSONValue.object(object).jsonText)
+        raw: lineText())
     }
     if let key = converter.sourceKey(fields, names: mapping.mapping.key),
       let winner = winners[KeyDigest(key)], winner.ordinal != ordinal

@@ -1,0 +1,82 @@
+import Glibc
+
+/// A JSON object whose values are all strings (a raw record's `fields`), kept flat: names and
+/// values decoded into one byte buffer, found by name by scanning.
+///
+/// Why not `[String: String]`: normalise looks up a dozen of a record's few dozen fields once
+/// each. Building a String and hashing every name cost more than comparing the bytes of the
+/// few names a mapping asks for.
+public struct FlatFields: Sendable {
+  struct Span: Sendable {
+    var keyStart: Int
+    var keyEnd: Int
+    var valueStart: Int
+    var valueEnd: Int
+  }
+
+  var storage: [UInt8] = []
+  var spans: [Span] = []
+  /// Whether any name ends in `@nil` (Rails and Recurly nil markers), so that the common case
+  /// need not look for a marker next to every field.
+  public private(set) var hasNilMarkers = false
+
+  public init() {}
+
+  /// Builds from pairs (tests and readers that have Strings already).
+  public init(_ pairs: [(String, String)]) {
+    for (name, value) in pairs {
+      append(name: Array(name.utf8)[...], value: Array(value.utf8)[...])
+    }
+  }
+
+  public var count: Int { spans.count }
+
+  mutating func append(name: ArraySlice<UInt8>, value: ArraySlice<UInt8>) {
+    let keyStart = storage.count
+    storage += name
+    let valueStart = storage.count
+    storage += value
+    add(Span(keyStart: keyStart, keyEnd: valueStart, valueStart: valueStart, valueEnd: storage.count))
+  }
+
+  mutating func add(_ span: Span) {
+    spans.append(span)
+    if span.keyEnd - span.keyStart >= 4 {
+      let end = span.keyEnd
+      if storage[end - 4] == 0x40, storage[end - 3] == 0x6E, storage[end - 2] == 0x69, storage[end - 1] == 0x6C {
+        hasNilMarkers = true
+      }
+    }
+  }
+
+  /// The value of the field `name`; the last one when a name repeats (as a dictionary would).
+  public subscript(name: String) -> String? {
+    if let found = name.utf8.withContiguousStorageIfAvailable({ value(named: $0) }) { return found }
+    return Array(name.utf8).withUnsafeBufferPointer { value(named: $0) }
+  }
+
+  private func value(named key: UnsafeBufferPointer<UInt8>) -> String? {
+    storage.withUnsafeBufferPointer { bytes in
+      var index = spans.count
+      while index > 0 {
+        index -= 1
+        let span = spans[index]
+        guard span.keyEnd - span.keyStart == key.count,
+          key.isEmpty || memcmp(bytes.baseAddress! + span.keyStart, key.baseAddress!, key.count) == 0
+        else { continue }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[span.valueStart..<span.valueEnd]), as: UTF8.self)
+      }
+      return nil
+    }
+  }
+
+  /// Every field in order, as Strings (for tests and diagnostics).
+  public var pairs: [(name: String, value: String)] {
+    spans.map { span in
+      (
+        String(decoding: storage[span.keyStart..<span.keyEnd], as: UTF8.self),
+        String(decoding: storage[span.valueStart..<span.valueEnd], as: UTF8.self)
+      )
+    }
+  }
+}
