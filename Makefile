@@ -36,13 +36,15 @@ bench: build
 bench-ingest: build
 	scripts/bench_ingest.sh $(SCALE)
 
-## fuzz: libFuzzer on the CSV, XML and NDJSON readers (FUZZ_RUNS each; seeds from samples/ and
-## ../shared/real-exports); a crash leaves its input in build/fuzz/ to turn into a regression test
+## fuzz: libFuzzer on the CSV, XML and NDJSON readers, normalise's raw-record conversion and its
+## value parsers (FUZZ_RUNS each, FUZZ_TARGETS to pick; seeds from samples/, ../shared/real-exports
+## and Tests/FuzzCorpus); a crash leaves its input in build/fuzz/ to turn into a regression test
 FUZZ_RUNS ?= 1000000
+FUZZ_TARGETS ?= csv xml ndjson raw values
 fuzz:
 	mkdir -p .build-fuzz && ln -sfn "$(CURDIR)" .build-fuzz/cspipe
 	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
-	scripts/fuzz.sh $(FUZZ_RUNS)
+	FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz.sh $(FUZZ_RUNS)
 
 clean:
 	rm -rf build

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target (built by `make fuzz`) for RUNS executions over a seed corpus made
+# Runs each libFuzzer target (built by `make fuzz`; FUZZ_TARGETS picks some) for RUNS executions over a seed corpus made
 # from the samples, the real exports beside the project and the pipeline's own NDJSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1000000}
 out=build/fuzz
-mkdir -p "$out/corpus/csv" "$out/corpus/xml" "$out/corpus/ndjson"
+mkdir -p "$out/corpus/csv" "$out/corpus/xml" "$out/corpus/ndjson" "$out/corpus/raw" "$out/corpus/values"
+cp Tests/FuzzCorpus/raw/* "$out/corpus/raw/"
+cp Tests/FuzzCorpus/values/* "$out/corpus/values/"
 cp samples/exports/*.csv "$out/corpus/csv/"
 cp samples/exports/*.xml "$out/corpus/xml/"
 if [ -d ../shared/real-exports ]; then
@@ -19,7 +21,10 @@ fi
 for stage in 01-ingest/raw 02-normalise/canonical 03-segment/accounts; do
   [ -f "build/pipeline/$stage.ndjson" ] && head -n 50 "build/pipeline/$stage.ndjson" > "$out/corpus/ndjson/$(basename "$stage").ndjson"
 done
-for target in csv xml ndjson; do
+# Raw records, one per line, as seeds for the conversion target.
+[ -f build/pipeline/01-ingest/raw.ndjson ] && split -l 1 -a 4 <(head -n 200 build/pipeline/01-ingest/raw.ndjson) "$out/corpus/raw/pipeline-"
+targets=${FUZZ_TARGETS:-csv xml ndjson raw values}
+for target in $targets; do
   echo "== fuzz $target: $runs runs" >&2
   .build-fuzz/release/fuzz "$target" "$out/corpus/$target" -runs="$runs" -max_len=8192 -rss_limit_mb=1024 \
     -artifact_prefix="$out/crash-$target-" 2>&1 | grep -E "^(#[0-9]+.*DONE|Done|==[0-9]+==ERROR|SUMMARY)" || true

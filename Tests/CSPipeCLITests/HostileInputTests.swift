@@ -103,6 +103,36 @@ struct HostileInputTests {
     #expect(xmlRun.stderr.contains("record is larger than the 100000-byte limit"))
   }
 
+  /// The same at full size with the default limits: a 1 GiB field or text node, streamed
+  /// through a pipe (never on disk), ends as one reject with a clear reason, and memory stays
+  /// bounded by the 64 MiB limit, not by the value.
+  @Test(
+    "a 1 GiB CSV field or XML text node: one clear reject at the default limit, memory bounded",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "needs GNU time"),
+    arguments: [
+      ("csv", #"printf 'id,notes\n1,"'"#, #"printf '"\n2,ok\n'"#, "field \"notes\": longer than the 67108864-byte field limit"),
+      (
+        "xml", #"printf '<tickets type="array"><ticket><id>1</id><notes>'"#,
+        #"printf '</notes></ticket><ticket><id>2</id><notes>ok</notes></ticket></tickets>\n'"#,
+        "record is larger than the 67108864-byte limit"
+      ),
+    ])
+  func gigabyteValue(format: String, head: String, tail: String, reason: String) throws {
+    let folder = try Tool.temporaryDirectory()
+    let gigabyte = #"python3 -c 'import sys; block = b"a" * (1 << 24); [sys.stdout.buffer.write(block) for _ in range(64)]'"#
+    let result = try Tool.shell(
+      "{ \(head); \(gigabyte); \(tail); } | /usr/bin/time -f %M -o rss.txt ingest --format \(format) -o out.ndjson",
+      in: folder)
+    #expect(result.status == 0)
+    #expect(result.stderr.contains(reason), "\(result.stderr)")
+    #expect(result.stderr.contains("2 in, 1 out, 1 rejected"))
+    let out = try String(contentsOf: folder.appendingPathComponent("out.ndjson"), encoding: .utf8)
+    #expect(out.contains(#""id":"2""#))
+    let rss = try String(contentsOf: folder.appendingPathComponent("rss.txt"), encoding: .utf8)
+    let peakMegabytes = (Int(rss.split(separator: "\n").last ?? "") ?? Int.max) / 1024
+    #expect(peakMegabytes < 512, "peak RSS \(peakMegabytes) MB for a 1 GiB value")
+  }
+
   @Test("NUL bytes are kept and escaped, never truncating a value")
   func nulBytes() throws {
     let csv = Data("a,b\nx\u{0}y,2\n".utf8)

@@ -17,18 +17,26 @@ struct FuzzRegressionTests {
     }
   }
 
-  @Test("CSV reader", arguments: files("csv"))
-  func csv(_ file: URL) throws {
-    FuzzEntryPoints.csv([UInt8](try Data(contentsOf: file)))
+  static let entryPoints: [String: @Sendable ([UInt8]) -> Void] = [
+    "csv": FuzzEntryPoints.csv, "xml": FuzzEntryPoints.xml, "ndjson": FuzzEntryPoints.ndjson,
+    "raw": FuzzEntryPoints.raw, "values": FuzzEntryPoints.values,
+  ]
+
+  /// Every corpus file with the entry point of its folder.
+  static let cases: [(reader: String, file: URL)] = entryPoints.keys.sorted().flatMap { reader in
+    files(reader).map { (reader, $0) }
   }
 
-  @Test("XML reader", arguments: files("xml"))
-  func xml(_ file: URL) throws {
-    FuzzEntryPoints.xml([UInt8](try Data(contentsOf: file)))
+  @Test("every corpus input goes through its reader", arguments: cases.map { "\($0.reader)/\($0.file.lastPathComponent)" })
+  func corpusInput(_ name: String) throws {
+    let reader = String(name.prefix { $0 != "/" })
+    FuzzRegressionTests.entryPoints[reader]!([UInt8](try Data(contentsOf: Self.corpus.appendingPathComponent(name))))
   }
 
-  @Test("NDJSON reader", arguments: files("ndjson"))
-  func ndjson(_ file: URL) throws {
-    FuzzEntryPoints.ndjson([UInt8](try Data(contentsOf: file)))
+  @Test("the corpus covers every reader")
+  func coverage() {
+    for reader in Self.entryPoints.keys {
+      #expect(!Self.files(reader).isEmpty, "no corpus for \(reader)")
+    }
   }
 }

@@ -62,8 +62,16 @@ struct JSONParserTests {
         return object
       }
     }
-    for _ in 0..<1500 {
-      let document = ["doc": randomValue(0)]
+    for round in 0..<3000 {
+      // Half the documents have the raw record's shape: a "fields" object of mostly strings.
+      var document: [String: Any] = ["doc": randomValue(0)]
+      if round % 2 == 1 {
+        var fields: [String: Any] = [:]
+        for index in 0..<Int.random(in: 0...5, using: &generator) {
+          fields["f\(index)"] = Int.random(in: 0..<6, using: &generator) == 0 ? randomValue(2) : "\(randomValue(4))"
+        }
+        document["fields"] = fields
+      }
       var bytes = [UInt8](try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]))
       if Bool.random(using: &generator) {
         let position = Int.random(in: 0..<bytes.count, using: &generator)
@@ -71,6 +79,9 @@ struct JSONParserTests {
       }
       let foundation = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
       let ours = bytes.withUnsafeBufferPointer { try? JSONParser.parse($0) }
+      // The lazy and flat readers (segment, normalise) agree with the full parser.
+      let disagreement = bytes.withUnsafeBufferPointer { FuzzEntryPoints.readersDisagree($0) }
+      #expect(disagreement == nil, "\(disagreement ?? ""): \(String(decoding: bytes, as: UTF8.self))")
       #expect((foundation == nil) == (ours == nil), "\(String(decoding: bytes, as: UTF8.self))")
       if let foundation, let ours {
         let reparsed = try JSONSerialization.jsonObject(with: Data(ours.jsonText.utf8), options: [.fragmentsAllowed])

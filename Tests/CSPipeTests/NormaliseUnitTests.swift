@@ -64,6 +64,26 @@ struct TimestampTests {
     }
   }
 
+  /// Formatting writes digits into the string's storage and canonical text is read back by a
+  /// fast path: both must agree with the general calendar code on every instant and refuse
+  /// what the general parser refuses.
+  @Test("canonical dates: formatting and the fast read-back agree with the general parser")
+  func canonicalRoundTrip() throws {
+    var generator = SeededGenerator(seed: 7)
+    for _ in 0..<20_000 {
+      let epoch = Int.random(in: -62_135_596_800...253_402_300_799, using: &generator)
+      let text = Timestamps.rfc3339(epoch)
+      #expect(Timestamps.epochSeconds(ofCanonical: text) == epoch, "\(text)")
+      let day = Timestamps.isoDate(epoch)
+      #expect(day == String(text.prefix(10)))
+      let general = try Timestamps.parse(day, order: nil)
+      #expect(Timestamps.epochSeconds(ofCanonical: day) == Timestamps.daysFromCivil(general.year, general.month, general.day) * 86400)
+    }
+    for bad in ["2023-02-29", "2024-13-01", "2024-00-10", "2024-01-32", "2024-01-01T24:00:00Z", "2024-01-01T23:60:00Z", "2024-1-01", "2024-01-01T00:00:00", "２０２４-01-01"] {
+      if (try? Timestamps.parse(bad, order: nil)) == nil { #expect(Timestamps.epochSeconds(ofCanonical: bad) == nil, "\(bad)") }
+    }
+  }
+
   @Test("--as-of: a day includes all of itself; an instant must name its zone")
   func asOf() {
     #expect(AsOfOption.cutoff("2026-11-15") == Timestamps.daysFromCivil(2026, 11, 16) * 86400)

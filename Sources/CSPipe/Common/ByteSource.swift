@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// A file or standard input read in large chunks with `read(2)`.
@@ -115,4 +116,16 @@ public final class ByteSource {
       throw InputError("read failed: \(errnoDescription())", at: SourceLocation(file: name))
     }
   }
+}
+
+/// A new empty file in `$TMPDIR` (or /tmp) for a tool's own scratch data: its descriptor, open
+/// for writing, and its path. The caller closes and unlinks it.
+func makeTemporaryFile(prefix: String, for name: String) throws -> (fd: Int32, path: String) {
+  var template = Array((ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp").utf8CString.dropLast())
+    + Array("/\(prefix)-XXXXXX".utf8CString)
+  let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+  guard fd >= 0 else {
+    throw IOFailure(path: name, message: "cannot create a temporary file: \(errnoDescription())")
+  }
+  return (fd, String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
 }

@@ -1,5 +1,13 @@
 import Glibc
 
+/// Where one member's key and value are in a reader's byte storage.
+struct KeyValueSpan: Sendable {
+  var keyStart: Int
+  var keyEnd: Int
+  var valueStart: Int
+  var valueEnd: Int
+}
+
 /// A JSON object whose values are all strings (a raw record's `fields`), kept flat: names and
 /// values decoded into one byte buffer, found by name by scanning.
 ///
@@ -7,12 +15,7 @@ import Glibc
 /// each. Building a String and hashing every name cost more than comparing the bytes of the
 /// few names a mapping asks for.
 public struct FlatFields: Sendable {
-  struct Span: Sendable {
-    var keyStart: Int
-    var keyEnd: Int
-    var valueStart: Int
-    var valueEnd: Int
-  }
+  typealias Span = KeyValueSpan
 
   var storage: [UInt8] = []
   var spans: [Span] = []

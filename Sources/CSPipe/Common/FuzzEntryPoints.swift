@@ -39,7 +39,9 @@ public enum FuzzEntryPoints {
     bytes[middle...].withUnsafeBytes { _ = parser.feed($0, last: true) }
   }
 
-  /// The NDJSON line reader and JSON parser, writing back every value parsed.
+  /// The NDJSON line reader and JSON parser, writing back every value parsed; and a
+  /// differential check: the lazy and the flat object readers must accept, refuse (same
+  /// offset, same message) and read exactly what the full parser does. A mismatch traps.
   public static func ndjson(_ bytes: [UInt8]) {
     let source = ByteSource(bytes: bytes, name: "fuzz.ndjson")
     var out: [UInt8] = []
@@ -48,6 +50,93 @@ public enum FuzzEntryPoints {
         value.write(to: &out)
         out.removeAll(keepingCapacity: true)
       }
+      if let mismatch = readersDisagree(line) { fatalError(mismatch) }
     }
+  }
+
+  /// Why the lazy or flat reader differs from the full parser on `line`, or nil when they agree.
+  static func readersDisagree(_ line: UnsafeBufferPointer<UInt8>) -> String? {
+    let full = Result { () throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(line) }
+    let lazy = Result { () throws(JSONSyntaxError) -> LazyJSONObject? in try LazyJSONObject.parse(line) }
+    let flat = Result { () throws(JSONSyntaxError) in try JSONParser.parseObject(line, flatKey: "fields") }
+    switch (full, lazy, flat) {
+    case (.failure(let a), .failure(let b), .failure(let c)):
+      return a == b && a == c ? nil : "errors differ: \(a), \(b), \(c)"
+    case (.success(let value), .success(let object), .success(let flatRead)):
+      guard case .object(let expected) = value else {
+        return object == nil && flatRead == nil ? nil : "a non-object read as an object"
+      }
+      guard let object, object.object == expected else { return "lazy object differs" }
+      guard let (rest, fields, notString) = flatRead else { return "flat reader missed the object" }
+      // The flat reader takes the first "fields" that is an object; the rest stay members.
+      guard let index = expected.entries.firstIndex(where: { $0.key == "fields" && $0.value.objectValue != nil }) else {
+        return fields == nil && rest == expected ? nil : "flat reader invented fields"
+      }
+      var others = expected
+      others.entries.remove(at: index)
+      guard rest == others, let fields, case .object(let inner) = expected.entries[index].value else {
+        return "flat reader's other members differ"
+      }
+      let strings = inner.entries.filter { $0.value.stringValue != nil }
+      let firstNonString = inner.entries.first { $0.value.stringValue == nil }?.key
+      guard notString == firstNonString, fields.pairs.count == strings.count,
+        zip(fields.pairs, strings).allSatisfy({ $0.name == $1.key && $0.value == $1.value.stringValue })
+      else { return "flat fields differ" }
+      return nil
+    default:
+      return "one reader accepted what another refused"
+    }
+  }
+
+  /// Every built-in mapping, loaded once (the fuzzer calls the entry point millions of times).
+  static let builtinMappings: [ValidatedMapping] = {
+    let set = (try? MappingSet.load(extra: [])) ?? MappingSet()
+    return set.mappings.keys.sorted().compactMap { set.mappings[$0] }
+  }()
+
+  /// normalise's conversion: each line read as a raw record (the flat parser), then converted
+  /// under the mapping of its source, or, for a source without one, a mapping chosen by the
+  /// line's length, so that arbitrary fields meet every mapping's rules.
+  public static func raw(_ bytes: [UInt8]) {
+    let source = ByteSource(bytes: bytes, name: "fuzz.ndjson")
+    let set = builtinMappings
+    guard !set.isEmpty else { return }
+    try? LineReader(source: source, maxLineBytes: 1 << 16).forEachLine { line, _, _ in
+      guard let reading = try? RawRecord.parse(line), let raw = reading.record else { return }
+      let mapping = set.first { $0.mapping.source == raw.tag.description } ?? set[line.count % set.count]
+      let converter = RecordConverter(mapping: mapping)
+      if let fields = try? converter.convert(raw) {
+        _ = converter.sourceKey(fields, names: mapping.mapping.key)
+      }
+      for rule in mapping.mapping.account {
+        if let value = raw.fields[rule.sourceField] {
+          _ = IdentityIndex.keys(rule.kind, system: raw.tag.system, value: value)
+        }
+      }
+    }
+  }
+
+  /// The value parsers normalise applies to every field: dates under each day/month order,
+  /// decimals, integers, money, booleans, currencies, e-mail domains.
+  public static func values(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    for order in [nil, DateOrder.dayFirst, DateOrder.monthFirst] {
+      if let civil = try? Timestamps.parse(text, order: order) {
+        let epoch = Timestamps.epochSeconds(civil, zone: Timestamps.utc)
+        _ = Timestamps.rfc3339(epoch)
+        _ = Timestamps.isoDate(epoch)
+      }
+    }
+    _ = Timestamps.epochSeconds(ofCanonical: text)
+    if let decimal = try? Values.exactDecimal(text) {
+      _ = decimal.text
+      _ = decimal.dividedByPowerOfTen(3).text
+      _ = decimal.units(atScale: decimal.scale + 2)
+    }
+    _ = try? Values.integer(text)
+    _ = try? Values.money(text, minorUnits: true, currency: "KWD")
+    _ = try? Values.boolean(text)
+    _ = try? Values.currency(text)
+    _ = Values.emailDomain(text)
   }
 }

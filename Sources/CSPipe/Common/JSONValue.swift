@@ -186,6 +186,15 @@ public struct JSONParser {
   private mutating func parseMembers(
     _ member: (inout JSONParser, String) throws(JSONSyntaxError) -> Void
   ) throws(JSONSyntaxError) {
+    try parseMembers(readKey: { (parser) throws(JSONSyntaxError) in try parser.parseString() }, member)
+  }
+
+  /// The same with the key read by `readKey` (a flat object keeps keys as byte spans).
+  @inline(__always)
+  private mutating func parseMembers<Key>(
+    readKey: (inout JSONParser) throws(JSONSyntaxError) -> Key,
+    _ member: (inout JSONParser, Key) throws(JSONSyntaxError) -> Void
+  ) throws(JSONSyntaxError) {
     try enter()
     defer { depth -= 1 }
     index += 1
@@ -197,7 +206,7 @@ public struct JSONParser {
     while true {
       skipSpace()
       guard index < bytes.count, bytes[index] == 0x22 else { throw error("expected a string key") }
-      let key = try parseString()
+      let key = try readKey(&self)
       skipSpace()
       guard index < bytes.count, bytes[index] == 0x3A else { throw error("expected ':'") }
       index += 1
@@ -216,18 +225,25 @@ public struct JSONParser {
   }
 
   private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
+    var items: [JSONValue] = []
+    try parseElements { (parser) throws(JSONSyntaxError) in items.append(try parser.parseValue()) }
+    return .array(items)
+  }
+
+  /// The array grammar once: `element` reads each value.
+  @inline(__always)
+  private mutating func parseElements(_ element: (inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
     try enter()
     defer { depth -= 1 }
     index += 1
-    var items: [JSONValue] = []
     skipSpace()
     if index < bytes.count && bytes[index] == 0x5D {
       index += 1
-      return .array(items)
+      return
     }
     while true {
       skipSpace()
-      items.append(try parseValue())
+      try element(&self)
       skipSpace()
       guard index < bytes.count else { throw error("unterminated array") }
       if bytes[index] == 0x2C {
@@ -236,12 +252,18 @@ public struct JSONParser {
       }
       guard bytes[index] == 0x5D else { throw error("expected ',' or ']'") }
       index += 1
-      return .array(items)
+      return
     }
   }
 
   private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
     let start = index
+    try scanNumber()
+    return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+  }
+
+  /// Moves past one number, checking its grammar.
+  private mutating func scanNumber() throws(JSONSyntaxError) {
     if bytes[index] == 0x2D { index += 1 }
     func digits(_ parser: inout JSONParser) -> Int {
       let begin = parser.index
@@ -265,7 +287,6 @@ public struct JSONParser {
       if index < bytes.count && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
       guard digits(&self) > 0 else { throw error("invalid number") }
     }
-    return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
   }
 
   private mutating func parseString() throws(JSONSyntaxError) -> String {
@@ -338,6 +359,54 @@ public struct JSONParser {
     throw error("unterminated string")
   }
 
+  // MARK: - Objects read lazily
+
+  /// A document that is an object, checked in full but with its members' values left as
+  /// spans of the line, built when asked for (`LazyJSONObject`). Nil when the document is
+  /// valid JSON but not an object. Same grammar, errors and offsets as `parse`.
+  public static func parseLazyObject(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> LazyJSONObject? {
+    var parser = JSONParser(bytes: bytes)
+    parser.skipSpace()
+    guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return try parseNonObject(bytes) }
+    var object = LazyJSONObject(storage: Array(bytes))
+    try parser.parseMembers(readKey: { (parser) throws(JSONSyntaxError) in try parser.stringSpan(in: &object.storage) }) {
+      (parser, key) throws(JSONSyntaxError) in
+      let start = parser.index
+      try parser.skipValue()
+      object.members.append(.init(keyStart: key.lowerBound, keyEnd: key.upperBound, valueStart: start, valueEnd: parser.index))
+    }
+    parser.skipSpace()
+    if parser.index < bytes.count { throw parser.error("unexpected text after the JSON value") }
+    return object
+  }
+
+  /// For readers of objects given something else: the syntax error, as `parse` reports it, or
+  /// nil for valid JSON that is not an object.
+  private static func parseNonObject<T>(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> T? {
+    _ = try parse(bytes)
+    return nil
+  }
+
+  /// Checks one value against the grammar without building it (nothing is allocated unless a
+  /// string has escapes).
+  private mutating func skipValue() throws(JSONSyntaxError) {
+    guard index < bytes.count else { throw error("unexpected end of input") }
+    var scratch: [UInt8] = []
+    switch bytes[index] {
+    case 0x7B:
+      try parseMembers(readKey: { (parser) throws(JSONSyntaxError) in _ = try parser.stringSpan(in: &scratch) }) {
+        (parser, _) throws(JSONSyntaxError) in try parser.skipValue()
+      }
+    case 0x5B: try parseElements { (parser) throws(JSONSyntaxError) in try parser.skipValue() }
+    case 0x22: _ = try stringSpan(in: &scratch)
+    case 0x74: _ = try parseLiteral("true", .bool(true))
+    case 0x66: _ = try parseLiteral("false", .bool(false))
+    case 0x6E: _ = try parseLiteral("null", .null)
+    case 0x2D, 0x30...0x39: try scanNumber()
+    default: throw error("unexpected character")
+    }
+  }
+
   // MARK: - Objects of strings, read flat
 
   /// A document that is an object, with the object under `flatKey` read as `FlatFields` (its
@@ -349,7 +418,7 @@ public struct JSONParser {
   ) throws(JSONSyntaxError) -> (object: JSONObject, flat: FlatFields?, notString: String?)? {
     var parser = JSONParser(bytes: bytes)
     parser.skipSpace()
-    guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return nil }
+    guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return try parseNonObject(bytes) }
     var entries: [(key: String, value: JSONValue)] = []
     var flat: FlatFields?
     var notString: String?
@@ -370,43 +439,21 @@ public struct JSONParser {
   /// Reads an object's members into `fields`; returns the name of the first member whose
   /// value is not a string (still parsed, so that syntax errors are found).
   private mutating func parseFlatObject(into fields: inout FlatFields) throws(JSONSyntaxError) -> String? {
-    try enter()
-    defer { depth -= 1 }
-    index += 1
-    var notString: String?
-    skipSpace()
-    if index < bytes.count && bytes[index] == 0x7D {
-      index += 1
-      return nil
-    }
     // The storage starts as a copy of the line: a string without escapes is a span of it (one
     // copy for the whole record); a string with escapes is decoded and appended.
     fields.storage = Array(bytes)
-    while true {
-      skipSpace()
-      guard index < bytes.count, bytes[index] == 0x22 else { throw error("expected a string key") }
-      let key = try stringSpan(in: &fields.storage)
-      skipSpace()
-      guard index < bytes.count, bytes[index] == 0x3A else { throw error("expected ':'") }
-      index += 1
-      skipSpace()
-      if index < bytes.count && bytes[index] == 0x22 {
-        let value = try stringSpan(in: &fields.storage)
+    var notString: String?
+    try parseMembers(readKey: { (parser) throws(JSONSyntaxError) in try parser.stringSpan(in: &fields.storage) }) {
+      (parser, key) throws(JSONSyntaxError) in
+      if parser.index < parser.bytes.count && parser.bytes[parser.index] == 0x22 {
+        let value = try parser.stringSpan(in: &fields.storage)
         fields.add(.init(keyStart: key.lowerBound, keyEnd: key.upperBound, valueStart: value.lowerBound, valueEnd: value.upperBound))
       } else {
-        _ = try parseValue()
+        _ = try parser.parseValue()
         if notString == nil { notString = String(decoding: fields.storage[key], as: UTF8.self) }
       }
-      skipSpace()
-      guard index < bytes.count else { throw error("unterminated object") }
-      if bytes[index] == 0x2C {
-        index += 1
-        continue
-      }
-      guard bytes[index] == 0x7D else { throw error("expected ',' or '}'") }
-      index += 1
-      return notString
     }
+    return notString
   }
 
   /// Where a string's decoded UTF-8 is in `storage` (a copy of the input): its own bytes when
@@ -416,22 +463,29 @@ public struct JSONParser {
     index += 1
     let start = index
     let base = UnsafeRawPointer(bytes.baseAddress!)
+    // UTF-8 is validated on the way (one pass), but reported only at the closing quote, so
+    // that errors come in the order `parseString` finds them.
+    var firstInvalid: Int?
     while index < bytes.count {
-      // Eight plain ASCII bytes per step; UTF-8 is validated on the way (one pass).
+      // Eight plain ASCII bytes per step.
       while index + 8 <= bytes.count, !JSONBytes.mayNeedEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
         index += 8
       }
       guard index < bytes.count else { break }
       let byte = bytes[index]
       if byte == 0x22 {
+        if let firstInvalid {
+          index = firstInvalid
+          throw error("invalid UTF-8")
+        }
         index += 1
         return start..<(index - 1)
       }
       if byte == 0x5C || byte < 0x20 { break }
       if byte >= 0x80 {
         let length = JSONBytes.validUTF8SequenceLength(bytes, at: index)
-        if length == 0 { throw error("invalid UTF-8") }
-        index += length
+        if length == 0 && firstInvalid == nil { firstInvalid = index }
+        index += max(length, 1)
       } else {
         index += 1
       }

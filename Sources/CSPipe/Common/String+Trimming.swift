@@ -23,3 +23,18 @@ extension String {
     byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
   }
 }
+
+/// Hands out one shared copy of each distinct string, so that a label repeated across millions
+/// of records (a file name, a source, a metric) is stored once however many holders keep it.
+/// For low-cardinality text only: the table keeps every distinct value.
+public struct StringInterner {
+  private var table: Set<String> = []
+
+  public init() {}
+
+  public mutating func callAsFunction(_ text: String) -> String {
+    if let shared = table.firstIndex(of: text) { return table[shared] }
+    table.insert(text)
+    return text
+  }
+}

@@ -15,13 +15,7 @@ enum UTF16Transcoding {
     let head = try source.peek(2)
     let bigEndian = head.starts(with: [0xFE, 0xFF])
     try source.skip(2)
-    var template = Array((ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp").utf8CString.dropLast())
-      + Array("/cspipe-utf16-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else {
-      throw IOFailure(path: source.name, message: "cannot create a temporary file: \(errnoDescription())")
-    }
-    let path = String(cString: template)
+    let (fd, path) = try makeTemporaryFile(prefix: "cspipe-utf16", for: source.name)
     defer { close(fd) }
     do {
       try convert(source, bigEndian: bigEndian, into: fd)

@@ -147,11 +147,41 @@ public enum Timestamps {
 
   /// The `YYYY-MM-DD` or RFC 3339 text as epoch seconds (for comparisons against `--as-of`).
   public static func epochSeconds(ofCanonical text: String) -> Int? {
+    // The two forms cspipe writes (`2024-06-07`, `2024-06-07T02:38:54Z`) read directly: the
+    // general parser was a tenth of segment's time.
+    if let epoch = canonicalFastPath(text) { return epoch }
     guard let civil = try? parse(text, order: nil) else { return nil }
     // Canonical values are UTC or carry their offset: no time zone lookup (it is costly).
     let local = daysFromCivil(civil.year, civil.month, civil.day) * 86400
       + civil.hour * 3600 + civil.minute * 60 + civil.second
     return local - (civil.offset ?? 0)
+  }
+
+  private static func canonicalFastPath(_ text: String) -> Int? {
+    var text = text
+    return text.withUTF8 { bytes -> Int? in
+      guard bytes.count == 10 || (bytes.count == 20 && bytes[10] == 0x54 && bytes[19] == 0x5A) else { return nil }
+      func number(_ start: Int, _ width: Int) -> Int? {
+        var value = 0
+        for index in start..<(start + width) {
+          let digit = Int(bytes[index]) - 0x30
+          guard (0...9).contains(digit) else { return nil }
+          value = value * 10 + digit
+        }
+        return value
+      }
+      guard bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4), let month = number(5, 2),
+        let day = number(8, 2), (1...12).contains(month), (1...daysInMonth(year, month)).contains(day)
+      else { return nil }
+      var seconds = daysFromCivil(year, month, day) * 86400
+      if bytes.count == 20 {
+        guard bytes[13] == 0x3A, bytes[16] == 0x3A, let hour = number(11, 2), let minute = number(14, 2),
+          let second = number(17, 2), hour < 24, minute < 60, second < 60
+        else { return nil }
+        seconds += hour * 3600 + minute * 60 + second
+      }
+      return seconds
+    }
   }
 
   static func pad(_ value: Int, _ width: Int) -> String {

@@ -15,12 +15,6 @@ struct Origin: Comparable, Sendable {
     self.file = file
     self.line = line
   }
-
-  init(_ record: JSONObject) {
-    let source = record["source"]?.objectValue
-    file = source?["file"]?.stringValue ?? ""
-    line = source?["line"]?.intValue ?? 0
-  }
 }
 
 /// Everything segment keeps about one account while it reads: sums, counts, latest values and
@@ -107,9 +101,8 @@ final class AccountRollup {
     activeUsers = (day, value)
   }
 
-  func mergeAttributes(_ record: JSONObject, system: String) {
+  func mergeAttributes(_ record: LazyJSONObject, system: String, origin: Origin) {
     let rank = Self.sourceRank(system)
-    let origin = Origin(record)
     for name in Self.attributeNames {
       guard let value = record[name] else { continue }
       offer(name, Attribute(value: value, rank: rank, origin: origin))

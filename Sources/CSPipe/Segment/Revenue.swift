@@ -84,7 +84,7 @@ struct SubscriptionFact: Sendable {
   }
 
   /// From a canonical subscription record; nil with a reason when it cannot be counted.
-  static func make(_ record: JSONObject) -> (SubscriptionFact?, String?) {
+  static func make(_ record: LazyJSONObject) -> (SubscriptionFact?, String?) {
     guard let amountText = record["amount"]?.numberText, let amount = Decimal(string: amountText) else {
       return (nil, "subscription has no amount")
     }

@@ -374,13 +374,7 @@ public final class Normalise {
 
   /// Copies standard input to a temporary file so that it can be read twice.
   static func spoolStandardInput() throws -> String {
-    var template = Array((ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp").utf8CString.dropLast())
-      + Array("/cspipe-stdin-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else {
-      throw IOFailure(path: "<stdin>", message: "cannot create a temporary file: \(errnoDescription())")
-    }
-    let path = String(cString: template)
+    let (fd, path) = try makeTemporaryFile(prefix: "cspipe-stdin", for: "<stdin>")
     defer { close(fd) }
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     let source = try ByteSource(path: "-")

@@ -64,6 +64,9 @@ public final class Segment {
   private let rejects: RejectLog
   private let reporter: StderrReporter
   private var accounts: [String: AccountRollup] = [:]
+  /// One copy of each file name, source name and other repeated label: each record would
+  /// otherwise bring its own copy of the same text into every account it touches.
+  private var labels = StringInterner()
   private var summary = SegmentSummary()
 
   public init(options: SegmentOptions, output: OutputSink, rejects: RejectLog, reporter: StderrReporter) {
@@ -79,8 +82,8 @@ public final class Segment {
     summary.files = inputs.count
     var input = NDJSONInput(rejects: rejects)
     for path in inputs {
-      try input.forEachRecord(in: try ByteSource(path: path)) { object, location in
-        try fold(object, location: location)
+      try input.forEachLine(in: try ByteSource(path: path), parse: LazyJSONObject.parse) { object, location, line in
+        try fold(object, location: location, line: line)
       }
     }
     summary.recordsIn = input.recordsRead
@@ -94,13 +97,14 @@ public final class Segment {
 
   // MARK: - Folding records into accounts
 
-  private func fold(_ record: JSONObject, location: SourceLocation) throws {
-    let raw = { JSONValue.object(record).jsonText }
+  private func fold(_ record: LazyJSONObject, location: SourceLocation, line: UnsafeBufferPointer<UInt8>) throws {
+    // Rejects keep the line as read.
+    let raw = { String(decoding: line, as: UTF8.self) }
     guard let kind = record["kind"]?.stringValue, let key = record["account"]?.stringValue, !key.isEmpty else {
       return try rejects.reject(at: location, reason: "expected a canonical record with kind and account", raw: raw())
     }
     if options.mode == .merge || kind == "partial" {
-      return try mergePartial(record, kind: kind, key: key, location: location)
+      return try mergePartial(record, kind: kind, key: key, location: location, raw: raw)
     }
     guard let schema = CanonicalKind.named(kind) else {
       return try rejects.reject(at: location, reason: "unknown kind \(kind.debugDescription)", raw: raw())
@@ -119,9 +123,10 @@ public final class Segment {
       return created
     }()
     let source = record["source"]?.objectValue
-    let system = source?["system"]?.stringValue ?? ""
+    let system = labels(source?["system"]?.stringValue ?? "")
+    let origin = Origin(file: labels(source?["file"]?.stringValue ?? ""), line: source?["line"]?.intValue ?? 0)
     if let eventField = schema.eventTime, let at = time(eventField) {
-      let name = "\(system)/\(source?["dataset"]?.stringValue ?? "")"
+      let name = labels("\(system)/\(source?["dataset"]?.stringValue ?? "")")
       account.freshness[name] = max(account.freshness[name] ?? at, at)
     }
     let last30Start = cutoff - 30 * Self.day
@@ -129,7 +134,7 @@ public final class Segment {
     let last90Start = cutoff - 90 * Self.day
     switch kind {
     case "account":
-      account.mergeAttributes(record, system: system)
+      account.mergeAttributes(record, system: system, origin: origin)
     case "subscription":
       let (fact, problem) = SubscriptionFact.make(record)
       guard let fact else {
@@ -176,11 +181,12 @@ public final class Segment {
       }
     case "survey":
       guard let type = record["type"]?.stringValue, let at = time("at"), let score = record["score"] else { break }
-      account.offerSurvey(type, AccountRollup.Survey(at: at, score: score, origin: Origin(record)))
+      account.offerSurvey(labels(type), AccountRollup.Survey(at: at, score: score, origin: origin))
     case "usage":
-      guard let at = time("at"), let metric = record["metric"]?.stringValue,
+      guard let at = time("at"), let metricText = record["metric"]?.stringValue,
         let value = record["value"]?.numberText.flatMap({ Decimal(string: $0) })
       else { break }
+      let metric = labels(metricText)
       if at >= last30Start {
         account.usageLast30[metric, default: 0] += value
         // Peak daily active users of the last 30 days: a weekend day must not read as churn.
@@ -213,8 +219,9 @@ public final class Segment {
     summary.folded += 1
   }
 
-  private func mergePartial(_ record: JSONObject, kind: String, key: String, location: SourceLocation) throws {
-    let raw = { String(JSONValue.object(record).jsonText.prefix(4096)) }
+  private func mergePartial(
+    _ record: LazyJSONObject, kind: String, key: String, location: SourceLocation, raw: () -> String
+  ) throws {
     guard options.mode == .merge else {
       return try rejects.reject(at: location, reason: "a partial aggregate: combine partials with --merge", raw: raw())
     }

@@ -1,0 +1,75 @@
+import Glibc
+
+/// A JSON object read from one line: checked in full when read, but each member's value is
+/// built only when asked for.
+///
+/// Why: a stage reads a handful of a record's fields. Building the whole tree (a String for
+/// every key and value, an array per object) was 40% of segment's time on canonical records.
+/// Lookups scan the keys, like `JSONObject`'s (tens of keys: a scan beats hashing); the first
+/// of repeated keys wins, as there.
+public struct LazyJSONObject: Sendable {
+  typealias Member = KeyValueSpan
+
+  /// The line; keys with escapes are decoded and appended after it.
+  var storage: [UInt8]
+  var members: [Member] = []
+
+  init(storage: [UInt8]) {
+    self.storage = storage
+  }
+
+  /// Reads one line; nil when it is valid JSON but not an object.
+  public static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> LazyJSONObject? {
+    try JSONParser.parseLazyObject(line)
+  }
+
+  public var count: Int { members.count }
+
+  public subscript(key: String) -> JSONValue? {
+    guard let member = member(named: key) else { return nil }
+    return value(of: member)
+  }
+
+  public var keys: [String] {
+    members.map { String(decoding: storage[$0.keyStart..<$0.keyEnd], as: UTF8.self) }
+  }
+
+  /// Every member built (for code that needs the whole object).
+  public var object: JSONObject {
+    JSONObject(members.map { member in
+      (String(decoding: storage[member.keyStart..<member.keyEnd], as: UTF8.self), value(of: member))
+    })
+  }
+
+  private func member(named key: String) -> Member? {
+    var key = key
+    return key.withUTF8 { name in
+      storage.withUnsafeBufferPointer { bytes in
+        for member in members where member.keyEnd - member.keyStart == name.count {
+          if name.isEmpty || memcmp(bytes.baseAddress! + member.keyStart, name.baseAddress!, name.count) == 0 {
+            return member
+          }
+        }
+        return nil
+      }
+    }
+  }
+
+  private func value(of member: Member) -> JSONValue {
+    storage.withUnsafeBufferPointer { bytes in
+      let span = UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd])
+      // The span was checked when the line was read: strings without escapes and numbers are
+      // their bytes; the rest is parsed again (which cannot fail).
+      switch span[0] {
+      case 0x22:
+        let inner = UnsafeBufferPointer(rebasing: span[1..<(span.count - 1)])
+        if inner.isEmpty || memchr(inner.baseAddress!, 0x5C, inner.count) == nil { return .string(String(decoding: inner, as: UTF8.self)) }
+      case 0x2D, 0x30...0x39:
+        return .number(String(decoding: span, as: UTF8.self))
+      default:
+        break
+      }
+      return (try? JSONParser.parse(span)) ?? .null
+    }
+  }
+}
