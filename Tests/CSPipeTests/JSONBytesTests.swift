@@ -71,3 +71,50 @@ struct JSONBytesTests {
     }
   }
 }
+
+@Suite("JSONWriter")
+struct JSONWriterTests {
+  @Test("writes nested members in order with commas where JSON needs them")
+  func structure() throws {
+    var writer = JSONWriter()
+    writer.openObject()
+    writer.member("kind", string: "account")
+    writer.object("empty") { _ in }
+    writer.array("list") { out in
+      out.int(1)
+      out.null()
+      out.openObject()
+      out.member("a", .bool(true))
+      out.closeObject()
+    }
+    writer.key("money")
+    writer.decimal(units: -1999, scale: 2)
+    writer.closeObject()
+    let text = String(decoding: writer.bytes, as: UTF8.self)
+    #expect(text == #"{"kind":"account","empty":{},"list":[1,null,{"a":true}],"money":-19.99}"#)
+    #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+    writer.reset()
+    writer.openArray()
+    writer.closeArray()
+    #expect(String(decoding: writer.bytes, as: UTF8.self) == "[]")
+  }
+
+  /// Money is written from integer units without allocating: it must print exactly what
+  /// `ExactDecimal` (itself checked against Foundation) prints.
+  @Test("decimal(units:scale:) prints what ExactDecimal prints")
+  func decimals() {
+    var generator = SeededGenerator(seed: 99)
+    var writer = JSONWriter()
+    for _ in 0..<20_000 {
+      let units = Int.random(in: -2_000_000...2_000_000, using: &generator) * [1, 10, 100, 1000].randomElement(using: &generator)!
+      let scale = Int.random(in: 0...6, using: &generator)
+      writer.reset()
+      writer.decimal(units: units, scale: scale)
+      let expected = ExactDecimal(negative: units < 0, digits: Array(String(units.magnitude).utf8), scale: scale).text
+      #expect(String(decoding: writer.bytes, as: UTF8.self) == expected, "\(units) at scale \(scale)")
+    }
+    writer.reset()
+    writer.decimal(units: Int.min, scale: 2)
+    #expect(String(decoding: writer.bytes, as: UTF8.self) == "-92233720368547758.08")
+  }
+}

@@ -369,6 +369,7 @@ public struct JSONParser {
     parser.skipSpace()
     guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return try parseNonObject(bytes) }
     var object = LazyJSONObject(storage: Array(bytes))
+    object.members.reserveCapacity(24)
     try parser.parseMembers(readKey: { (parser) throws(JSONSyntaxError) in try parser.stringSpan(in: &object.storage) }) {
       (parser, key) throws(JSONSyntaxError) in
       let start = parser.index

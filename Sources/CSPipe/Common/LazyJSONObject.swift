@@ -30,6 +30,15 @@ public struct LazyJSONObject: Sendable {
     return value(of: member)
   }
 
+  /// The object under `key`, itself read lazily (nil when absent or not an object).
+  public func nested(_ key: String) -> LazyJSONObject? {
+    guard let member = member(named: key) else { return nil }
+    return storage.withUnsafeBufferPointer { bytes in
+      guard bytes[member.valueStart] == 0x7B else { return nil }
+      return try? JSONParser.parseLazyObject(UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd]))
+    }
+  }
+
   public var keys: [String] {
     members.map { String(decoding: storage[$0.keyStart..<$0.keyEnd], as: UTF8.self) }
   }

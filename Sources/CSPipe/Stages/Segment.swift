@@ -122,7 +122,7 @@ public final class Segment {
       accounts[key] = created
       return created
     }()
-    let source = record["source"]?.objectValue
+    let source = record.nested("source")
     let system = labels(source?["system"]?.stringValue ?? "")
     let origin = Origin(file: labels(source?["file"]?.stringValue ?? ""), line: source?["line"]?.intValue ?? 0)
     if let eventField = schema.eventTime, let at = time(eventField) {
@@ -439,11 +439,18 @@ public final class Segment {
     portfolio["books"] = books(ranking: ranking, revenues: revenues, top: topAncestor)
     try output.write { JSONValue.object(portfolio).write(to: &$0); $0.append(0x0A) }
 
+    var writer = JSONWriter()
     for key in accounts.keys.sorted() {
-      let record = accountRecord(
+      writer.reset()
+      writeAccountRecord(
         accounts[key]!, revenue: revenues[key]!, labels: labels, ranking: ranking,
-        top: topAncestor(key), total: children[key] == nil ? nil : totals[key], children: children[key] ?? [])
-      try output.write { JSONValue.object(record).write(to: &$0); $0.append(0x0A) }
+        top: topAncestor(key), total: children[key] == nil ? nil : totals[key], children: children[key] ?? [],
+        to: &writer)
+      let record = writer.bytes
+      try output.write { out in
+        out.append(record)
+        out.append(0x0A)
+      }
       summary.accounts += 1
     }
   }
@@ -476,105 +483,142 @@ public final class Segment {
     }))
   }
 
-  private func accountRecord(
+  /// One account record (docs/SEGMENT.md), written straight to bytes in the documented order.
+  private func writeAccountRecord(
     _ account: AccountRollup, revenue: Revenue, labels: [String], ranking: Tiers.Ranking, top: String,
-    total: Int?, children: [String]
-  ) -> JSONObject {
+    total: Int?, children: [String], to out: inout JSONWriter
+  ) {
     let config = options.config
-    var record = JSONObject([("kind", .string("account")), ("account", .string(account.key)), ("as_of", .string(options.asOfLabel))])
+    let digits = baseDigits
+    func money(_ out: inout JSONWriter, _ name: String, _ minor: Int) {
+      out.key(name)
+      out.decimal(units: minor, scale: digits)
+    }
+    func stamps(_ out: inout JSONWriter, _ name: String, _ values: [String: Int], _ format: (Int) -> String) {
+      out.object(name) { out in
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) { out.member(key, string: format(value)) }
+      }
+    }
+    func metrics(_ out: inout JSONWriter, _ name: String, _ values: [String: Decimal]) {
+      out.object(name) { out in
+        for (metric, value) in values.sorted(by: { $0.key < $1.key }) { out.member(metric, .number(Values.numberText(value))) }
+      }
+    }
+    out.openObject()
+    out.member("kind", string: "account")
+    out.member("account", string: account.key)
+    out.member("as_of", string: options.asOfLabel)
     for name in ["name", "domain", "parent", "owner"] {
-      if let value = account.attributes[name]?.value { record[name] = value }
+      if let value = account.attributes[name]?.value { out.member(name, value) }
     }
-    if !children.isEmpty { record["children"] = .array(children.map(JSONValue.string)) }
-    var segments = JSONObject()
-    for name in config.attributes {
-      if let value = account.attributes[name]?.value { segments[name] = value }
+    if !children.isEmpty {
+      out.array("children") { out in for child in children { out.string(child) } }
     }
-    record["segments"] = .object(segments)
+    out.object("segments") { out in
+      for name in config.attributes {
+        if let value = account.attributes[name]?.value { out.member(name, value) }
+      }
+    }
     for name in ["contract_start", "renewal_at", "target_value"] {
-      if let value = account.attributes[name]?.value { record[name] = value }
+      if let value = account.attributes[name]?.value { out.member(name, value) }
     }
-    record["currency"] = .string(config.baseCurrency)
-    record["mrr"] = money(revenue.current)
-    record["arr"] = money(revenue.current * 12)
+    out.member("currency", string: config.baseCurrency)
+    money(&out, "mrr", revenue.current)
+    money(&out, "arr", revenue.current * 12)
     if let total {
-      record["mrr_with_children"] = money(total)
-      record["arr_with_children"] = money(total * 12)
+      money(&out, "mrr_with_children", total)
+      money(&out, "arr_with_children", total * 12)
     }
-    record["mrr_series"] = .array(zip(labels, revenue.series).map { label, value in
-      .object(JSONObject([("month", .string(label)), ("mrr", money(value))]))
-    })
-    var movements: [JSONValue] = []
-    for index in 1..<labels.count {
-      let previous = revenue.previousAtCurrentRates[index]
-      let current = revenue.series[index]
-      if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
-        movements.append(.object(JSONObject([
-          ("month", .string(labels[index])), ("type", .string(type)), ("amount", money(current - previous)),
-        ])))
-      }
-      let fx = previous - revenue.series[index - 1]
-      if fx != 0 {
-        movements.append(.object(JSONObject([
-          ("month", .string(labels[index])), ("type", .string("fx")), ("amount", money(fx)),
-        ])))
+    out.array("mrr_series") { out in
+      for (label, value) in zip(labels, revenue.series) {
+        out.openObject()
+        out.member("month", string: label)
+        money(&out, "mrr", value)
+        out.closeObject()
       }
     }
-    record["movements"] = .array(movements)
+    out.array("movements") { out in
+      func movement(_ out: inout JSONWriter, _ month: String, _ type: String, _ amount: Int) {
+        out.openObject()
+        out.member("month", string: month)
+        out.member("type", string: type)
+        money(&out, "amount", amount)
+        out.closeObject()
+      }
+      for index in 1..<labels.count {
+        let previous = revenue.previousAtCurrentRates[index]
+        let current = revenue.series[index]
+        if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
+          movement(&out, labels[index], type, current - previous)
+        }
+        let fx = previous - revenue.series[index - 1]
+        if fx != 0 { movement(&out, labels[index], "fx", fx) }
+      }
+    }
     // Tier: ranked on the top account's total; children take their parent's tier.
     let placement = ranking.placements[top]
-    record["revenue_rank"] = placement.flatMap { $0.rank > 0 ? .number(String($0.rank)) : nil } ?? .null
-    record["cumulative_share"] = placement.flatMap { $0.cumulative >= 0 ? Self.share($0.cumulative, ranking.total) : nil } ?? .null
+    out.key("revenue_rank")
+    if let rank = placement?.rank, rank > 0 { out.int(rank) } else { out.null() }
+    out.key("cumulative_share")
+    if let cumulative = placement?.cumulative, cumulative >= 0 {
+      out.value(Self.share(cumulative, ranking.total))
+    } else {
+      out.null()
+    }
     let tier = placement?.tier ?? "unranked"
-    record["tier"] = .string(tier)
-    if top != account.key { record["tier_from"] = .string(top) }
-    record["touch"] = .string(config.touch[tier] ?? "tech")
+    out.member("tier", string: tier)
+    if top != account.key { out.member("tier_from", string: top) }
+    out.member("touch", string: config.touch[tier] ?? "tech")
 
-    record["seats"] = .number(String(revenue.seats))
+    out.member("seats", int: revenue.seats)
     if let active = account.activeUsers?.value {
-      record["active_users"] = .number(Values.numberText(active))
-      if revenue.seats > 0 { record["adoption"] = Self.share(active / Decimal(revenue.seats)) }
+      out.member("active_users", .number(Values.numberText(active)))
+      if revenue.seats > 0 { out.member("adoption", Self.share(active / Decimal(revenue.seats))) }
     }
-    func metrics(_ values: [String: Decimal]) -> JSONValue {
-      .object(JSONObject(values.sorted { $0.key < $1.key }.map { ($0.key, .number(Values.numberText($0.value))) }))
+    out.object("usage") { out in
+      metrics(&out, "last_30_days", account.usageLast30)
+      metrics(&out, "previous_30_days", account.usagePrevious30)
     }
-    record["usage"] = .object(JSONObject([
-      ("last_30_days", metrics(account.usageLast30)), ("previous_30_days", metrics(account.usagePrevious30)),
-    ]))
-    var tickets = JSONObject([
-      ("open_by_severity", .object(JSONObject(account.openBySeverity.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) }))),
-      ("last_90_days", .number(String(account.tickets90))),
-    ])
-    if let last = account.lastTicket {
-      tickets["last_at"] = .string(Timestamps.rfc3339(last))
-      tickets["days_since_last"] = .number(String((options.cutoff - 1 - last) / Self.day))
+    out.object("tickets") { out in
+      out.object("open_by_severity") { out in
+        for (severity, count) in account.openBySeverity.sorted(by: { $0.key < $1.key }) { out.member(severity, int: count) }
+      }
+      out.member("last_90_days", int: account.tickets90)
+      if let last = account.lastTicket {
+        out.member("last_at", string: Timestamps.rfc3339(last))
+        out.member("days_since_last", int: (options.cutoff - 1 - last) / Self.day)
+      }
+      if let high = account.lastHighSeverity { out.member("last_high_severity_at", string: Timestamps.rfc3339(high)) }
+      for (name, count) in account.satisfaction.sorted(by: { $0.key < $1.key }) {
+        out.member("satisfaction_\(name)", int: count)
+      }
     }
-    if let high = account.lastHighSeverity { tickets["last_high_severity_at"] = .string(Timestamps.rfc3339(high)) }
-    for (name, count) in account.satisfaction.sorted(by: { $0.key < $1.key }) {
-      tickets["satisfaction_\(name)"] = .number(String(count))
+    out.object("surveys") { out in
+      for (type, survey) in account.surveys.sorted(by: { $0.key < $1.key }) {
+        out.object(type) { out in
+          out.member("score", survey.score)
+          out.member("at", string: Timestamps.rfc3339(survey.at))
+        }
+      }
     }
-    record["tickets"] = .object(tickets)
-    record["surveys"] = .object(JSONObject(account.surveys.sorted { $0.key < $1.key }.map { type, survey in
-      (type, .object(JSONObject([("score", survey.score), ("at", .string(Timestamps.rfc3339(survey.at)))])))
-    }))
-    var pastDue = JSONObject([("invoices_past_due", .number(String(account.invoicesPastDue)))])
-    for (currency, amount) in account.pastDueAmount.sorted(by: { $0.key < $1.key }) {
-      pastDue["past_due_\(currency)"] = .number(Values.numberText(amount))
+    out.object("billing") { out in
+      out.member("invoices_past_due", int: account.invoicesPastDue)
+      for (currency, amount) in account.pastDueAmount.sorted(by: { $0.key < $1.key }) {
+        out.member("past_due_\(currency)", .number(Values.numberText(amount)))
+      }
+      out.member("failed_payments_90_days", int: account.failedPayments90)
     }
-    pastDue["failed_payments_90_days"] = .number(String(account.failedPayments90))
-    record["billing"] = .object(pastDue)
-    record["milestones"] = .object(JSONObject(account.milestones.sorted { $0.key < $1.key }.map {
-      ($0.key, .string(Timestamps.rfc3339($0.value)))
-    }))
-    record["programs"] = .array(account.programs.sorted { $0.jsonText < $1.jsonText })
-    record["users"] = .object(JSONObject([
-      ("sponsors", .number(String(account.sponsors))), ("champions", .number(String(account.champions))),
-      ("sponsor_changes_90_days", .number(String(account.sponsorChanges90))),
-    ]))
-    record["freshness"] = .object(JSONObject(account.freshness.sorted { $0.key < $1.key }.map {
-      ($0.key, .string(Timestamps.isoDate($0.value)))
-    }))
-    return record
+    stamps(&out, "milestones", account.milestones, Timestamps.rfc3339)
+    out.array("programs") { out in
+      for program in account.programs.sorted(by: { $0.jsonText < $1.jsonText }) { out.value(program) }
+    }
+    out.object("users") { out in
+      out.member("sponsors", int: account.sponsors)
+      out.member("champions", int: account.champions)
+      out.member("sponsor_changes_90_days", int: account.sponsorChanges90)
+    }
+    stamps(&out, "freshness", account.freshness, Timestamps.isoDate)
+    out.closeObject()
   }
 
   /// Decimal places of the base currency's minor unit (2 for USD, 0 for JPY).

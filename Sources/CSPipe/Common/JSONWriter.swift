@@ -1,0 +1,143 @@
+/// Writes one JSON document straight to bytes, members in the order written.
+///
+/// For records built field by field: building a `JSONObject` only to serialise it cost a
+/// String and an enum per value, and `object[key] = value` searches the keys each time
+/// (quadratic in the record's width). The caller keeps the structure balanced.
+public struct JSONWriter: ~Copyable {
+  private var buffer: ByteBuffer
+  private var needsComma = false
+
+  public init(capacity: Int = 4096) {
+    buffer = ByteBuffer(capacity: capacity)
+  }
+
+  /// What has been written (valid until the next write).
+  public var bytes: UnsafeBufferPointer<UInt8> { buffer.bytes }
+
+  /// Empties the writer, keeping its storage, for the next record.
+  public mutating func reset() {
+    buffer.removeAll()
+    needsComma = false
+  }
+
+  @inline(__always)
+  private mutating func separate() {
+    if needsComma { buffer.append(0x2C) }
+    needsComma = true
+  }
+
+  public mutating func openObject() {
+    separate()
+    buffer.append(0x7B)
+    needsComma = false
+  }
+
+  public mutating func closeObject() {
+    buffer.append(0x7D)
+    needsComma = true
+  }
+
+  public mutating func openArray() {
+    separate()
+    buffer.append(0x5B)
+    needsComma = false
+  }
+
+  public mutating func closeArray() {
+    buffer.append(0x5D)
+    needsComma = true
+  }
+
+  /// A member's key; the next value written is its value.
+  public mutating func key(_ name: String) {
+    separate()
+    JSONBytes.appendString(name, to: &buffer)
+    buffer.append(0x3A)
+    needsComma = false
+  }
+
+  public mutating func string(_ text: String) {
+    separate()
+    JSONBytes.appendString(text, to: &buffer)
+  }
+
+  public mutating func int(_ value: Int) {
+    separate()
+    JSONBytes.appendInt(value, to: &buffer)
+  }
+
+  public mutating func null() {
+    separate()
+    buffer.append(ascii: "null")
+  }
+
+  public mutating func value(_ value: JSONValue) {
+    separate()
+    value.write(to: &buffer)
+  }
+
+  /// `units` ÷ 10^`scale` as a JSON number without trailing zeros (`1999`, 2 → `19.99`;
+  /// `1500`, 2 → `15`), the text `ExactDecimal` gives, written without allocating.
+  public mutating func decimal(units: Int, scale: Int) {
+    separate()
+    if units == 0 {
+      buffer.append(0x30)
+      return
+    }
+    if units < 0 { buffer.append(0x2D) }
+    var magnitude = units.magnitude
+    var scale = scale
+    while scale > 0 && magnitude % 10 == 0 {
+      magnitude /= 10
+      scale -= 1
+    }
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { digits in
+      var count = 0
+      repeat {
+        digits[count] = UInt8(truncatingIfNeeded: 0x30 + magnitude % 10)
+        magnitude /= 10
+        count += 1
+      } while magnitude > 0
+      // Digits are in reverse; pad with zeros up to the point when the value is below one.
+      if scale >= count {
+        buffer.append(ascii: "0.")
+        for _ in 0..<(scale - count) { buffer.append(0x30) }
+      }
+      for position in stride(from: count - 1, through: 0, by: -1) {
+        buffer.append(digits[position])
+        if position == scale && scale > 0 && scale < count { buffer.append(0x2E) }
+      }
+    }
+  }
+
+  // MARK: - Members in one call
+
+  public mutating func member(_ name: String, _ value: JSONValue) {
+    key(name)
+    self.value(value)
+  }
+
+  public mutating func member(_ name: String, string text: String) {
+    key(name)
+    string(text)
+  }
+
+  public mutating func member(_ name: String, int number: Int) {
+    key(name)
+    int(number)
+  }
+
+  public mutating func object(_ name: String, _ body: (inout JSONWriter) -> Void) {
+    key(name)
+    openObject()
+    body(&self)
+    closeObject()
+  }
+
+  public mutating func array(_ name: String, _ body: (inout JSONWriter) -> Void) {
+    key(name)
+    openArray()
+    body(&self)
+    closeArray()
+  }
+}
