@@ -146,6 +146,36 @@ struct ValueTests {
     }
   }
 
+  /// Usage and past-due sums run in integers: the same sums in Foundation's Decimal must print
+  /// the same text, including past 64 bits (where the sum carries on in Decimal).
+  @Test("DecimalSum adds like Decimal and prints the same text")
+  func sums() throws {
+    var generator = SeededGenerator(seed: 31)
+    for _ in 0..<500 {
+      var sum: DecimalSum = 0
+      var reference = Decimal(0)
+      for _ in 0..<Int.random(in: 1...40, using: &generator) {
+        let digits = String(Int.random(in: 0...9_999_999, using: &generator))
+        let scale = Int.random(in: 0...4, using: &generator)
+        var text = digits
+        if scale > 0 {
+          let padded = String(repeating: "0", count: max(0, scale + 1 - digits.count)) + digits
+          text = String(padded.dropLast(scale)) + "." + String(padded.suffix(scale))
+        }
+        if Bool.random(using: &generator) { text = "-" + text }
+        sum += try #require(DecimalSum(text))
+        reference += try #require(Decimal(string: text))
+      }
+      #expect(sum.text == Values.numberText(reference))
+      #expect(sum == DecimalSum(Values.numberText(reference))!)
+    }
+    var big = try #require(DecimalSum("9223372036854775807"))
+    big += 1
+    #expect(big.text == "9223372036854775808")
+    #expect(try #require(DecimalSum("1e3")).text == "1000")
+    #expect(try #require(DecimalSum("2.50")) > DecimalSum(integerLiteral: 2))
+  }
+
   @Test("integers, currencies and booleans")
   func scalars() throws {
     #expect(try Values.integer("1.00000000000000000000") == 1)

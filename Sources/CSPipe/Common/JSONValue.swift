@@ -1,3 +1,5 @@
+import Glibc
+
 /// A JSON value that keeps what NDJSON between cspipe tools needs kept: object key order and the
 /// exact text of numbers (money is never squeezed through a binary float).
 public enum JSONValue: Equatable, Sendable {
@@ -365,6 +367,7 @@ public struct JSONParser {
   /// spans of the line, built when asked for (`LazyJSONObject`). Nil when the document is
   /// valid JSON but not an object. Same grammar, errors and offsets as `parse`.
   public static func parseLazyObject(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> LazyJSONObject? {
+    if let object = scanPlainObject(bytes) { return object }
     var parser = JSONParser(bytes: bytes)
     parser.skipSpace()
     guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return try parseNonObject(bytes) }
@@ -379,6 +382,121 @@ public struct JSONParser {
     parser.skipSpace()
     if parser.index < bytes.count { throw parser.error("unexpected text after the JSON value") }
     return object
+  }
+
+  /// The lazy reader's fast path for the common line: an object whose keys have no escapes
+  /// and whose strings have no escapes, in one tight loop over the bytes. Anything else (an
+  /// escape, a control character, invalid UTF-8, any syntax error) returns nil, and the exact
+  /// parser reads the line again, so errors and results are the exact parser's. Nested
+  /// objects and arrays are checked by the exact parser in place.
+  static func scanPlainObject(_ bytes: UnsafeBufferPointer<UInt8>) -> LazyJSONObject? {
+    guard let base = bytes.baseAddress else { return nil }
+    let count = bytes.count
+    let raw = UnsafeRawPointer(base)
+    var i = 0
+    @inline(__always) func skipSpace() {
+      while i < count, base[i] == 0x20 || base[i] == 0x09 || base[i] == 0x0A || base[i] == 0x0D { i += 1 }
+    }
+    /// Moves past a string whose opening quote is at `i`; false when it is not plain.
+    @inline(__always) func string() -> Bool {
+      i += 1
+      while i < count {
+        while i + 8 <= count, !JSONBytes.mayNeedEscape(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+        guard i < count else { return false }
+        let byte = base[i]
+        if byte == 0x22 {
+          i += 1
+          return true
+        }
+        if byte < 0x80 {
+          if byte == 0x5C || byte < 0x20 { return false }
+          i += 1
+        } else {
+          let length = JSONBytes.validUTF8SequenceLength(bytes, at: i)
+          if length == 0 { return false }
+          i += length
+        }
+      }
+      return false
+    }
+    @inline(__always) func digits() -> Int {
+      let start = i
+      while i < count, base[i] &- 0x30 < 10 { i += 1 }
+      return i - start
+    }
+    @inline(__always) func literal(_ word: StaticString) -> Bool {
+      let length = word.utf8CodeUnitCount
+      guard i + length <= count, memcmp(base + i, word.utf8Start, length) == 0 else { return false }
+      i += length
+      return true
+    }
+    skipSpace()
+    guard i < count, base[i] == 0x7B else { return nil }
+    i += 1
+    var object = LazyJSONObject(storage: Array(bytes))
+    object.members.reserveCapacity(24)
+    skipSpace()
+    if i < count && base[i] == 0x7D {
+      i += 1
+    } else {
+      while true {
+        skipSpace()
+        guard i < count, base[i] == 0x22 else { return nil }
+        let keyStart = i + 1
+        guard string() else { return nil }
+        let keyEnd = i - 1
+        skipSpace()
+        guard i < count, base[i] == 0x3A else { return nil }
+        i += 1
+        skipSpace()
+        guard i < count else { return nil }
+        let valueStart = i
+        switch base[i] {
+        case 0x22:
+          guard string() else { return nil }
+        case 0x2D, 0x30...0x39:
+          if base[i] == 0x2D { i += 1 }
+          guard i < count else { return nil }
+          if base[i] == 0x30 {
+            i += 1
+          } else if digits() == 0 {
+            return nil
+          }
+          if i < count && base[i] == 0x2E {
+            i += 1
+            guard digits() > 0 else { return nil }
+          }
+          if i < count && (base[i] == 0x65 || base[i] == 0x45) {
+            i += 1
+            if i < count && (base[i] == 0x2B || base[i] == 0x2D) { i += 1 }
+            guard digits() > 0 else { return nil }
+          }
+        case 0x74: guard literal("true") else { return nil }
+        case 0x66: guard literal("false") else { return nil }
+        case 0x6E: guard literal("null") else { return nil }
+        case 0x7B, 0x5B:
+          var parser = JSONParser(bytes: bytes)
+          parser.index = i
+          parser.depth = 1
+          guard (try? parser.skipValue()) != nil else { return nil }
+          i = parser.index
+        default:
+          return nil
+        }
+        object.members.append(.init(keyStart: keyStart, keyEnd: keyEnd, valueStart: valueStart, valueEnd: i))
+        skipSpace()
+        guard i < count else { return nil }
+        if base[i] == 0x2C {
+          i += 1
+          continue
+        }
+        guard base[i] == 0x7D else { return nil }
+        i += 1
+        break
+      }
+    }
+    skipSpace()
+    return i == count ? object : nil
   }
 
   /// For readers of objects given something else: the syntax error, as `parse` reports it, or

@@ -6,12 +6,13 @@ import Foundation
 extension AccountRollup {
   static func number(_ value: Int) -> JSONValue { .number(String(value)) }
   static func number(_ value: Decimal) -> JSONValue { .number(Values.numberText(value)) }
+  static func number(_ value: DecimalSum) -> JSONValue { .number(value.text) }
 
   var partialState: JSONObject {
     func counts(_ values: [String: Int]) -> JSONValue {
       .object(JSONObject(values.sorted { $0.key < $1.key }.map { ($0.key, Self.number($0.value)) }))
     }
-    func sums(_ values: [String: Decimal]) -> JSONValue {
+    func sums(_ values: [String: DecimalSum]) -> JSONValue {
       .object(JSONObject(values.sorted { $0.key < $1.key }.map { ($0.key, Self.number($0.value)) }))
     }
     func origin(_ origin: Origin) -> JSONValue {
@@ -60,7 +61,6 @@ extension AccountRollup {
   static func fromPartial(key: String, state: JSONObject) -> AccountRollup? {
     let rollup = AccountRollup(key: key)
     func int(_ value: JSONValue?) -> Int? { value?.intValue }
-    func decimal(_ value: JSONValue?) -> Decimal? { value?.numberText.flatMap { Decimal(string: $0) } }
     /// An object of one value type, or nil when any value does not convert.
     func map<Value>(_ name: String, _ convert: (JSONValue?) -> Value?) -> [String: Value]? {
       guard let object = state[name]?.objectValue else { return nil }
@@ -72,7 +72,8 @@ extension AccountRollup {
       return result
     }
     func intMap(_ name: String) -> [String: Int]? { map(name, int) }
-    func decimalMap(_ name: String) -> [String: Decimal]? { map(name, decimal) }
+    func sum(_ value: JSONValue?) -> DecimalSum? { value?.numberText.flatMap(DecimalSum.init) }
+    func decimalMap(_ name: String) -> [String: DecimalSum]? { map(name, sum) }
     func origin(_ value: JSONValue?) -> Origin? {
       guard case .array(let parts)? = value, parts.count == 2, let file = parts[0].stringValue, let line = parts[1].intValue else { return nil }
       return Origin(file: file, line: line)
@@ -95,7 +96,7 @@ extension AccountRollup {
     }
     for item in subscriptions {
       guard let object = item.objectValue, let id = object["id"]?.stringValue, let currency = object["currency"]?.stringValue,
-        let monthly = decimal(object["monthly"]), let start = int(object["start"]),
+        let monthly = object["monthly"]?.numberText.flatMap({ Decimal(string: $0) }), let start = int(object["start"]),
         let status = object["status"]?.stringValue, let quantity = int(object["quantity"])
       else { return nil }
       rollup.subscriptions.append(
@@ -109,7 +110,7 @@ extension AccountRollup {
     rollup.failedPayments90 = failed
     rollup.usageLast30 = last30
     rollup.usagePrevious30 = previous30
-    if case .array(let pair)? = state["active_users"], pair.count == 2, let day = int(pair[0]), let value = decimal(pair[1]) {
+    if case .array(let pair)? = state["active_users"], pair.count == 2, let day = int(pair[0]), let value = sum(pair[1]) {
       rollup.activeUsers = (day, value)
     }
     rollup.openBySeverity = open

@@ -50,12 +50,12 @@ final class AccountRollup {
   /// Earliest due date of an unpaid invoice, per subscription id ("" for invoices without one).
   var unpaidDue: [String: Int] = [:]
   var invoicesPastDue = 0
-  var pastDueAmount: [String: Decimal] = [:]
+  var pastDueAmount: [String: DecimalSum] = [:]
   var failedPayments90 = 0
-  var usageLast30: [String: Decimal] = [:]
-  var usagePrevious30: [String: Decimal] = [:]
+  var usageLast30: [String: DecimalSum] = [:]
+  var usagePrevious30: [String: DecimalSum] = [:]
   /// Peak daily active users of the last 30 days (ties: the later day).
-  var activeUsers: (day: Int, value: Decimal)?
+  var activeUsers: (day: Int, value: DecimalSum)?
   var openBySeverity: [String: Int] = [:]
   var tickets90 = 0
   var lastTicket: Int?
@@ -96,7 +96,7 @@ final class AccountRollup {
     surveys[type] = candidate
   }
 
-  func offerActiveUsers(day: Int, value: Decimal) {
+  func offerActiveUsers(day: Int, value: DecimalSum) {
     if let current = activeUsers, (current.value, current.day) >= (value, day) { return }
     activeUsers = (day, value)
   }

@@ -147,7 +147,7 @@ public final class Segment {
       let paidLater = status == "paid" && (time("paid_at").map { $0 >= cutoff } ?? false)
       if status == "open" || status == "uncollectible" || paidLater, let due = time("due_at"), due < cutoff {
         account.invoicesPastDue += 1
-        if let amount = record["amount"]?.numberText.flatMap({ Decimal(string: $0) }),
+        if let amount = record["amount"]?.numberText.flatMap(DecimalSum.init),
           let currency = record["currency"]?.stringValue
         {
           account.pastDueAmount[currency, default: 0] += amount
@@ -184,7 +184,7 @@ public final class Segment {
       account.offerSurvey(labels(type), AccountRollup.Survey(at: at, score: score, origin: origin))
     case "usage":
       guard let at = time("at"), let metricText = record["metric"]?.stringValue,
-        let value = record["value"]?.numberText.flatMap({ Decimal(string: $0) })
+        let value = record["value"]?.numberText.flatMap(DecimalSum.init)
       else { break }
       let metric = labels(metricText)
       if at >= last30Start {
@@ -499,9 +499,9 @@ public final class Segment {
         for (key, value) in values.sorted(by: { $0.key < $1.key }) { out.member(key, string: format(value)) }
       }
     }
-    func metrics(_ out: inout JSONWriter, _ name: String, _ values: [String: Decimal]) {
+    func metrics(_ out: inout JSONWriter, _ name: String, _ values: [String: DecimalSum]) {
       out.object(name) { out in
-        for (metric, value) in values.sorted(by: { $0.key < $1.key }) { out.member(metric, .number(Values.numberText(value))) }
+        for (metric, value) in values.sorted(by: { $0.key < $1.key }) { out.member(metric, .number(value.text)) }
       }
     }
     out.openObject()
@@ -572,8 +572,8 @@ public final class Segment {
 
     out.member("seats", int: revenue.seats)
     if let active = account.activeUsers?.value {
-      out.member("active_users", .number(Values.numberText(active)))
-      if revenue.seats > 0 { out.member("adoption", Self.share(active / Decimal(revenue.seats))) }
+      out.member("active_users", .number(active.text))
+      if revenue.seats > 0 { out.member("adoption", Self.share(active.decimal / Decimal(revenue.seats))) }
     }
     out.object("usage") { out in
       metrics(&out, "last_30_days", account.usageLast30)
@@ -604,7 +604,7 @@ public final class Segment {
     out.object("billing") { out in
       out.member("invoices_past_due", int: account.invoicesPastDue)
       for (currency, amount) in account.pastDueAmount.sorted(by: { $0.key < $1.key }) {
-        out.member("past_due_\(currency)", .number(Values.numberText(amount)))
+        out.member("past_due_\(currency)", .number(amount.text))
       }
       out.member("failed_payments_90_days", int: account.failedPayments90)
     }
