@@ -36,17 +36,25 @@ WITH subs AS (
          CAST("Trial End (UTC)" AS TIMESTAMP) AS trial_end
   FROM read_csv('{csv}', header=true, all_varchar=true)
 ), counted AS (
-  SELECT account, ROUND(CAST(amount * quantity AS DOUBLE) * CASE interval
+  SELECT account, CAST(ROUND(CAST(amount * quantity AS DOUBLE) * CASE interval
            WHEN 'day' THEN 365.0/12 WHEN 'week' THEN 52.0/12 WHEN 'month' THEN 1
-           WHEN 'quarter' THEN 1.0/3 ELSE 1.0/12 END, 2) AS monthly
+           WHEN 'quarter' THEN 1.0/3 ELSE 1.0/12 END, 2) AS DECIMAL(18, 2)) AS monthly
   FROM subs
   WHERE started < TIMESTAMP '{cutoff}'
     AND (ended IS NULL OR ended >= TIMESTAMP '{cutoff}')
     AND NOT (status IN ('canceled', 'ended', 'cancelled', 'incomplete_expired') AND ended IS NULL)
     AND NOT (trial_end IS NOT NULL AND trial_end >= TIMESTAMP '{cutoff}')
     AND NOT (status = 'trialing' AND trial_end IS NULL)
+), totals AS (
+  SELECT account, SUM(monthly) AS mrr FROM counted GROUP BY account HAVING SUM(monthly) > 0
+), ranked AS (
+  SELECT account, mrr, ROW_NUMBER() OVER (ORDER BY mrr DESC, account) AS rank, COUNT(*) OVER () AS ranked
+  FROM totals
 )
-SELECT account, SUM(monthly) AS mrr FROM counted GROUP BY account HAVING SUM(monthly) > 0 ORDER BY account
+-- Tiers by the default customer-share rule (pipelines/segments.json): top 10%, next to 30%.
+SELECT account, mrr, CASE WHEN rank <= CEIL(0.10 * ranked) THEN 'tier1'
+                          WHEN rank <= CEIL(0.30 * ranked) THEN 'tier2' ELSE 'tier3' END AS tier
+FROM ranked ORDER BY account
 """
 
 JQ_ROLLUP = r"""
@@ -183,15 +191,15 @@ def main():
     for line in open(f"{work}/chain.ndjson"):
         item = json.loads(line)
         if item["kind"] == "account" and item["mrr"] > 0:
-            chain_mrr[item["account"].split(":", 1)[-1]] = cents(item["mrr"])
+            chain_mrr[item["account"].split(":", 1)[-1]] = (cents(item["mrr"]), item["tier"])
     sql = DUCKDB_MRR.format(csv=subs_csv, cutoff=cutoff)
     duck_script = (f"import duckdb, json; rows = duckdb.sql({sql!r}).fetchall(); "
-                   f"json.dump({{a: str(m) for a, m in rows}}, open('{work}/duck-mrr.json', 'w'))")
+                   f"json.dump({{a: [str(m), t] for a, m, t in rows}}, open('{work}/duck-mrr.json', 'w'))")
     seconds, rss, code = run([sys.executable, "-c", duck_script], timeout=args.timeout)
     record("chain: subscriptions CSV → MRR and tiers", "duckdb SQL (MRR per account)", seconds, rss, code, size(subs_csv), lines(subs_csv) - 1)
     if code == 0:
-        duck = {k: cents(v) for k, v in json.load(open(f"{work}/duck-mrr.json")).items()}
-        checks.append(("DuckDB MRR per account equals the chain's", duck == chain_mrr, len(duck)))
+        duck = {k: (cents(m), t) for k, (m, t) in json.load(open(f"{work}/duck-mrr.json")).items()}
+        checks.append(("DuckDB MRR and tier per account equal the chain's", duck == chain_mrr, len(duck)))
 
     # Ratios to cspipe within each stage.
     for row in rows:

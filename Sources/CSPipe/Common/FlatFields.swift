@@ -73,6 +73,18 @@ public struct FlatFields: Sendable {
     }
   }
 
+  /// Only the fields named in `names`, in a buffer of their own (a record kept for later
+  /// should not keep its whole line).
+  public func keeping(_ names: Set<String>) -> FlatFields {
+    var kept = FlatFields()
+    for span in spans {
+      let name = storage[span.keyStart..<span.keyEnd]
+      guard names.contains(String(decoding: name, as: UTF8.self)) else { continue }
+      kept.append(name: name, value: storage[span.valueStart..<span.valueEnd])
+    }
+    return kept
+  }
+
   /// Every field in order, as Strings (for tests and diagnostics).
   public var pairs: [(name: String, value: String)] {
     spans.map { span in

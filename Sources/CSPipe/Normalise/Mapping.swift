@@ -206,6 +206,9 @@ public struct ValidatedMapping: Sendable {
   let longestPlaceholder: Int
   /// The fields pass 1 needs: keys, business keys and the update time.
   let keyFields: Set<String>
+  /// The source fields identity rules read (and their nil markers): all a record that
+  /// defines identity facts must keep until the facts are resolved.
+  let identityFields: Set<String>
 
   /// Values that mean "no value" in every source.
   public static let sharedPlaceholders: Set<String> = ["#N/A", "N/A", "NULL", "null", "(null)", "#NULL!"]
@@ -261,6 +264,8 @@ public struct ValidatedMapping: Sendable {
     placeholders = Self.sharedPlaceholders.union(mapping.placeholders ?? [])
     longestPlaceholder = placeholders.map(\.utf8.count).max() ?? 0
     keyFields = Set((mapping.key ?? []) + (mapping.businessKey ?? []) + [mapping.updatedAt].compactMap { $0 })
+    let identity = (mapping.defines ?? []).map(\.sourceField) + mapping.account.map(\.sourceField)
+    identityFields = Set(identity + identity.map { $0 + "@nil" })
   }
 }
 

@@ -132,7 +132,9 @@ public final class Normalise {
         let ordinal = index << 40 | number
         guard let raw = reading.record, let mapping = options.mappings.mapping(for: raw.tag) else { return }
         if mapping.mapping.defines != nil {
-          definers.append(Definer(ordinal: ordinal, raw: raw, mapping: mapping))
+          // Kept until the rounds below: only the fields identity rules read, not the line.
+          let slim = RawRecord(tag: raw.tag, file: raw.file, line: raw.line, fields: raw.fields.keeping(mapping.identityFields))
+          definers.append(Definer(ordinal: ordinal, raw: slim, mapping: mapping))
         }
         let converter = RecordConverter(mapping: mapping)
         guard !mapping.keyFields.isEmpty, let fields = try? converter.convert(raw, only: mapping.keyFields),
