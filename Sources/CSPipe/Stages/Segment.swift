@@ -373,9 +373,10 @@ public final class Segment {
       }
       return current
     }
+    let sortedKeys = accounts.keys.sorted()
     var totals: [String: Int] = [:]
     var children: [String: [String]] = [:]
-    for key in accounts.keys.sorted() {
+    for key in sortedKeys {
       let top = topAncestor(key)
       totals[top, default: 0] += revenues[key]!.current
       if top != key { children[top, default: []].append(key) }
@@ -393,7 +394,7 @@ public final class Segment {
     var movementTotals: [[String: Int]] = Array(repeating: [:], count: labels.count)
     var startTotals: [Int] = Array(repeating: 0, count: labels.count)
     var endTotals: [Int] = Array(repeating: 0, count: labels.count)
-    for key in accounts.keys.sorted() {
+    for key in sortedKeys {
       let revenue = revenues[key]!
       for index in 1..<labels.count {
         let previous = revenue.previousAtCurrentRates[index]
@@ -440,7 +441,7 @@ public final class Segment {
     try output.write { JSONValue.object(portfolio).write(to: &$0); $0.append(0x0A) }
 
     var writer = JSONWriter()
-    for key in accounts.keys.sorted() {
+    for key in sortedKeys {
       writer.reset()
       writeAccountRecord(
         accounts[key]!, revenue: revenues[key]!, labels: labels, ranking: ranking,
