@@ -35,4 +35,21 @@ extension DocumentationTests {
       }
     }
   }
+
+  /// A link to a file that moved or never existed is a dead end for the next reader.
+  @Test("every relative link in README.md and docs/ points to a file that exists")
+  func linksResolve() throws {
+    let documents = ["README.md", "samples/README.md"]
+      + (try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("docs").path))
+      .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
+    let link = /\]\(([^)#:\s]+)(#[^)]*)?\)/
+    for document in documents {
+      let url = Self.root.appendingPathComponent(document)
+      let text = try String(contentsOf: url, encoding: .utf8)
+      for match in text.matches(of: link) {
+        let target = url.deletingLastPathComponent().appendingPathComponent(String(match.1)).standardizedFileURL
+        #expect(FileManager.default.fileExists(atPath: target.path), "\(document) links to \(match.1), which does not exist")
+      }
+    }
+  }
 }

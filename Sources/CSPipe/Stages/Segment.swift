@@ -355,9 +355,13 @@ public final class Segment {
     // The window: 13 month-ends, so 12 months of movements.
     let monthEnds = Months.lastMonthEnds(count: 13, cutoff: options.cutoff)
     let labels = monthEnds.map(Months.label(ofMonthEndingAt:))
-    var revenues: [String: Revenue] = [:]
+    // Only current MRR is kept for every account (ranking needs all of them); the 13-month
+    // series is computed again where it is used, one account at a time: holding it for every
+    // account was a seventh of segment's memory.
+    var current: [String: Int] = [:]
+    current.reserveCapacity(accounts.count)
     for (key, account) in accounts {
-      revenues[key] = try revenue(account, monthEnds: monthEnds)
+      current[key] = try mrr(account, atDayEnd: options.cutoff)
     }
     // Parent/child: a parent's total includes its children's (any depth; a cycle is cut).
     var parentOf: [String: String] = [:]
@@ -378,7 +382,7 @@ public final class Segment {
     var children: [String: [String]] = [:]
     for key in sortedKeys {
       let top = topAncestor(key)
-      totals[top, default: 0] += revenues[key]!.current
+      totals[top, default: 0] += current[key]!
       if top != key { children[top, default: []].append(key) }
     }
     var ranking = Tiers.rank(
@@ -395,7 +399,7 @@ public final class Segment {
     var startTotals: [Int] = Array(repeating: 0, count: labels.count)
     var endTotals: [Int] = Array(repeating: 0, count: labels.count)
     for key in sortedKeys {
-      let revenue = revenues[key]!
+      let revenue = try revenue(accounts[key]!, monthEnds: monthEnds)
       for index in 1..<labels.count {
         let previous = revenue.previousAtCurrentRates[index]
         let current = revenue.series[index]
@@ -437,14 +441,14 @@ public final class Segment {
       ("movements", .array(reconciliation)),
     ])
     if options.cuts != nil { portfolio["tiers_from"] = .string("--cuts") }
-    portfolio["books"] = books(ranking: ranking, revenues: revenues, top: topAncestor)
+    portfolio["books"] = books(ranking: ranking, current: current, top: topAncestor)
     try output.write { JSONValue.object(portfolio).write(to: &$0); $0.append(0x0A) }
 
     var writer = JSONWriter()
     for key in sortedKeys {
       writer.reset()
-      writeAccountRecord(
-        accounts[key]!, revenue: revenues[key]!, labels: labels, ranking: ranking,
+      try writeAccountRecord(
+        accounts[key]!, revenue: try revenue(accounts[key]!, monthEnds: monthEnds), labels: labels, ranking: ranking,
         top: topAncestor(key), total: children[key] == nil ? nil : totals[key], children: children[key] ?? [],
         to: &writer)
       let record = writer.bytes
@@ -458,14 +462,14 @@ public final class Segment {
 
   /// Each CSM's book of business: accounts and MRR by tier, checked against the capacity the
   /// config gives a CSM of that tier (`capacity.tierN.accountsPerCsm`).
-  private func books(ranking: Tiers.Ranking, revenues: [String: Revenue], top: (String) -> String) -> JSONValue {
+  private func books(ranking: Tiers.Ranking, current: [String: Int], top: (String) -> String) -> JSONValue {
     var owners: [String: (accounts: Int, mrr: Int, tiers: [String: Int])] = [:]
     for (key, account) in accounts {
       let owner = account.attributes["owner"]?.value.stringValue ?? "(no owner)"
       let tier = ranking.placements[top(key)]?.tier ?? "unranked"
       var entry = owners[owner] ?? (0, 0, [:])
       entry.accounts += 1
-      entry.mrr += revenues[key]?.current ?? 0
+      entry.mrr += current[key] ?? 0
       entry.tiers[tier, default: 0] += 1
       owners[owner] = entry
     }
