@@ -101,7 +101,7 @@ def main():
     parser.add_argument("--as-of", default="2026-11-15")
     parser.add_argument("--usage-days", type=int, default=14)
     parser.add_argument("--timeout", type=int, default=300, help="seconds before a peer is stopped")
-    parser.add_argument("--patience", type=float, default=11.0,
+    parser.add_argument("--patience", type=float, default=10.5,
                         help="a peer is also stopped at this many times cspipe's time for the stage: "
                              "enough to show the 10x target, without waiting for the rest")
     args = parser.parse_args()

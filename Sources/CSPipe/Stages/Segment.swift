@@ -448,7 +448,7 @@ public final class Segment {
     for key in sortedKeys {
       writer.reset()
       try writeAccountRecord(
-        accounts[key]!, revenue: try revenue(accounts[key]!, monthEnds: monthEnds), labels: labels, ranking: ranking,
+        accounts[key]!, revenue: revenue(accounts[key]!, monthEnds: monthEnds), labels: labels, ranking: ranking,
         top: topAncestor(key), total: children[key] == nil ? nil : totals[key], children: children[key] ?? [],
         to: &writer)
       let record = writer.bytes
