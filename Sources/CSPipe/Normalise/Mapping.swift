@@ -194,7 +194,7 @@ public struct MappingSet: Sendable {
 }
 
 /// A mapping checked against the canonical schema, with its lookups prepared.
-public struct ValidatedMapping: Sendable {
+public final class ValidatedMapping: Sendable {
   public let mapping: SourceMapping
   public let file: String
   public let kind: CanonicalKind
