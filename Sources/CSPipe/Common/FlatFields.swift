@@ -25,15 +25,6 @@ public struct FlatFields: Sendable {
 
   public init() {}
 
-  /// Builds from pairs (tests and readers that have Strings already).
-  public init(_ pairs: [(String, String)]) {
-    for (name, value) in pairs {
-      append(name: Array(name.utf8)[...], value: Array(value.utf8)[...])
-    }
-  }
-
-  public var count: Int { spans.count }
-
   mutating func append(name: ArraySlice<UInt8>, value: ArraySlice<UInt8>) {
     let keyStart = storage.count
     storage += name

@@ -23,8 +23,6 @@ public struct LazyJSONObject: Sendable {
     try JSONParser.parseLazyObject(line)
   }
 
-  public var count: Int { members.count }
-
   public subscript(key: String) -> JSONValue? {
     guard let member = member(named: key) else { return nil }
     return value(of: member)
@@ -37,10 +35,6 @@ public struct LazyJSONObject: Sendable {
       guard bytes[member.valueStart] == 0x7B else { return nil }
       return try? JSONParser.parseLazyObject(UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd]))
     }
-  }
-
-  public var keys: [String] {
-    members.map { String(decoding: storage[$0.keyStart..<$0.keyEnd], as: UTF8.self) }
   }
 
   /// Every member built (for code that needs the whole object).
