@@ -101,7 +101,8 @@ extension AccountRollup {
       else { return nil }
       rollup.subscriptions.append(
         SubscriptionFact(
-          id: id, currency: currency, monthly: monthly, start: start, end: int(object["end"]),
+          id: id, currency: currency, monthlyMinor: SubscriptionFact.minorUnits(monthly, currency: currency), start: start,
+          end: int(object["end"]),
           trialEnd: int(object["trial_end"]), status: status, quantity: quantity))
     }
     rollup.unpaidDue = unpaid

@@ -16,29 +16,6 @@ struct SubscriptionFact: Sendable {
   let status: String
   let quantity: Int
 
-  init(
-    id: String, currency: String, monthlyMinor: Int, start: Int, end: Int?, trialEnd: Int?, status: String,
-    quantity: Int
-  ) {
-    self.id = id
-    self.currency = currency
-    self.monthlyMinor = monthlyMinor
-    self.start = start
-    self.end = end
-    self.trialEnd = trialEnd
-    self.status = status
-    self.quantity = quantity
-  }
-
-  init(
-    id: String, currency: String, monthly: Decimal, start: Int, end: Int?, trialEnd: Int?, status: String,
-    quantity: Int
-  ) {
-    self.init(
-      id: id, currency: currency, monthlyMinor: Self.minorUnits(monthly, currency: currency), start: start, end: end,
-      trialEnd: trialEnd, status: status, quantity: quantity)
-  }
-
   /// The monthly amount in major units (for currency conversion and partial states).
   var monthly: Decimal {
     Decimal(sign: monthlyMinor < 0 ? .minus : .plus, exponent: -Values.minorUnitDigits(of: currency),
