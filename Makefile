@@ -17,6 +17,7 @@ build:
 test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	@test -c /dev/null || { echo "make test: /dev/null is no longer a character device" >&2; exit 1; }
 
 ## mappings: compile pipelines/mappings/*.json into the binary (after editing a mapping)
 mappings:

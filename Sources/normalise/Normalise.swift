@@ -30,6 +30,10 @@ struct NormaliseCommand: ToolCommand {
   @Option(help: ArgumentHelp("Write records that match no account to this NDJSON file.", valueName: "file"))
   var unmatched: String?
 
+  func validate() throws {
+    try io.checkDistinctOutputs(also: [("--unmatched", unmatched)])
+  }
+
   func run() throws {
     try ToolMain.run(tool: "normalise") { reporter in
       let mappings: MappingSet

@@ -29,6 +29,18 @@ public struct IOOptions: ParsableArguments {
 
   public init() {}
 
+  public func validate() throws {
+    try checkDistinctOutputs()
+  }
+
+  /// Two output flags naming one file would have one run overwrite the other's result: a usage
+  /// error (devices such as `/dev/null` may be shared).
+  public func checkDistinctOutputs(also others: [(flag: String, path: String?)] = []) throws {
+    if let (first, second) = OutputTarget.firstClash([("-o", output), ("--rejects", rejects)] + others) {
+      throw ValidationError("\(first) and \(second) name the same file: give each output its own")
+    }
+  }
+
   /// The inputs to read, with standard input standing in when none were named.
   public var inputPaths: [String] { inputs.isEmpty ? ["-"] : inputs }
 }

@@ -15,18 +15,27 @@ public struct IOFailure: Error, CustomStringConvertible {
 
 /// A buffered byte sink on standard output or on a file written atomically.
 ///
-/// A file target is written to a temporary file beside it and renamed into place only by
-/// `commit()`, so a failed run never leaves a half-written file that `make` would take as up to
-/// date. `discard()` removes the temporary file instead.
+/// What `-o PATH` does depends on what is at PATH (docs/CONTRACT.md §1, "Outputs"):
+/// - nothing, or a regular file: the output goes to a new temporary file beside it (a random
+///   name, created with `O_EXCL|O_NOFOLLOW`, so nothing planted there can redirect it) and is
+///   renamed into place only by `commit()`; a failed or interrupted run leaves the old file as
+///   it was. A replaced file keeps its permission bits.
+/// - a symbolic link: it is followed, and its final target is replaced the same way; the link
+///   stays a link. A link to nothing is refused.
+/// - a character device, a named pipe or a socket (`/dev/null`, `/dev/stdout`, `>(…)`): written
+///   straight through, never replaced, since it is not the tool's to replace.
+/// - a directory or a block device: refused.
+/// The temporary file is removed on SIGINT, SIGTERM and SIGHUP as well as on failure.
 public final class OutputSink {
   public let displayName: String
   private let fd: Int32
+  /// The file renamed into place on commit (the symlink's target for a symlink).
   private let finalPath: String?
   private let temporaryPath: String?
   private var buffer: ByteBuffer
   private let flushThreshold: Int
   private var finished = false
-  /// True for standard output, which streams: bytes written cannot be taken back.
+  /// True when bytes written cannot be taken back: standard output, a device or a pipe.
   public var isStandardOutput: Bool { temporaryPath == nil }
   /// Bytes handed to the kernel so far (for throughput reporting).
   public private(set) var bytesWritten = 0
@@ -42,15 +51,23 @@ public final class OutputSink {
       displayName = "<stdout>"
       return
     }
-    let temporary = "\(path).\(getpid()).tmp"
-    let opened = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard opened >= 0 else {
-      throw IOFailure(path: path, message: "cannot create output: \(errnoDescription())")
-    }
-    fd = opened
-    finalPath = path
-    temporaryPath = temporary
     displayName = path
+    switch try OutputTarget.resolve(path) {
+    case .streamed:
+      // A device, FIFO or socket: write through; O_TRUNC means nothing to them.
+      let opened = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+      guard opened >= 0 else {
+        throw IOFailure(path: path, message: "cannot open output: \(errnoDescription())")
+      }
+      fd = opened
+      finalPath = nil
+      temporaryPath = nil
+    case .replaced(let target, let mode):
+      let (opened, temporary) = try TemporaryFiles.create(beside: target, mode: mode, displayName: path)
+      fd = opened
+      finalPath = target
+      temporaryPath = temporary
+    }
   }
 
   deinit {
@@ -91,18 +108,23 @@ public final class OutputSink {
   public func commit() throws {
     try flush()
     finished = true
-    guard let temporaryPath, let finalPath else { return }
+    guard let temporaryPath, let finalPath else {
+      if fd != STDOUT_FILENO { close(fd) }
+      return
+    }
     if fsync(fd) != 0 && errno != EINVAL {
       let message = errnoDescription()
       close(fd)
       unlink(temporaryPath)
-      throw IOFailure(path: finalPath, message: "cannot sync output: \(message)")
+      TemporaryFiles.forget(temporaryPath)
+      throw IOFailure(path: displayName, message: "cannot sync output: \(message) (\(finalPath) left as it was)")
     }
     close(fd)
+    defer { TemporaryFiles.forget(temporaryPath) }
     if rename(temporaryPath, finalPath) != 0 {
       let message = errnoDescription()
       unlink(temporaryPath)
-      throw IOFailure(path: finalPath, message: "cannot move output into place: \(message)")
+      throw IOFailure(path: displayName, message: "cannot move output into place: \(message)")
     }
   }
 
@@ -114,6 +136,7 @@ public final class OutputSink {
     if temporaryPath == nil {
       try? flush()
       finished = true
+      if fd != STDOUT_FILENO { close(fd) }
     } else {
       discard()
     }
@@ -123,9 +146,13 @@ public final class OutputSink {
   public func discard() {
     finished = true
     buffer.removeAll()
-    guard let temporaryPath else { return }
+    guard let temporaryPath else {
+      if fd != STDOUT_FILENO { close(fd) }
+      return
+    }
     close(fd)
     unlink(temporaryPath)
+    TemporaryFiles.forget(temporaryPath)
   }
 }
 
