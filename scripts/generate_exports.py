@@ -25,7 +25,7 @@ CAST = [
     ("bluebird", "Bluebird Health", "bluebird-health.example", "Healthcare", "NA", "US", 45, "growth", "month", "expanding"),
     ("copperleaf", "Copperleaf Bank", "copperleaf.example", "Financial Services", "NA", "US", 80, "enterprise", "quarter", "past_due_grace"),
     ("driftwood", "Driftwood Studios", "driftwood.example", "Media", "EMEA", "DE", 12, "starter", "month", "contracting"),
-    ("evergreen", "Evergreen Schools", "evergreen-schools.example", "Education", "NA", "CA", 30, "growth", "year", "steady"),
+    ("evergreen", "Evergreen Schools", "evergreen-schools.example", "Education", "NA", "CA", 30, "growth", "year", "cancel_at_period_end"),
     ("foxglove", "Foxglove Retail", "foxglove.example", "Retail", "EMEA", "FR", 25, "growth", "month", "churned"),
     ("granite", "Granite Works", "graniteworks.example", "Manufacturing", "APAC", "AU", 60, "enterprise", "year", "past_due_beyond"),
     ("harbor", "Harbor Analytics", "harbor-analytics.example", "Software", "NA", "US", 18, "growth", "month", "steady"),
@@ -91,7 +91,8 @@ def write_csv(path, header, rows, newline="\n", final_newline=True):
 def make_accounts(count, rng):
     if count <= len(CAST):
         return [dict(zip(("key", "name", "domain", "industry", "region", "country", "seats", "plan", "interval", "story"), row)) for row in CAST[:count]]
-    stories = ["steady"] * 12 + ["expanding", "contracting", "churned", "cancel_and_return", "past_due_grace", "trial_never_converted", "discounted", "onboarding"]
+    stories = ["steady"] * 12 + ["expanding", "contracting", "churned", "cancel_and_return", "past_due_grace", "trial_never_converted", "discounted", "onboarding",
+                                 "cancel_at_period_end", "cancel_at", "past_due_beyond", "incomplete"]
     industries = ["Software", "Retail", "Healthcare", "Logistics", "Education", "Financial Services", "Media", "Manufacturing"]
     regions = [("NA", "US"), ("EMEA", "GB"), ("EMEA", "DE"), ("APAC", "AU"), ("LATAM", "BR")]
     accounts = []
@@ -157,6 +158,8 @@ def generate(out_dir, count, seed, usage_days):
             segments.append((start, None, seats, "past_due", None, ""))
         elif story == "past_due_beyond":
             segments.append((start, None, seats, "unpaid", None, ""))
+        elif story == "incomplete":
+            segments.append((start, None, seats, "incomplete", None, ""))
         else:
             segments.append((start, None, seats, "active", None, ""))
         for number, (seg_start, seg_end, seg_seats, status, trial_end, reason) in enumerate(segments):
@@ -174,6 +177,11 @@ def generate(out_dir, count, seed, usage_days):
                 add_months(period_start, 3) if interval == "quarter" else (
                     add_months(period_start, 12) if interval == "year" else period_start + dt.timedelta(days=7)))
             ended = dt.datetime.combine(seg_end, dt.time(10, 0, 0)) if seg_end else None
+            # Cancelled at period end: still active and paid until the period ends.
+            canceled = dt.datetime.combine(AS_OF - dt.timedelta(days=25 if story == "cancel_at_period_end" else 40), dt.time(16, 30)) \
+                if story in ("cancel_at_period_end", "cancel_at") else None
+            # A cancellation scheduled for a date of its own, after the current period.
+            cancel_at = dt.datetime.combine(period_end + dt.timedelta(days=30), dt.time(9)) if story == "cancel_at" else None
             unit = amount * (0.8 if story == "discounted" else 1)
             subscriptions.append([
                 sub_id, account["customer"], account["name"], f"billing@{account['domain']}", account["key"],
@@ -182,7 +190,8 @@ def generate(out_dir, count, seed, usage_days):
                 dtstr(begin), dtstr(begin), dtstr(begin),
                 dtstr(dt.datetime.combine(period_start, dt.time(10))), dtstr(dt.datetime.combine(period_end, dt.time(10))),
                 dtstr(begin) if trial_end else "", dtstr(dt.datetime.combine(trial_end, dt.time(10))) if trial_end else "",
-                dtstr(ended) if ended else "", dtstr(ended) if ended else "",
+                dtstr(canceled) if canceled else (dtstr(ended) if ended else ""), dtstr(ended) if ended else "",
+                "true" if story == "cancel_at_period_end" else "false", dtstr(cancel_at) if cancel_at else "",
             ])
             if trial_end:
                 continue
@@ -195,7 +204,14 @@ def generate(out_dir, count, seed, usage_days):
                 total = round(unit * seg_seats, 2)
                 issued = dt.datetime.combine(period, dt.time(10, 5, 0))
                 due = issued + dt.timedelta(days=30)
-                late = status in ("past_due", "unpaid") and period > AS_OF - dt.timedelta(days=70 if status == "unpaid" else 20)
+                # The invoice of the current period is the unpaid one: due 10 days ago (within the
+                # grace period) for past_due, 50 days ago (beyond it) for unpaid.
+                late = status in ("past_due", "unpaid") and next_period > AS_OF
+                if status == "incomplete":
+                    late = True  # the first invoice was never paid; there is no other
+                if late and status != "incomplete":
+                    due = dt.datetime.combine(AS_OF - dt.timedelta(days=50 if status == "unpaid" else 10), dt.time(10, 5, 0))
+                    issued = due - dt.timedelta(days=30)
                 paid = not late
                 invoices.append([
                     f"in_{rng.getrandbits(60):015X}", f"{account['key'].upper()[:6]}-{len(invoices) + 1:04d}", account["customer"],
@@ -204,6 +220,8 @@ def generate(out_dir, count, seed, usage_days):
                     "true" if paid else "false", "paid" if paid else "open", sub_id, f"{total:.2f}", "0.00", f"{total:.2f}",
                     dtstr(dt.datetime.combine(period, dt.time(10))), dtstr(dt.datetime.combine(next_period, dt.time(10)))])
                 period = next_period
+                if status == "incomplete":
+                    break
 
     write_csv(os.path.join(out_dir, "stripe_customers.csv"),
               ["id", "Description", "Email", "Name", "Created (UTC)", "Balance", "Currency", "Delinquent", "account_key (metadata)"], customers)
@@ -211,7 +229,7 @@ def generate(out_dir, count, seed, usage_days):
               ["id", "Customer ID", "Customer Name", "Customer Email", "Customer Description", "Plan", "Product", "Quantity", "Interval",
                "Amount", "Status", "Cancellation Reason", "Created (UTC)", "Start (UTC)", "Start Date (UTC)",
                "Current Period Start (UTC)", "Current Period End (UTC)", "Trial Start (UTC)", "Trial End (UTC)",
-               "Canceled At (UTC)", "Ended At (UTC)"], subscriptions)
+               "Canceled At (UTC)", "Ended At (UTC)", "Cancel At Period End", "Cancel At (UTC)"], subscriptions)
     # Stripe invoices come re-saved from a spreadsheet: CRLF and no final newline.
     write_csv(os.path.join(out_dir, "stripe_invoices.csv"),
               ["id", "Number", "Customer", "Customer Name", "Customer Email", "Amount Due", "Amount Paid", "Amount Remaining",

@@ -7,31 +7,61 @@ import Testing
 struct SegmentEndToEndTests {
   /// Runs the pipeline to canonical records in `folder`, then segment and the reference on them,
   /// and returns the differences (empty when they agree).
-  static func compare(exports: String, in folder: URL, asOf: String) throws -> (differences: [String], accounts: Int) {
+  static func compare(
+    exports: String, in folder: URL, asOf: String, policy: String = "end-of-service"
+  ) throws -> (differences: [String], accounts: Int) {
     let canonical = try Tool.shell(
       "ingest -q \(exports) | normalise -q --as-of \(asOf) --aliases \(Tool.packageRoot.path)/pipelines/aliases.csv -o canonical.ndjson",
       in: folder)
     #expect(canonical.status == 0, "\(canonical.stderr)")
-    let segment = try Tool.run("segment", ["canonical.ndjson", "--as-of", asOf], in: folder)
+    try Data(#"{"churnRecognition":"\#(policy)"}"#.utf8).write(to: folder.appendingPathComponent("policy.json"))
+    let segment = try Tool.run("segment", ["canonical.ndjson", "--as-of", asOf, "--config", "policy.json"], in: folder)
     #expect(segment.status == 0, "\(segment.stderr)")
     let reference = try Tool.shell(
-      "python3 \(Tool.packageRoot.path)/Tests/reference/segment_reference.py canonical.ndjson \(asOf)", in: folder)
+      "python3 \(Tool.packageRoot.path)/Tests/reference/segment_reference.py canonical.ndjson \(asOf) 30 \(policy)", in: folder)
     #expect(reference.status == 0, "\(reference.stderr)")
-    let expected = try #require(try JSONSerialization.jsonObject(with: reference.stdout) as? [String: [String: Any]])
-    var differences: [String] = []
-    let records = try segment.lines.dropFirst().map {
-      try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-    }
+    let both = try #require(try JSONSerialization.jsonObject(with: reference.stdout) as? [String: Any])
+    let expected = try #require(both["accounts"] as? [String: [String: Any]])
     func decimal(_ value: Any?) -> Decimal? {
       if let number = value as? NSNumber { return Decimal(string: number.stringValue) }
       if let text = value as? String { return Decimal(string: text) }
       return nil
+    }
+    var differences: [String] = []
+    // Portfolio retention: NRR, GRR and logo churn, overall and per tier at the window's start.
+    let portfolio = try #require(try JSONSerialization.jsonObject(with: Data(segment.lines[0].utf8)) as? [String: Any])
+    let retention = portfolio["retention"] as? [String: Any] ?? [:]
+    let wantRetention = both["retention"] as? [String: Any] ?? [:]
+    func sameFigures(_ got: [String: Any]?, _ want: [String: Any]?, _ label: String) {
+      for field in ["cohort_accounts", "start_mrr", "end_mrr", "nrr", "grr", "churned_accounts", "logo_churn"] {
+        let gotValue = got?[field] is NSNull ? nil : got?[field]
+        let wantValue = want?[field] is NSNull ? nil : want?[field]
+        if decimal(gotValue) != decimal(wantValue) {
+          differences.append("retention \(label) \(field): \(gotValue ?? "null") vs \(wantValue ?? "null")")
+        }
+      }
+    }
+    sameFigures(retention, wantRetention, "all")
+    let window = retention["window"] as? [String: Any]
+    if window?["start"] as? String != wantRetention["window_start"] as? String {
+      differences.append("retention window \(window?["start"] ?? "") vs \(wantRetention["window_start"] ?? "")")
+    }
+    for tier in ["tier1", "tier2", "tier3"] {
+      sameFigures(
+        (retention["by_tier_at_start"] as? [String: Any])?[tier] as? [String: Any],
+        (wantRetention["by_tier_at_start"] as? [String: Any])?[tier] as? [String: Any], tier)
+    }
+    let records = try segment.lines.dropFirst().map {
+      try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
     }
     for record in records {
       let account = record["account"] as! String
       let want = expected[account]
       let mrr = decimal(record["mrr"]) ?? -1
       if decimal(want?["mrr"]) ?? 0 != mrr { differences.append("\(account): mrr \(mrr) vs \(want?["mrr"] ?? "none")") }
+      if decimal(want?["mrr_at_risk"]) ?? 0 != decimal(record["mrr_at_risk"]) ?? -1 {
+        differences.append("\(account): mrr_at_risk \(record["mrr_at_risk"] ?? "none") vs \(want?["mrr_at_risk"] ?? "none")")
+      }
       let series = (record["mrr_series"] as? [[String: Any]] ?? []).map { decimal($0["mrr"]) ?? -1 }
       let wantSeries = (want?["series"] as? [String] ?? Array(repeating: "0", count: 13)).map { Decimal(string: $0)! }
       if series != wantSeries { differences.append("\(account): series \(series) vs \(wantSeries)") }
@@ -61,10 +91,12 @@ struct SegmentEndToEndTests {
       "python3 \(Tool.packageRoot.path)/scripts/generate_exports.py --out exports --accounts 400 --seed 7 --usage-days 7",
       in: folder)
     #expect(generate.status == 0, "\(generate.stderr)")
-    for asOf in ["2026-11-15", "2026-06-30"] {
-      let result = try Self.compare(exports: "exports/*", in: folder, asOf: asOf)
+    for (asOf, policy) in [("2026-11-15", "end-of-service"), ("2026-06-30", "end-of-service"), ("2026-11-15", "scheduled")] {
+      let result = try Self.compare(exports: "exports/*", in: folder, asOf: asOf, policy: policy)
       #expect(result.accounts > 300)
-      #expect(result.differences.isEmpty, "as of \(asOf): \(result.differences.count) differences, first \(result.differences.prefix(3))")
+      #expect(
+        result.differences.isEmpty,
+        "as of \(asOf), \(policy): \(result.differences.count) differences, first \(result.differences.prefix(3))")
     }
   }
 }

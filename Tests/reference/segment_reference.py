@@ -6,7 +6,11 @@ at the last 13 month-ends, each month's movement and the customer-share tier, fo
 DESIGN.md 4.1 and 4.2 directly with Python's decimal module: a different language, a different
 method (dates through datetime, not epoch arithmetic), the same definitions.
 
-    segment_reference.py CANONICAL.ndjson AS_OF [GRACE_DAYS]
+    segment_reference.py CANONICAL.ndjson AS_OF [GRACE_DAYS] [CHURN_RECOGNITION]
+
+Besides the accounts it prints the portfolio's month-to-date movement and the retention figures
+(NRR, GRR, logo churn over the 12 months ending at as-of), found by checking every day of the
+window rather than the days where a subscription changes, as segment does.
 """
 import calendar
 import datetime as dt
@@ -30,6 +34,7 @@ def instant(text):
 def main():
     path, as_of = sys.argv[1], dt.date.fromisoformat(sys.argv[2])
     grace = dt.timedelta(days=int(sys.argv[3]) if len(sys.argv) > 3 else 30)
+    policy = sys.argv[4] if len(sys.argv) > 4 else "end-of-service"
     subs, unpaid, parents = {}, {}, {}
     cutoff = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
     for line in open(path, encoding="utf-8"):
@@ -54,12 +59,35 @@ def main():
         value = amount * MONTHS_PER[sub.get("interval", "month")] / max(1, sub.get("interval_count", 1))
         return max(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), Decimal(0))
 
-    def counts(account, sub, day_end):
-        start = instant(sub["started_at"])
-        end = instant(sub.get("ended_at") or sub.get("canceled_at"))
+    def service_end(sub):
+        """Where service ends: the stated end of an ended subscription; for a live one with a
+        cancellation scheduled, cancel_at, else the end of the current period."""
         status = sub.get("status", "active")
-        if end is None and status in ("canceled", "ended"):
-            end = start
+        if status in ("canceled", "ended"):
+            return (instant(sub.get("ended_at")) or instant(sub.get("cancel_at")) or instant(sub.get("canceled_at"))
+                    or instant(sub["started_at"]))
+        if sub.get("ended_at"):
+            return instant(sub["ended_at"])
+        if sub.get("cancel_at") or sub.get("cancel_at_period_end") is True or sub.get("canceled_at"):
+            return instant(sub.get("cancel_at")) or instant(sub.get("current_period_end"))
+        return None
+
+    def scheduled(sub):
+        return (sub.get("status", "active") not in ("canceled", "ended") and not sub.get("ended_at")
+                and service_end(sub) is not None)
+
+    def end_under_policy(sub):
+        end = service_end(sub)
+        cancelled = instant(sub.get("canceled_at"))
+        if policy == "scheduled" and cancelled is not None and (
+                sub.get("status") in ("canceled", "ended") or scheduled(sub)):
+            return min(cancelled, end) if end is not None else cancelled
+        return end
+
+    def counts(account, sub, day_end, end=None, use_end=False):
+        start = instant(sub["started_at"])
+        end = end if use_end else end_under_policy(sub)
+        status = sub.get("status", "active")
         trial_end = instant(sub.get("trial_end"))
         if status == "trialing" and trial_end is None:
             return False
@@ -67,11 +95,15 @@ def main():
             return False
         if trial_end is not None and trial_end >= day_end:
             return False
-        if status == "paused":
+        if status in ("paused", "incomplete"):
             return False
-        if status == "past_due":
+        if status in ("past_due", "unpaid"):
             due = unpaid.get((account, sub.get("id", ""))) or unpaid.get((account, ""))
-            if due is not None and due + grace < day_end:
+            if status == "unpaid":
+                # Retries exhausted: never counts at as-of, nor before without a dated invoice.
+                if due is None or day_end >= cutoff or due + grace < day_end:
+                    return False
+            elif due is not None and due + grace < day_end:
                 return False
         return True
 
@@ -120,7 +152,20 @@ def main():
                 kind = "contraction"
             if kind:
                 movements.append([ends[index][0], kind, str(cur - prev)])
-        result[account] = {"mrr": str(mrr(account, cutoff)), "series": [str(v) for v in series], "movements": movements}
+        # The month to date: from the last month-end to as-of, when as-of is not a month-end.
+        if ends[-1][1] < cutoff:
+            if series[-1] > 0:
+                paid_before = True
+            prev, cur = series[-1], mrr(account, cutoff)
+            kind = ("reactivation" if paid_before else "new") if prev == 0 and cur > 0 else (
+                "churn" if prev > 0 and cur == 0 else "expansion" if prev > 0 and cur > prev else
+                "contraction" if prev > 0 and cur < prev else None)
+            if kind:
+                movements.append([f"{as_of.year:04d}-{as_of.month:02d}", kind, str(cur - prev)])
+        at_risk = sum((monthly(s) for s in subs[account] if scheduled(s) and service_end(s) >= cutoff
+                       and counts(account, s, cutoff, service_end(s), True)), Decimal(0))
+        result[account] = {"mrr": str(mrr(account, cutoff)), "series": [str(v) for v in series], "movements": movements,
+                           "mrr_at_risk": str(at_risk)}
 
     # A child's MRR counts in its top parent's total; tiers rank the top accounts, and children
     # take their parent's tier.
@@ -141,7 +186,53 @@ def main():
         tiers[account] = "tier1" if rank <= first_cut else "tier2" if rank <= second_cut else "tier3"
     for account in result:
         result[account]["tier"] = tiers.get(top(account), "unranked")
-    print(json.dumps(result, sort_keys=True))
+
+    # Retention over the 12 months ending at as-of, per top-level account (children roll up).
+    start_month = as_of.month - 12
+    start_year = as_of.year + (start_month - 1) // 12
+    start_month = (start_month - 1) % 12 + 1
+    start_day = dt.date(start_year, start_month, min(as_of.day, calendar.monthrange(start_year, start_month)[1]))
+    groups = {}
+    for account in subs:
+        groups.setdefault(top(account), []).append(account)
+
+    def group_mrr(members, day_end):
+        return sum((mrr(member, day_end) for member in members), Decimal(0))
+    cohort = []
+    start_end = dt.datetime.combine(start_day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    for key in sorted(groups):
+        start = group_mrr(groups[key], start_end)
+        if start <= 0:
+            continue
+        churned = False
+        day = start_day + dt.timedelta(days=1)
+        while day <= as_of:
+            if group_mrr(groups[key], dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)) == 0:
+                churned = True
+                break
+            day += dt.timedelta(days=1)
+        end = Decimal(0) if churned else group_mrr(groups[key], cutoff)
+        cohort.append((key, start, end, churned))
+    ranked_start = sorted(((v, k) for k, v, _, _ in cohort), key=lambda p: (-p[0], p[1]))
+    n = len(ranked_start)
+    cut1, cut2 = math.ceil(Decimal("0.10") * n), math.ceil(Decimal("0.30") * n)
+    start_tier = {k: "tier1" if r <= cut1 else "tier2" if r <= cut2 else "tier3" for r, (_, k) in enumerate(ranked_start, 1)}
+
+    def figures(members):
+        start = sum((m[1] for m in members), Decimal(0))
+        end = sum((m[2] for m in members), Decimal(0))
+        kept = sum((min(m[1], m[2]) for m in members), Decimal(0))
+        churned = sum(1 for m in members if m[3] or m[2] == 0)
+        four = Decimal("0.0001")
+        return {"cohort_accounts": len(members), "start_mrr": str(start), "end_mrr": str(end),
+                "nrr": str((end / start).quantize(four, rounding=ROUND_HALF_EVEN)) if start else None,
+                "grr": str((kept / start).quantize(four, rounding=ROUND_HALF_EVEN)) if start else None,
+                "churned_accounts": churned,
+                "logo_churn": str((Decimal(churned) / len(members)).quantize(four, rounding=ROUND_HALF_EVEN)) if members else None}
+    retention = figures(cohort)
+    retention["window_start"] = start_day.isoformat()
+    retention["by_tier_at_start"] = {t: figures([m for m in cohort if start_tier[m[0]] == t]) for t in ("tier1", "tier2", "tier3")}
+    print(json.dumps({"accounts": result, "retention": retention}, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,11 @@ public enum JSONValue: Equatable, Sendable {
     return nil
   }
 
+  public var boolValue: Bool? {
+    if case .bool(let value) = self { return value }
+    return nil
+  }
+
   public var intValue: Int? {
     if case .number(let text) = self { return Int(text) }
     return nil

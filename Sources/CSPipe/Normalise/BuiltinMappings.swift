@@ -114,13 +114,13 @@ enum BuiltinMappings {
           "id": {"from": ["Subscription Id", "subscription.id"]},
           "customer": {"from": ["Customer Id", "subscription.customer_id"]},
           "plan": {"from": ["Plan Id", "subscription.plan_id"]},
-          "status": {"from": ["Status", "subscription.status"], "map": {"in_trial": "trialing", "in trial": "trialing", "future": "trialing", "non_renewing": "active", "non renewing": "active", "cancelled": "canceled"}},
+          "status": {"from": ["Status", "subscription.status"], "map": {"in_trial": "trialing", "in trial": "trialing", "future": "active", "non_renewing": "active", "non renewing": "active", "cancelled": "canceled", "transferred": "ended"}},
           "currency": {"from": ["Currency", "subscription.currency_code"], "default": "USD"},
           "amount": {"from": ["Plan Amount", "subscription.plan_amount", "subscription.plan_unit_price"]},
           "quantity": {"from": ["Plan Quantity", "subscription.plan_quantity"], "default": "1"},
           "started_at": {"from": ["Started At", "Activated At", "Created At"]},
           "trial_end": "Trial End",
-          "canceled_at": {"from": ["Cancelled At"]},
+          "cancel_at": {"from": ["Cancelled At", "subscription.cancelled_at"]},
           "current_period_end": {"from": ["Current Term End", "Next Billing At"]}
         }
       }
@@ -345,7 +345,8 @@ enum BuiltinMappings {
           "amount": {"from": ["unit_price", "Unit Price", "next_bill_amount"]},
           "quantity": {"from": ["quantity", "Quantity"], "default": "1"},
           "started_at": {"from": ["signup_date", "Signup Date", "created_at", "Created At"]},
-          "canceled_at": {"from": ["cancellation_effective_date", "Cancelled At"]},
+          "canceled_at": {"from": ["canceled_at", "Canceled At", "Cancelled At"]},
+          "cancel_at": {"from": ["cancellation_effective_date", "Cancellation Effective Date", "scheduled_change.effective_at"]},
           "current_period_end": {"from": ["next_bill_date", "Next Bill Date"]}
         }
       }
@@ -517,14 +518,14 @@ enum BuiltinMappings {
           "id": {"from": ["subscription_id", "uuid", "id"]},
           "customer": "account_code",
           "plan": "plan_code",
-          "status": {"from": "state", "map": {"future": "trialing", "expired": "ended", "in_trial": "trialing"}},
+          "status": {"from": "state", "map": {"future": "active", "expired": "ended", "in_trial": "trialing", "canceled": "active"}},
           "currency": {"from": "currency", "default": "USD"},
           "amount": {"from": ["unit_amount", "subscription_unit_amount"]},
           "quantity": {"from": "quantity", "default": "1"},
           "started_at": {"from": ["activated_at", "created_at"]},
           "trial_end": "trial_ends_at",
           "canceled_at": "canceled_at",
-          "ended_at": "expires_at",
+          "cancel_at": "expires_at",
           "current_period_end": "current_period_ends_at"
         }
       }
@@ -545,14 +546,14 @@ enum BuiltinMappings {
           "id": "uuid",
           "customer": {"from": ["account.account_code", "account@href"]},
           "plan": "plan.plan_code",
-          "status": {"from": "state", "map": {"future": "trialing", "expired": "ended", "in_trial": "trialing"}},
+          "status": {"from": "state", "map": {"future": "active", "expired": "ended", "in_trial": "trialing", "canceled": "active"}},
           "currency": "currency",
           "amount": "unit_amount_in_cents",
           "quantity": {"from": "quantity", "default": "1"},
           "started_at": "activated_at",
           "trial_end": "trial_ends_at",
           "canceled_at": "canceled_at",
-          "ended_at": "expires_at",
+          "cancel_at": "expires_at",
           "current_period_end": "current_period_ends_at",
           "interval": {"from": "plan.plan_interval_unit", "map": {"days": "day", "months": "month"}, "default": "month"},
           "interval_count": {"from": "plan.plan_interval_length", "default": "1"}
@@ -773,10 +774,7 @@ enum BuiltinMappings {
           "id": "id",
           "customer": "Customer ID",
           "plan": "Plan",
-          "status": {
-            "from": "Status",
-            "map": {"unpaid": "past_due", "incomplete": "past_due", "incomplete_expired": "ended", "cancelled": "canceled"}
-          },
+          "status": {"from": "Status", "map": {"unpaid": "unpaid", "incomplete": "incomplete", "incomplete_expired": "ended", "cancelled": "canceled"}},
           "currency": {"from": "Currency", "default": "USD"},
           "amount": "Amount",
           "interval": {"from": "Interval", "map": {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year", "annual": "year"}},
@@ -785,6 +783,8 @@ enum BuiltinMappings {
           "started_at": {"from": ["Start Date (UTC)", "Start (UTC)", "Created (UTC)"]},
           "trial_end": "Trial End (UTC)",
           "canceled_at": "Canceled At (UTC)",
+          "cancel_at": {"from": ["Cancel At (UTC)", "Cancel At"]},
+          "cancel_at_period_end": {"from": ["Cancel At Period End", "Cancel at period end"]},
           "ended_at": "Ended At (UTC)",
           "current_period_end": "Current Period End (UTC)"
         }
@@ -999,10 +999,10 @@ enum BuiltinMappings {
         "fields": {
           "id": {"from": ["Subscription.Name", "Subscription: Name"]},
           "customer": {"from": ["Account.AccountNumber", "Account: Account Number"]},
-          "status": {"from": ["Subscription.Status", "Subscription: Status"], "map": {"active": "active", "cancelled": "canceled", "expired": "ended", "suspended": "paused", "pending activation": "trialing", "pending acceptance": "trialing", "draft": "trialing"}},
+          "status": {"from": ["Subscription.Status", "Subscription: Status"], "map": {"active": "active", "cancelled": "canceled", "expired": "ended", "suspended": "paused", "pending activation": "active", "pending acceptance": "active", "draft": "incomplete"}},
           "currency": {"from": ["Account.Currency", "Account: Currency"], "default": "USD"},
           "started_at": {"from": ["Subscription.SubscriptionStartDate", "Subscription: Subscription Start Date"]},
-          "canceled_at": {"from": ["Subscription.CancelledDate", "Subscription: Cancelled Date"]},
+          "cancel_at": {"from": ["Subscription.CancelledDate", "Subscription: Cancelled Date"]},
           "current_period_end": {"from": ["Subscription.TermEndDate", "Subscription: Term End Date"]}
         }
       }

@@ -56,14 +56,15 @@ public struct CanonicalKind: Sendable {
       name: "subscription",
       fields: [
         ("id", .string), ("customer", .string), ("plan", .string),
-        ("status", .enumeration(["trialing", "active", "past_due", "paused", "canceled", "ended"])),
+        ("status", .enumeration(["trialing", "active", "past_due", "unpaid", "incomplete", "paused", "canceled", "ended"])),
         ("currency", .currency), ("amount", .money),
         ("interval", .enumeration(["day", "week", "month", "quarter", "year"])),
         ("interval_count", .integer), ("quantity", .integer), ("discount", .money),
         ("started_at", .datetime), ("trial_end", .datetime), ("canceled_at", .datetime),
+        ("cancel_at", .datetime), ("cancel_at_period_end", .boolean),
         ("ended_at", .datetime), ("current_period_end", .datetime), ("updated_at", .datetime),
       ],
-      eventTime: "started_at", scheduled: ["trial_end", "current_period_end"]),
+      eventTime: "started_at", scheduled: ["trial_end", "current_period_end", "cancel_at"]),
     CanonicalKind(
       name: "invoice",
       fields: [

@@ -27,7 +27,9 @@ extension AccountRollup {
         ("id", .string(fact.id)), ("currency", .string(fact.currency)), ("monthly", Self.number(fact.monthly)),
         ("start", Self.number(fact.start)), ("status", .string(fact.status)), ("quantity", Self.number(fact.quantity)),
       ])
-      if let end = fact.end { entry["end"] = Self.number(end) }
+      if let end = fact.serviceEnd { entry["end"] = Self.number(end) }
+      if let cancelledAt = fact.cancelledAt { entry["cancelled_at"] = Self.number(cancelledAt) }
+      if fact.cancellationScheduled { entry["cancellation_scheduled"] = .bool(true) }
       if let trialEnd = fact.trialEnd { entry["trial_end"] = Self.number(trialEnd) }
       return .object(entry)
     })
@@ -102,8 +104,8 @@ extension AccountRollup {
       rollup.subscriptions.append(
         SubscriptionFact(
           id: id, currency: currency, monthlyMinor: SubscriptionFact.minorUnits(monthly, currency: currency), start: start,
-          end: int(object["end"]),
-          trialEnd: int(object["trial_end"]), status: status, quantity: quantity))
+          serviceEnd: int(object["end"]), cancelledAt: int(object["cancelled_at"]),
+          cancellationScheduled: object["cancellation_scheduled"]?.boolValue ?? false, trialEnd: int(object["trial_end"]), status: status, quantity: quantity))
     }
     rollup.unpaidDue = unpaid
     rollup.invoicesPastDue = pastDue

@@ -1,5 +1,15 @@
 import Foundation
 
+/// When a cancellation takes MRR away (policy `churnRecognition`, docs/SEGMENT.md).
+public enum ChurnRecognition: String, Codable, Sendable {
+  /// When service ends: a subscription cancelled at period end (or with a future `cancel_at`)
+  /// keeps counting until then, as ChartMogul, Baremetrics and Recurly's own reports count it.
+  case endOfService = "end-of-service"
+  /// When the cancellation is made, as Stripe's own Billing analytics count a scheduled
+  /// cancellation (churned when cancelled, not when it lapses).
+  case scheduled
+}
+
 /// One subscription reduced to what MRR needs (DESIGN.md 4.1, docs/SEGMENT.md).
 struct SubscriptionFact: Sendable {
   let id: String
@@ -8,13 +18,28 @@ struct SubscriptionFact: Sendable {
   /// month, ÷ interval_count, rounded half-even to the minor unit, so every sum and movement is
   /// exact integer arithmetic and reconciles to the cent.
   let monthlyMinor: Int
-  /// Epoch seconds: starts counting at `start`, stops at `end` (exclusive), if known.
+  /// Epoch seconds: starts counting at `start`; service ends at `serviceEnd` (exclusive), if
+  /// known: the end of an ended subscription, or the scheduled end of a live one.
   let start: Int
-  let end: Int?
+  let serviceEnd: Int?
+  /// When the cancellation was made (`canceled_at`), for ended subscriptions and live ones with
+  /// a cancellation scheduled; nil when the export does not say.
+  let cancelledAt: Int?
+  /// A live subscription that will end at `serviceEnd` because it was cancelled.
+  let cancellationScheduled: Bool
   /// In trial until this instant (counts 0 before it).
   let trialEnd: Int?
   let status: String
   let quantity: Int
+
+  /// Statuses whose subscription is over: it counts only up to its end.
+  static let endedStatuses: Set<String> = ["canceled", "ended"]
+
+  /// Where MRR stops under `policy`.
+  func end(_ policy: ChurnRecognition) -> Int? {
+    guard policy == .scheduled, let cancelledAt else { return serviceEnd }
+    return min(cancelledAt, serviceEnd ?? cancelledAt)
+  }
 
   /// The monthly amount in major units (for currency conversion and partial states).
   var monthly: Decimal {
@@ -61,7 +86,9 @@ struct SubscriptionFact: Sendable {
   }
 
   /// From a canonical subscription record; nil with a reason when it cannot be counted.
-  static func make(_ record: LazyJSONObject) -> (SubscriptionFact?, String?) {
+  /// From a canonical subscription record, as known before `cutoff`. A fact with a reason is
+  /// counted with a warning; no fact is a reject.
+  static func make(_ record: LazyJSONObject, cutoff: Int) -> (SubscriptionFact?, String?) {
     guard let amountText = record["amount"]?.numberText, let amount = Decimal(string: amountText) else {
       return (nil, "subscription has no amount")
     }
@@ -92,32 +119,55 @@ struct SubscriptionFact: Sendable {
       monthlyMinor = minorUnits(rounded, currency: currency)
     }
     let status = record["status"]?.stringValue ?? "active"
-    let ended = (record["ended_at"] ?? record["canceled_at"])?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
-    var end = ended
-    if end == nil && (status == "canceled" || status == "ended") {
-      end = started  // ended on a date the export does not give: never counted
+    func time(_ field: String) -> Int? { record[field]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) }
+    // A cancellation made after as-of was not known then: neither its date nor what it scheduled.
+    let cancelledAt = time("canceled_at").flatMap { $0 < cutoff ? $0 : nil }
+    let cancelAt = cancelledAt == nil && time("canceled_at") != nil ? nil : time("cancel_at")
+    let atPeriodEnd = cancelledAt == nil && time("canceled_at") != nil ? false : record["cancel_at_period_end"]?.boolValue ?? false
+    var serviceEnd: Int?
+    var scheduled = false
+    var problem: String?
+    if endedStatuses.contains(status) {
+      // Ended: at the end the export states; a cancelled subscription with no date never counts.
+      serviceEnd = time("ended_at") ?? cancelAt ?? cancelledAt ?? started
+    } else if let ended = time("ended_at") {
+      serviceEnd = ended
+    } else if cancelAt != nil || atPeriodEnd || cancelledAt != nil {
+      // Live with a cancellation scheduled (Stripe cancel_at / cancel_at_period_end, Chargebee
+      // non_renewing, Recurly canceled): paid and served until the end of the period.
+      scheduled = true
+      serviceEnd = cancelAt ?? time("current_period_end")
+      if serviceEnd == nil {
+        problem = "subscription \(record["id"]?.stringValue ?? "?") is cancelled but has no cancel_at or current_period_end: counted as live"
+        scheduled = false
+      }
     }
-    var trialEnd = record["trial_end"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
+    var trialEnd = time("trial_end")
     if status == "trialing" && trialEnd == nil { trialEnd = Int.max }
     return (
       SubscriptionFact(
         id: record["id"]?.stringValue ?? "", currency: currency, monthlyMinor: max(monthlyMinor, 0), start: started,
-        end: end, trialEnd: trialEnd, status: status, quantity: quantity),
-      nil
+        serviceEnd: serviceEnd, cancelledAt: endedStatuses.contains(status) || scheduled ? cancelledAt : nil,
+        cancellationScheduled: scheduled, trialEnd: trialEnd, status: status, quantity: quantity),
+      problem
     )
   }
 
-  /// Counts on the day whose end is `dayEnd` (the first instant after it)?
-  func counts(atDayEnd dayEnd: Int, graceEnd: Int?) -> Bool {
+  /// Statuses that never count, whatever the dates: Stripe `incomplete` (the first payment has
+  /// not succeeded) and `paused` (no invoices). `unpaid` counts until its delinquency began.
+  static let neverCounting: Set<String> = ["incomplete", "paused"]
+
+  /// Counts on the day whose end is `dayEnd` (the first instant after it)? `end` is where MRR
+  /// stops under the run's policy; `graceEnd` where a past-due or unpaid one stops.
+  func counts(atDayEnd dayEnd: Int, end: Int?, graceEnd: Int?) -> Bool {
     guard start < dayEnd else { return false }
     if let end, end < dayEnd { return false }
     if let trialEnd, trialEnd >= dayEnd { return false }
-    if status == "paused" { return false }
+    if Self.neverCounting.contains(status) { return false }
     if let graceEnd, graceEnd < dayEnd { return false }
     return true
   }
 }
-
 /// Exchange rates to the base currency (`--rates FILE`, CSV `date,currency,rate`: one unit of
 /// `currency` is `rate` units of the base currency from that day on).
 public struct ExchangeRates: Sendable {

@@ -30,6 +30,11 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
   /// A past-due subscription keeps counting in MRR this many days after its oldest unpaid
   /// invoice fell due.
   public var pastDueGraceDays: Int = 30
+  /// When a cancelled subscription stops counting: at the end of service (default) or when the
+  /// cancellation is made.
+  public var churnRecognition: ChurnRecognition = .endOfService
+  /// The NRR / GRR window, in months ending at as-of.
+  public var retentionMonths: Int = 12
   /// The currency MRR is reported in; other currencies need `--rates`.
   public var baseCurrency: String = "USD"
   /// Account fields echoed as attribute segments.
@@ -48,6 +53,9 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
     capacity = try container.decodeIfPresent([String: Capacity].self, forKey: .capacity) ?? defaults.capacity
     touch = try container.decodeIfPresent([String: String].self, forKey: .touch) ?? defaults.touch
     pastDueGraceDays = try container.decodeIfPresent(Int.self, forKey: .pastDueGraceDays) ?? defaults.pastDueGraceDays
+    churnRecognition =
+      try container.decodeIfPresent(ChurnRecognition.self, forKey: .churnRecognition) ?? defaults.churnRecognition
+    retentionMonths = try container.decodeIfPresent(Int.self, forKey: .retentionMonths) ?? defaults.retentionMonths
     baseCurrency = try container.decodeIfPresent(String.self, forKey: .baseCurrency) ?? defaults.baseCurrency
     attributes = try container.decodeIfPresent([String].self, forKey: .attributes) ?? defaults.attributes
   }
@@ -82,6 +90,7 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
       }
     }
     guard pastDueGraceDays >= 0 else { throw fail("pastDueGraceDays cannot be negative") }
+    guard (1...120).contains(retentionMonths) else { throw fail("retentionMonths takes 1 to 120 months") }
     guard (try? Values.currency(baseCurrency)) == baseCurrency else {
       throw fail("baseCurrency must be an upper-case ISO 4217 code")
     }
@@ -98,8 +107,16 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
         ("mrr_floor", .array(mrrFloor.map(number))),
         ("past_due_grace_days", .number(String(pastDueGraceDays))),
         ("base_currency", .string(baseCurrency)),
-        ("churn", .string("when the last subscription ends")),
+        ("churn_recognition", .string(churnRecognition.rawValue)),
+        ("churn", .string(churnRecognition == .endOfService
+          ? "when the last subscription's service ends (a scheduled cancellation counts until then)"
+          : "when the cancellation of the last subscription is made")),
+        ("unpaid", .string("counts until its oldest unpaid invoice is pastDueGraceDays overdue, never at as-of")),
+        ("incomplete", .string("counts 0 (first payment not made)")),
         ("reactivation_window", .string("unlimited")),
+        ("retention_months", .number(String(retentionMonths))),
+        ("retention", .string("NRR and GRR of top-level accounts with MRR on the window's first day; one that fell to 0 inside the window counts 0 at its end")),
+        ("movements", .string("month-end snapshots compared (a customer new and gone inside one month is no movement); the last row runs from the last month-end to as-of")),
         ("trials", .string("count 0 until converted")),
       ]))
   }

@@ -315,7 +315,7 @@ public final class Normalise {
   private func applyAsOf(_ fields: inout CanonicalFields, kind: String) {
     let scheduled = CanonicalKind.named(kind)?.scheduled ?? []
     let late = fields.times.filter { $0.value >= options.cutoff && !scheduled.contains($0.key) }.map(\.key)
-    guard !late.isEmpty else { return }
+    guard !late.isEmpty || kind == "subscription" else { return }
     for name in late {
       fields[name] = nil
       fields.times[name] = nil
@@ -323,7 +323,14 @@ public final class Normalise {
     let status = fields["status"]?.stringValue
     switch kind {
     case "subscription":
-      if (late.contains("canceled_at") || late.contains("ended_at")) && (status == "canceled" || status == "ended") {
+      // A cancellation made later was not known: nor was the end it scheduled.
+      if late.contains("canceled_at") {
+        fields["cancel_at"] = nil
+        fields.times["cancel_at"] = nil
+        fields["cancel_at_period_end"] = nil
+      }
+      let endsLater = fields.times["cancel_at"].map { $0 >= options.cutoff } ?? false
+      if (late.contains("canceled_at") || late.contains("ended_at") || endsLater) && (status == "canceled" || status == "ended") {
         let inTrial = fields.times["trial_end"].map { $0 >= options.cutoff } ?? false
         fields["status"] = .string(inTrial ? "trialing" : "active")
       }

@@ -68,6 +68,7 @@ public final class Segment {
   /// otherwise bring its own copy of the same text into every account it touches.
   private var labels = StringInterner()
   private var summary = SegmentSummary()
+  private lazy var warnings = CappedWarnings(reporter: reporter)
 
   public init(options: SegmentOptions, output: OutputSink, rejects: RejectLog, reporter: StderrReporter) {
     self.options = options
@@ -92,6 +93,7 @@ public final class Segment {
       throw IOFailure(path: "segment", message: "internal error: counts do not reconcile: \(summary.line)")
     }
     try writeResults()
+    warnings.finish()
     return summary
   }
 
@@ -136,10 +138,11 @@ public final class Segment {
     case "account":
       account.mergeAttributes(record, system: system, origin: origin)
     case "subscription":
-      let (fact, problem) = SubscriptionFact.make(record)
+      let (fact, problem) = SubscriptionFact.make(record, cutoff: cutoff)
       guard let fact else {
         return try rejects.reject(at: location, reason: problem ?? "unusable subscription", raw: raw())
       }
+      if let problem { warnings.warn("cancellation without an end", problem, at: location) }
       account.subscriptions.append(fact)
     case "invoice":
       let status = record["status"]?.stringValue
@@ -252,26 +255,59 @@ public final class Segment {
     var current = 0
     /// MRR at each month-end of the window, oldest first.
     var series: [Int] = []
+    /// The ends of the movement periods: `series`, then MRR at as-of when as-of is not a
+    /// month-end (the month-to-date period).
+    var ends: [Int] = []
     /// MRR at the end of the month before, at this month's exchange rates (constant currency):
     /// movements compare against it, and the difference to `series[i - 1]` is the FX effect.
     var previousAtCurrentRates: [Int] = []
     /// Month-ends (labels) at which the account ever had MRR before each window month.
     var paidBefore: [Bool] = []
     var seats = 0
+    /// MRR at as-of of subscriptions cancelled but still served (a renewal risk).
+    var mrrAtRisk = 0
+    /// The earliest cancellation among them, and when each ends.
+    var cancellationScheduledAt: Int?
+    var scheduledEnds: [Int] = []
+    /// When the account's service ends, if every subscription served at as-of is cancelled.
+    var endsAt: Int?
+  }
+
+  /// Where a past-due or unpaid subscription stops counting: `pastDueGraceDays` after its
+  /// oldest unpaid invoice fell due (matched by subscription id, else any of the account's). An
+  /// `unpaid` one (retries exhausted) never counts at as-of; without a dated unpaid invoice it
+  /// never counts at all (Stripe: unpaid is churn), while a past-due one keeps counting.
+  private func graceEnd(of subscription: SubscriptionFact, in account: AccountRollup) -> Int? {
+    guard subscription.status == "past_due" || subscription.status == "unpaid" else { return nil }
+    let due = account.unpaidDue[subscription.id] ?? account.unpaidDue[""]
+    let graceEnd = due.map { $0 + options.config.pastDueGraceDays * Self.day }
+    guard subscription.status == "unpaid" else { return graceEnd }
+    return min(graceEnd ?? Int.min, options.cutoff - 1)
+  }
+
+  /// A delinquent subscription that no unpaid invoice dates has no end to its grace period.
+  private func warnUndatedDelinquency(_ account: AccountRollup) {
+    for subscription in account.subscriptions where subscription.status == "past_due" || subscription.status == "unpaid" {
+      guard account.unpaidDue[subscription.id] == nil && account.unpaidDue[""] == nil else { continue }
+      warnings.warn(
+        "undated delinquency",
+        "account \(account.key): \(subscription.status) subscription \(subscription.id) has no dated unpaid invoice: "
+          + (subscription.status == "unpaid" ? "counted 0 throughout" : "counted in full, with no grace period to end it"))
+    }
+  }
+
+  /// Counts on the day ending at `dayEnd`, under the run's churn policy?
+  private func counts(_ subscription: SubscriptionFact, in account: AccountRollup, atDayEnd dayEnd: Int) -> Bool {
+    subscription.counts(
+      atDayEnd: dayEnd, end: subscription.end(options.config.churnRecognition),
+      graceEnd: graceEnd(of: subscription, in: account))
   }
 
   /// MRR of one account on the day ending at `dayEnd`, converted to the base currency at the
   /// rates in force at `rateDayEnd` (by default the same day).
   private func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Int {
     var total = 0
-    let graceSeconds = options.config.pastDueGraceDays * Self.day
-    for subscription in account.subscriptions {
-      var graceEnd: Int?
-      if subscription.status == "past_due" {
-        let due = account.unpaidDue[subscription.id] ?? account.unpaidDue[""]
-        graceEnd = due.map { $0 + graceSeconds }
-      }
-      guard subscription.counts(atDayEnd: dayEnd, graceEnd: graceEnd) else { continue }
+    for subscription in account.subscriptions where counts(subscription, in: account, atDayEnd: dayEnd) {
       total += try convert(subscription, at: (rateDayEnd ?? dayEnd) - 1)
     }
     return total
@@ -315,12 +351,36 @@ public final class Segment {
         monthEnd = Months.endOfMonth(containing: monthEnd)
       }
     }
-    for value in result.series {
+    result.ends = result.series
+    if let last = monthEnds.last, last < options.cutoff {
+      result.ends.append(result.current)
+      result.previousAtCurrentRates.append(try mrr(account, atDayEnd: last, ratesOf: options.cutoff))
+    }
+    for value in result.ends {
       result.paidBefore.append(everPaidBefore)
       if value > 0 { everPaidBefore = true }
     }
-    result.seats = account.subscriptions.filter { $0.counts(atDayEnd: options.cutoff, graceEnd: nil) }
-      .reduce(0) { $0 + $1.quantity }
+    result.seats = account.subscriptions.filter {
+      $0.counts(atDayEnd: options.cutoff, end: $0.end(options.config.churnRecognition), graceEnd: nil)
+    }.reduce(0) { $0 + $1.quantity }
+    // Renewal risk: live subscriptions, still served at as-of, that are cancelled and will end.
+    for subscription in account.subscriptions where subscription.cancellationScheduled {
+      guard let end = subscription.serviceEnd, end >= options.cutoff,
+        subscription.counts(atDayEnd: options.cutoff, end: end, graceEnd: graceEnd(of: subscription, in: account))
+      else { continue }
+      result.mrrAtRisk += try convert(subscription, at: options.cutoff - 1)
+      if let at = subscription.cancelledAt {
+        result.cancellationScheduledAt = min(result.cancellationScheduledAt ?? at, at)
+      }
+      result.scheduledEnds.append(end)
+    }
+    // The account ends when every subscription still served at as-of is scheduled to end.
+    let served = account.subscriptions.filter {
+      $0.counts(atDayEnd: options.cutoff, end: $0.serviceEnd, graceEnd: graceEnd(of: $0, in: account))
+    }
+    if !served.isEmpty, served.allSatisfy({ $0.cancellationScheduled && $0.serviceEnd != nil }) {
+      result.endsAt = served.compactMap(\.serviceEnd).max()
+    }
     return result
   }
 
@@ -354,7 +414,10 @@ public final class Segment {
     }
     // The window: 13 month-ends, so 12 months of movements.
     let monthEnds = Months.lastMonthEnds(count: 13, cutoff: options.cutoff)
-    let labels = monthEnds.map(Months.label(ofMonthEndingAt:))
+    // Movement periods: the 12 months, then the month to date when as-of is not a month-end.
+    var labels = monthEnds.map(Months.label(ofMonthEndingAt:))
+    let hasMonthToDate = monthEnds.last.map { $0 < options.cutoff } ?? false
+    if hasMonthToDate { labels.append(String(options.asOfLabel.prefix(7))) }
     // Only current MRR is kept for every account (ranking needs all of them); the 13-month
     // series is computed again where it is used, one account at a time: holding it for every
     // account was a seventh of segment's memory.
@@ -402,10 +465,10 @@ public final class Segment {
       let revenue = try revenue(accounts[key]!, monthEnds: monthEnds)
       for index in 1..<labels.count {
         let previous = revenue.previousAtCurrentRates[index]
-        let current = revenue.series[index]
-        startTotals[index] += revenue.series[index - 1]
+        let current = revenue.ends[index]
+        startTotals[index] += revenue.ends[index - 1]
         endTotals[index] += current
-        movementTotals[index]["fx", default: 0] += previous - revenue.series[index - 1]
+        movementTotals[index]["fx", default: 0] += previous - revenue.ends[index - 1]
         if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
           movementTotals[index][type, default: 0] += abs(current - previous)
         }
@@ -421,7 +484,9 @@ public final class Segment {
           account: "the portfolio", month: labels[index],
           detail: "start \(startTotals[index]) + movements = \(computed), end \(endTotals[index]) (minor units)")
       }
-      var entry = JSONObject([("month", .string(labels[index])), ("start", money(startTotals[index]))])
+      var entry = JSONObject([("month", .string(labels[index]))])
+      if hasMonthToDate && index == labels.count - 1 { entry["through"] = .string(options.asOfLabel) }
+      entry["start"] = money(startTotals[index])
       for type in ["new", "reactivation", "expansion", "contraction", "churn", "fx"] {
         entry[type] = money(moves[type] ?? 0)
       }
@@ -429,8 +494,8 @@ public final class Segment {
       reconciliation.append(.object(entry))
     }
 
-    // Empty input, empty output: no accounts, no portfolio to describe.
-    guard !accounts.isEmpty else { return }
+    let retention = try retentionBlock(
+      topLevel: sortedKeys.filter { topAncestor($0) == $0 }, children: children, config: config)
     // The run's header: policies, tier cut points, totals and the movement book.
     var portfolio = JSONObject([
       ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
@@ -439,6 +504,7 @@ public final class Segment {
       ("mrr", money(ranking.total)), ("arr", money(ranking.total * 12)),
       ("tiers", ranking.cutPoints), ("policies", config.echo),
       ("movements", .array(reconciliation)),
+      ("retention", retention),
     ])
     if options.cuts != nil { portfolio["tiers_from"] = .string("--cuts") }
     portfolio["books"] = books(ranking: ranking, current: current, top: topAncestor)
@@ -446,6 +512,7 @@ public final class Segment {
 
     var writer = JSONWriter()
     for key in sortedKeys {
+      warnUndatedDelinquency(accounts[key]!)
       writer.reset()
       try writeAccountRecord(
         accounts[key]!, revenue: revenue(accounts[key]!, monthEnds: monthEnds), labels: labels, ranking: ranking,
@@ -458,6 +525,55 @@ public final class Segment {
       }
       summary.accounts += 1
     }
+  }
+
+  /// NRR, GRR and logo churn of the top-level accounts that had MRR on the window's first day.
+  private func retentionBlock(topLevel: [String], children: [String: [String]], config: SegmentConfig) throws -> JSONValue {
+    let months = config.retentionMonths
+    let asOfDay = (options.cutoff - 1) / Self.day
+    let startDay = Retention.startDay(asOfDay: asOfDay, months: months)
+    let startDayEnd = (startDay + 1) * Self.day
+    var starts: [String: Int] = [:]
+    var groups: [String: [AccountRollup]] = [:]
+    for key in topLevel {
+      let group = ([key] + (children[key] ?? [])).compactMap { accounts[$0] }
+      let start = try group.reduce(0) { try $0 + mrr($1, atDayEnd: startDayEnd) }
+      if start > 0 {
+        starts[key] = start
+        groups[key] = group
+      }
+    }
+    // Tiers as they stood on the window's first day, by the same rule.
+    let tiersAtStart = Tiers.rank(totals: starts, config: config, digits: baseDigits)
+    var members: [Retention.Member] = []
+    for key in starts.keys.sorted() {
+      let group = groups[key]!
+      let end = try group.reduce(0) { try $0 + mrr($1, atDayEnd: options.cutoff) }
+      // MRR changes only where a subscription starts, ends, leaves trial or runs out of grace.
+      var instants: [Int] = []
+      for account in group {
+        for subscription in account.subscriptions {
+          instants.append(subscription.start)
+          if let end = subscription.end(config.churnRecognition) { instants.append(end) }
+          if let trialEnd = subscription.trialEnd, trialEnd != Int.max { instants.append(trialEnd) }
+          if let graceEnd = graceEnd(of: subscription, in: account), graceEnd > Int.min { instants.append(graceEnd) }
+        }
+      }
+      var churned = false
+      for dayEnd in Retention.dayEnds(of: instants, after: startDayEnd, through: options.cutoff) {
+        if try group.reduce(0, { try $0 + mrr($1, atDayEnd: dayEnd) }) == 0 {
+          churned = true
+          break
+        }
+      }
+      members.append(
+        Retention.Member(
+          key: key, start: starts[key]!, end: end, churnedInside: churned,
+          tier: tiersAtStart.placements[key]?.tier ?? "tier3"))
+    }
+    return Retention.block(
+      members: members, windowStart: Timestamps.isoDate(startDay * Self.day), windowEnd: options.asOfLabel,
+      months: months, tiers: ["tier1", "tier2", "tier3"], money: money, share: Self.share)
   }
 
   /// Each CSM's book of business: accounts and MRR by tier, checked against the capacity the
@@ -530,6 +646,11 @@ public final class Segment {
     out.member("currency", string: config.baseCurrency)
     money(&out, "mrr", revenue.current)
     money(&out, "arr", revenue.current * 12)
+    out.key("cancellation_scheduled_at")
+    if let at = revenue.cancellationScheduledAt { out.string(Timestamps.rfc3339(at)) } else { out.null() }
+    out.key("ends_at")
+    if let end = revenue.endsAt { out.string(Timestamps.rfc3339(end)) } else { out.null() }
+    money(&out, "mrr_at_risk", revenue.mrrAtRisk)
     if let total {
       money(&out, "mrr_with_children", total)
       money(&out, "arr_with_children", total * 12)
@@ -543,21 +664,23 @@ public final class Segment {
       }
     }
     out.array("movements") { out in
-      func movement(_ out: inout JSONWriter, _ month: String, _ type: String, _ amount: Int) {
+      let toDate = revenue.ends.count > revenue.series.count ? labels.count - 1 : nil
+      func movement(_ out: inout JSONWriter, _ index: Int, _ type: String, _ amount: Int) {
         out.openObject()
-        out.member("month", string: month)
+        out.member("month", string: labels[index])
+        if index == toDate { out.member("through", string: options.asOfLabel) }
         out.member("type", string: type)
         money(&out, "amount", amount)
         out.closeObject()
       }
       for index in 1..<labels.count {
         let previous = revenue.previousAtCurrentRates[index]
-        let current = revenue.series[index]
+        let current = revenue.ends[index]
         if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
-          movement(&out, labels[index], type, current - previous)
+          movement(&out, index, type, current - previous)
         }
-        let fx = previous - revenue.series[index - 1]
-        if fx != 0 { movement(&out, labels[index], "fx", fx) }
+        let fx = previous - revenue.ends[index - 1]
+        if fx != 0 { movement(&out, index, "fx", fx) }
       }
     }
     // Tier: ranked on the top account's total; children take their parent's tier.
