@@ -312,6 +312,7 @@ enum BuiltinMappings {
           "id": "key",
           "status": {"from": "statusCategory@key", "map": {"new": "new", "indeterminate": "open", "done": "closed"}},
           "priority": {"from": "priority", "map": {"lowest": "low", "low": "low", "medium": "normal", "high": "high", "highest": "urgent", "blocker": "urgent", "critical": "urgent", "major": "high", "minor": "low", "trivial": "low"}, "unmapped": "absent"},
+          "severity": {"from": "priority", "map": {"blocker": "1", "highest": "1", "critical": "1", "high": "2", "major": "2", "medium": "3", "low": "4", "lowest": "4", "minor": "4", "trivial": "4"}, "unmapped": "absent"},
           "created_at": "created",
           "updated_at": "updated",
           "solved_at": "resolved",

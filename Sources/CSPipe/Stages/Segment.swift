@@ -69,6 +69,8 @@ public final class Segment {
   private var labels = StringInterner()
   private var summary = SegmentSummary()
   private lazy var warnings = CappedWarnings(reporter: reporter)
+  /// Canonical records folded, per kind (to tell a user what their input lacks).
+  private var foldedKinds: [String: Int] = [:]
 
   public init(options: SegmentOptions, output: OutputSink, rejects: RejectLog, reporter: StderrReporter) {
     self.options = options
@@ -91,6 +93,12 @@ public final class Segment {
     summary.rejected = rejects.count
     guard summary.balances else {
       throw IOFailure(path: "segment", message: "internal error: counts do not reconcile: \(summary.line)")
+    }
+    if options.mode == .full && foldedKinds["subscription"] == nil {
+      let billing = (foldedKinds["payment"] ?? 0) + (foldedKinds["invoice"] ?? 0)
+      if billing > 0 {
+        reporter.emit(Diagnostic(.warning, "\(billing) payment and invoice records but no subscriptions: MRR is 0 for every account; MRR needs a subscriptions export (Stripe, Chargebee, Recurly, Zuora, Paddle …)"))
+      }
     }
     try writeResults()
     warnings.finish()
@@ -219,6 +227,7 @@ public final class Segment {
     default:
       break
     }
+    foldedKinds[kind, default: 0] += 1
     summary.folded += 1
   }
 
