@@ -14,6 +14,9 @@ AS_OF ?= 2026-11-15
 ALIASES ?= pipelines/aliases.csv
 # Extra mapping files or folders for systems cspipe does not know (docs/MAPPINGS.md).
 MAPPINGS ?=
+# The zone of exports that write times without one (Freshdesk: the helpdesk's own setting),
+# as SOURCE=ZONE words; the samples' helpdesk runs on UTC.
+TIMEZONES ?= freshdesk=UTC
 # Tier rule, touch models and MRR policies (docs/SEGMENT.md); exchange rates when billing
 # holds several currencies.
 SEGMENT_CONFIG ?= pipelines/segments.json
@@ -32,6 +35,7 @@ $(INGESTED): $(INPUTS) $(BIN)/ingest
 $(NORMALISED): $(INGESTED) $(BIN)/normalise $(ALIASES) $(MAPPINGS)
 	@mkdir -p $(@D)
 	$(BIN)/normalise $< -o $@ --as-of $(AS_OF) --aliases $(ALIASES) $(addprefix --mappings ,$(MAPPINGS)) \
+	  $(addprefix --timezone ,$(TIMEZONES)) \
 	  --rejects $(@D)/rejects.ndjson --unmatched $(@D)/unmatched.ndjson
 
 $(SEGMENTED): $(NORMALISED) $(BIN)/segment $(SEGMENT_CONFIG) $(RATES)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSPipe
+import Foundation
 
 @main
 struct NormaliseCommand: ToolCommand {
@@ -30,15 +31,34 @@ struct NormaliseCommand: ToolCommand {
   @Option(help: ArgumentHelp("Write records that match no account to this NDJSON file.", valueName: "file"))
   var unmatched: String?
 
+  @Option(
+    name: .customLong("timezone"),
+    help: ArgumentHelp(
+      "The zone of times written without one, for a source (repeatable): freshdesk=Europe/Berlin or freshdesk/tickets=America/New_York.",
+      valueName: "source=zone"))
+  var zones: [String] = []
+
   func validate() throws {
     try io.checkDistinctOutputs(also: [("--unmatched", unmatched)])
+    for zone in zones {
+      let parts = zone.split(separator: "=", maxSplits: 1)
+      guard parts.count == 2, !parts[0].isEmpty, TimeZone(identifier: String(parts[1])) != nil else {
+        throw ValidationError("--timezone takes SOURCE=ZONE with an IANA zone (freshdesk=Europe/Berlin), not \(zone.debugDescription)")
+      }
+    }
   }
 
   func run() throws {
     try ToolMain.run(tool: "normalise") { reporter in
-      let mappings: MappingSet
+      var mappings: MappingSet
       do {
         mappings = try MappingSet.load(extra: mappingPaths)
+        for zone in zones {
+          let parts = zone.split(separator: "=", maxSplits: 1).map(String.init)
+          if try mappings.declareZone(parts[1], for: parts[0]) == 0 {
+            reporter.emit(Diagnostic(.warning, "--timezone \(parts[0].debugDescription): no mapping has that source"))
+          }
+        }
       } catch let error as MappingError {
         reporter.emit(Diagnostic(.error, "mapping \(error.description)"))
         throw DataFailure()
@@ -50,6 +70,9 @@ struct NormaliseCommand: ToolCommand {
       let normalise = Normalise(
         options: options, output: output, rejects: rejects, unmatched: unmatchedSink, reporter: reporter)
       let summary = try normalise.run(inputs: io.inputPaths)
+      if summary.mintedFromSupport > 0 {
+        reporter.emit(Diagnostic(.warning, "nothing in this run defines accounts (no account list, billing customers or --aliases): \(summary.mintedFromSupport) support record(s) made \(summary.accountsMintedFromSupport) account(s) from their own e-mail domain, company or organisation (marked \"account_minted\"); to tie them to billing, add the billing exports or an alias file (account,domain,acme.com)"))
+      }
       if summary.unmatched > 0 && unmatchedSink == nil {
         reporter.emit(Diagnostic(.warning, "\(summary.unmatched) record(s) matched no account (list them with --unmatched FILE; tie them with --aliases)"))
       }

@@ -228,10 +228,13 @@ struct MappingTests {
     }
   }
 
-  @Test("identity keys: domains, e-mail, names; free mail says nothing")
+  @Test("identity keys: the address, then its domain; free mail is looked up, never learnt")
   func keys() {
-    #expect(IdentityIndex.keys(.email, system: "s", value: "Jo@Acme.Example") == ["domain:acme.example"])
-    #expect(IdentityIndex.keys(.email, system: "s", value: "jo@gmail.com") == [])
+    #expect(IdentityIndex.keys(.email, system: "s", value: "Jo@Acme.Example") == ["email:jo@acme.example", "domain:acme.example"])
+    #expect(IdentityIndex.keys(.email, system: "s", value: "jo@gmail.com") == ["email:jo@gmail.com", "domain:gmail.com"])
+    #expect(IdentityIndex.isFreeMail("domain:gmail.com"))
+    #expect(!IdentityIndex.isFreeMail("domain:acme.example"))
+    #expect(!IdentityIndex.isFreeMail("email:jo@gmail.com"))
     #expect(IdentityIndex.keys(.domain, system: "s", value: "https://www.acme.example/ acme.co.uk") == ["domain:acme.example", "domain:acme.co.uk"])
     #expect(IdentityIndex.keys(.name, system: "s", value: "  Maple  &  Oak Legal ") == ["name:maple & oak legal"])
     #expect(IdentityIndex.keys(.customer, system: "stripe", value: "cus_1") == ["customer:stripe:cus_1"])

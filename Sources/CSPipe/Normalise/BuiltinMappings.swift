@@ -193,7 +193,7 @@ enum BuiltinMappings {
         "description": "Freshdesk ticket export: times in the helpdesk's zone without an offset (declare it here), 'No Summary' placeholders.",
         "source": "freshdesk/tickets",
         "kind": "ticket",
-        "timezone": "UTC",
+        "timezone": "local",
         "placeholders": ["No Summary"],
         "key": ["id"],
         "account": [

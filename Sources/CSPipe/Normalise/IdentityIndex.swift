@@ -1,6 +1,7 @@
 /// What is known about which account an identifier belongs to.
 ///
-/// Keys are `customer:SYSTEM:ID`, `organization:SYSTEM:ID`, `domain:DOMAIN` and `name:NAME`.
+/// Keys are `customer:SYSTEM:ID`, `organization:SYSTEM:ID`, `email:ADDRESS`, `domain:DOMAIN`
+/// and `name:NAME`.
 /// Facts come from the alias file (`pipelines/aliases.csv`: they always win) and from records
 /// that define them (a Stripe customer row links its customer id to its account). A key that two
 /// sources tie to different accounts is ambiguous and never used: a wrong join is worse than
@@ -21,7 +22,11 @@ public struct IdentityIndex: Sendable {
     "qq.com", "163.com", "example.com",
   ]
 
-  /// The index keys a value stands for under one rule (a domain list gives several).
+  /// The index keys a value stands for under one rule (a domain list gives several). An e-mail
+  /// address stands for itself (`email:ADDRESS`), then for its domain. A free-mail domain is
+  /// looked up (an alias may name it: `acme,domain,gmail.com` is a choice someone made) but is
+  /// never learnt from a record nor minted (`isFreeMail`): a person's gmail address says
+  /// nothing about their company unless someone says it does.
   public static func keys(_ kind: SourceMapping.IdentityRule.Kind, system: String, value: String) -> [String] {
     let trimmed = value.trimmed
     guard !trimmed.isEmpty else { return [] }
@@ -30,8 +35,8 @@ public struct IdentityIndex: Sendable {
       // An alias may name the system itself (`stripe:cus_1`); a record's value never does.
       return ["\(kind.rawValue):\(system):\(trimmed)"]
     case .email:
-      guard let domain = Values.emailDomain(trimmed), !freeMailDomains.contains(domain) else { return [] }
-      return ["domain:\(domain)"]
+      guard let domain = Values.emailDomain(trimmed) else { return [] }
+      return ["email:" + trimmed.lowercased(), "domain:\(domain)"]
     case .domain:
       return trimmed.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" }).compactMap { part in
         var domain = part.lowercased()
@@ -39,7 +44,7 @@ public struct IdentityIndex: Sendable {
         if domain.hasPrefix("https://") { domain.removeFirst(8) }
         if domain.hasPrefix("www.") { domain.removeFirst(4) }
         while domain.hasSuffix("/") { domain.removeLast() }
-        return domain.utf8.contains(0x2E) && !freeMailDomains.contains(domain) ? "domain:\(domain)" : nil
+        return domain.utf8.contains(0x2E) ? "domain:\(domain)" : nil
       }
     case .name:
       let words = trimmed.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -47,6 +52,11 @@ public struct IdentityIndex: Sendable {
     case .field, .mint:
       return []
     }
+  }
+
+  /// A free-mail domain key (`domain:gmail.com`): usable from an alias, never learnt or minted.
+  public static func isFreeMail(_ key: String) -> Bool {
+    key.hasPrefix("domain:") && freeMailDomains.contains(String(key.dropFirst("domain:".count)))
   }
 
   /// An explicit alias from the alias file; it overrides every derived fact.

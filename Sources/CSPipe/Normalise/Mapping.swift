@@ -106,7 +106,9 @@ public struct SourceMapping: Decodable, Sendable {
   /// `system/dataset`, as ingest tags the records.
   public var source: String
   public var kind: String
-  /// The zone of naive timestamps (IANA name); default UTC.
+  /// The zone of naive timestamps (IANA name); default UTC. `local` says the export writes
+  /// times in its account's own zone without saying which: read as UTC, with a warning, until
+  /// `normalise --timezone SOURCE=ZONE` declares it.
   public var timezone: String?
   public var dateOrder: DateOrder?
   public var moneyUnit: MoneyUnit?
@@ -150,6 +152,19 @@ public struct MappingSet: Sendable {
     }
     let validated = try ValidatedMapping(mapping, file: file)
     mappings[mapping.source] = validated
+  }
+
+  /// `--timezone SOURCE=ZONE`: the zone of naive times in the sources named `SOURCE`
+  /// (`freshdesk` or `freshdesk/tickets`). Returns how many mappings it applied to.
+  public mutating func declareZone(_ zone: String, for source: String) throws -> Int {
+    var applied = 0
+    for (name, validated) in mappings where name == source || name.hasPrefix(source + "/") {
+      var mapping = validated.mapping
+      mapping.timezone = zone
+      mappings[name] = try ValidatedMapping(mapping, file: validated.file)
+      applied += 1
+    }
+    return applied
   }
 
   public func mapping(for tag: SourceTag) -> ValidatedMapping? {
@@ -202,6 +217,8 @@ public final class ValidatedMapping: Sendable {
   let rules: [CompiledFieldRule]
   public let placeholders: Set<String>
   public let zone: TimeZone
+  /// Naive times in a zone the export does not state (`"timezone": "local"`), none declared.
+  public let zoneUndeclared: Bool
   /// The longest placeholder in bytes: longer values are not compared against the set.
   let longestPlaceholder: Int
   /// The fields pass 1 needs: keys, business keys and the update time.
@@ -243,8 +260,9 @@ public final class ValidatedMapping: Sendable {
     if mapping.account.isEmpty {
       throw fail("\"account\" needs at least one identity rule")
     }
-    guard let zone = TimeZone(identifier: mapping.timezone ?? "UTC") else {
-      throw fail("unknown time zone \(mapping.timezone ?? "").debugDescription)")
+    zoneUndeclared = mapping.timezone == "local"
+    guard let zone = TimeZone(identifier: zoneUndeclared ? "UTC" : mapping.timezone ?? "UTC") else {
+      throw fail("unknown time zone \(mapping.timezone ?? "").debugDescription) (an IANA name, or \"local\")")
     }
     self.mapping = mapping
     self.file = file

@@ -25,6 +25,10 @@ public struct NormaliseSummary: Equatable, Sendable {
   public var unmatched = 0
   public var afterAsOf = 0
   public var minted = 0
+  /// Support records whose account was minted from their own organisation, company or domain
+  /// (nothing in the run defines accounts), and how many accounts that made.
+  public var mintedFromSupport = 0
+  public var accountsMintedFromSupport = 0
   public var conflicts = 0
   public var ambiguous = 0
 
@@ -50,6 +54,7 @@ public final class Normalise {
   private let output: OutputSink
   private let rejects: RejectLog
   private let unmatchedSink: OutputSink?
+  private var supportMinted: Set<String> = []
   private let reporter: StderrReporter
   private var summary = NormaliseSummary()
   private var index = IdentityIndex()
@@ -60,6 +65,8 @@ public final class Normalise {
   /// Per source key: the position of the record that wins (the newest).
   private var winners: [KeyDigest: (updated: Int?, ordinal: Int)] = [:]
   private var unknownSources: [String: Int] = [:]
+  /// Sources read whose naive times are in a zone nobody declared, with their record counts.
+  private var undeclaredZones: [String: Int] = [:]
   private var printedWarnings = 0
 
   public init(
@@ -104,6 +111,13 @@ public final class Normalise {
         Diagnostic(
           .warning,
           "no mapping for \(source): its \(count) record(s) were rejected (write one, see docs/MAPPINGS.md, and pass --mappings)"))
+    }
+    for (source, count) in undeclaredZones.sorted(by: { $0.key < $1.key }) {
+      let system = source.split(separator: "/").first.map(String.init) ?? source
+      reporter.emit(
+        Diagnostic(
+          .warning,
+          "\(source): its times carry no zone (the exporting account's own setting); \(count) record(s) read them as UTC: declare the zone with --timezone \(system)=Europe/Berlin (your helpdesk's zone)"))
     }
     return summary
   }
@@ -172,7 +186,8 @@ public final class Normalise {
             guard let text = definer.raw.fields[rule.sourceField],
               !RecordConverter(mapping: definer.mapping).isPlaceholder(text, field: rule.sourceField, in: definer.raw)
             else { continue }
-            for key in IdentityIndex.keys(rule.kind, system: definer.raw.tag.system, value: text) {
+            for key in IdentityIndex.keys(rule.kind, system: definer.raw.tag.system, value: text)
+            where !IdentityIndex.isFreeMail(key) {
               index.addFact(key: key, account: account)
             }
           }
@@ -241,6 +256,27 @@ public final class Normalise {
 
   // MARK: - Pass 2: convert and write
 
+  /// Kinds whose records may mint their own account when nothing in the run defines accounts
+  /// (a support export on its own): a ticket or a user names the company it comes from.
+  static let mintingKinds: Set<String> = ["ticket", "user"]
+
+  /// The account a support record stands for by its own identity, from the first of its
+  /// mapping's identity rules that gives a usable value (the order a mapping author ranks them
+  /// in, as for lookups): an organisation id as `SYSTEM:ID`, a company name in lower case with
+  /// its words joined by `-`, an e-mail or web domain as itself. Free-mail domains say nothing.
+  static func mintFromOwnIdentity(_ raw: RawRecord, mapping: ValidatedMapping, converter: RecordConverter) -> String? {
+    for rule in mapping.mapping.account {
+      guard let text = raw.fields[rule.sourceField], !converter.isPlaceholder(text, field: rule.sourceField, in: raw)
+      else { continue }
+      for key in IdentityIndex.keys(rule.kind, system: raw.tag.system, value: text) {
+        if key.hasPrefix("organization:") { return String(key.dropFirst("organization:".count)) }
+        if key.hasPrefix("name:") { return key.dropFirst("name:".count).split(separator: " ").joined(separator: "-") }
+        if key.hasPrefix("domain:") && !IdentityIndex.isFreeMail(key) { return String(key.dropFirst("domain:".count)) }
+      }
+    }
+    return nil
+  }
+
   private func normalise(
     _ reading: RawRecord.Reading, line: UnsafeBufferPointer<UInt8>, location: SourceLocation, ordinal: Int
   ) throws {
@@ -254,6 +290,7 @@ public final class Normalise {
       return try rejects.reject(at: location, reason: "no mapping for source \(raw.tag)", raw: lineText())
     }
     let converter = RecordConverter(mapping: mapping)
+    if mapping.zoneUndeclared { undeclaredZones[raw.tag.description, default: 0] += 1 }
     var fields: CanonicalFields
     do throws(FieldError) {
       fields = try converter.convert(raw)
@@ -275,11 +312,19 @@ public final class Normalise {
     applyAsOf(&fields, kind: mapping.kind.name)
 
     let account: String
+    var mintedAccount = false
     if let known = definerAccounts[ordinal] {
       account = known
     } else if let (found, rule) = resolve(raw, mapping: mapping, allowMint: true) {
       account = found
       if rule.kind == .mint { summary.minted += 1 }
+    } else if index.isEmpty, Self.mintingKinds.contains(mapping.kind.name),
+      let minted = Self.mintFromOwnIdentity(raw, mapping: mapping, converter: converter)
+    {
+      account = minted
+      mintedAccount = true
+      summary.mintedFromSupport += 1
+      if supportMinted.insert(minted).inserted { summary.accountsMintedFromSupport += 1 }
     } else {
       summary.unmatched += 1
       try writeUnmatched(raw, mapping: mapping, location: location)
@@ -290,6 +335,7 @@ public final class Normalise {
       JSONBytes.appendString(mapping.kind.name, to: &out)
       out.append(ascii: #","account":"#)
       JSONBytes.appendString(account, to: &out)
+      if mintedAccount { out.append(ascii: #","account_minted":true"#) }
       out.append(ascii: #","source":{"system":"#)
       JSONBytes.appendString(raw.tag.system, to: &out)
       out.append(ascii: #","dataset":"#)
