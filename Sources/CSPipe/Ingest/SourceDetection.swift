@@ -44,6 +44,27 @@ public struct XMLSignature: Sendable {
   public let anyOfRecordNames: [String]
   /// The dataset for a record element name (ServiceNow: the table) and the root name.
   public let dataset: @Sendable (_ root: String, _ record: String) -> String
+  /// Roots that are one record themselves (an API response for one resource, Recurly's
+  /// `GET /invoices/:id`): their repeated children (line items) belong to it, not beside it.
+  public let wholeDocumentRoots: Set<String>
+
+  public init(
+    system: String, roots: Set<String>, recordPaths: [XMLRecordPath]?, anyOfRecordNames: [String],
+    wholeDocumentRoots: Set<String> = [], dataset: @escaping @Sendable (_ root: String, _ record: String) -> String
+  ) {
+    self.system = system
+    self.roots = roots
+    self.recordPaths = recordPaths
+    self.anyOfRecordNames = anyOfRecordNames
+    self.wholeDocumentRoots = wholeDocumentRoots
+    self.dataset = dataset
+  }
+
+  /// Where the records of a document with this root are.
+  func recordPaths(root: String, guessed: [XMLRecordPath]) -> [XMLRecordPath] {
+    if wholeDocumentRoots.contains(root) { return [XMLRecordPath(steps: [root])] }
+    return recordPaths ?? guessed
+  }
 }
 
 /// The built-in knowledge of export layouts (research: shared export-formats.md). Each entry is
@@ -142,6 +163,11 @@ public enum SourceCatalog {
     .init(tag: .init(system: "salesforce", dataset: "cases"), alternatives: [
       ["CaseNumber", "AccountId", "Status", "Priority"],
       ["Id", "CaseNumber", "Status", "CreatedDate"],
+      // Without CaseNumber (a spreadsheet-processed export keyed by Guid, or a trimmed report):
+      // Case's own API names tell it apart from every other layout here.
+      ["Guid", "Status", "Priority", "Subject"],
+      ["Id", "AccountId", "Status", "Priority", "Origin"],
+      ["Id", "Status", "Origin", "IsClosed", "ClosedDate"],
     ]),
     .init(tag: .init(system: "salesforce", dataset: "accounts"), alternatives: [
       ["Id", "Name", "Industry", "OwnerId"],
@@ -195,6 +221,7 @@ public enum SourceCatalog {
       ],
       recordPaths: nil,
       anyOfRecordNames: ["@href", "uuid", "account_code", "unit_amount_in_cents", "total_in_cents"],
+      wholeDocumentRoots: ["subscription", "invoice", "account", "transaction", "adjustment", "plan"],
       dataset: { root, record in
         let name = root == record ? record : root
         return name.hasSuffix("s") ? name : name + "s"

@@ -499,6 +499,7 @@ enum BuiltinMappings {
           "amount": "total_in_cents",
           "tax": "tax_in_cents",
           "issued_at": "created_at",
+          "due_at": "due_on",
           "paid_at": "closed_at"
         }
       }
@@ -630,7 +631,7 @@ enum BuiltinMappings {
           {"name": "SuppliedCompany"}
         ],
         "fields": {
-          "id": {"from": ["CaseNumber", "Id"]},
+          "id": {"from": ["CaseNumber", "Id", "Guid"]},
           "status": {"from": "Status", "map": {"new": "new", "working": "open", "in progress": "open", "escalated": "open", "on hold": "pending", "waiting on customer": "pending", "closed": "closed", "solved": "solved", "resolved": "solved"}, "unmapped": "absent"},
           "priority": {"from": "Priority", "map": {"low": "low", "medium": "normal", "high": "high", "critical": "urgent", "urgent": "urgent"}, "unmapped": "absent"},
           "created_at": "CreatedDate",

@@ -203,7 +203,7 @@ public final class Ingest {
     var paths = options.recordPaths
     let guessed = structure.guessRecordPaths()
     for signature in SourceCatalog.xml where signature.roots.contains(rootName) {
-      let candidatePaths = signature.recordPaths ?? guessed
+      let candidatePaths = signature.recordPaths(root: rootName, guessed: guessed)
       let names = candidatePaths.compactMap(structure.node(at:)).flatMap {
         $0.childOrder + $0.attributeNames.map { "@" + $0 }
       }
