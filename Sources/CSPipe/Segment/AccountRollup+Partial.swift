@@ -99,7 +99,8 @@ extension AccountRollup {
     for item in subscriptions {
       guard let object = item.objectValue, let id = object["id"]?.stringValue, let currency = object["currency"]?.stringValue,
         let monthly = object["monthly"]?.numberText.flatMap({ Decimal(string: $0) }), let start = int(object["start"]),
-        let status = object["status"]?.stringValue, let quantity = int(object["quantity"])
+        let status = object["status"]?.stringValue, let quantity = int(object["quantity"]),
+        monthly >= 0, monthly <= Decimal(SubscriptionFact.limitMinor) / pow(Decimal(10), Values.minorUnitDigits(of: currency))
       else { return nil }
       rollup.subscriptions.append(
         SubscriptionFact(

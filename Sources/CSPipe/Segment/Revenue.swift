@@ -32,6 +32,15 @@ struct SubscriptionFact: Sendable {
   let status: String
   let quantity: Int
 
+  /// The largest monthly amount one subscription may have, in minor units (10^15: ten trillion
+  /// dollars a month). Beyond it a value is a mistake, and every sum stays exact in 64 bits.
+  static let limitExponent = 15
+  static let limitMinor = 1_000_000_000_000_000
+  /// The largest sum of every subscription's monthly amount, in minor units of the base
+  /// currency at the highest rate each currency ever has: ARR (×12) and movement books
+  /// (|Δ| ≤ 2 × MRR) of any sum of them then fit in 64 bits.
+  static let portfolioLimitMinor = 500_000_000_000_000_000
+
   /// Statuses whose subscription is over: it counts only up to its end.
   static let endedStatuses: Set<String> = ["canceled", "ended"]
 
@@ -99,9 +108,30 @@ struct SubscriptionFact: Sendable {
     guard !currency.isEmpty else { return (nil, "subscription has no currency") }
     let interval = record["interval"]?.stringValue ?? "month"
     guard let perMonth = monthsPer[interval] else { return (nil, "unknown interval \(interval)") }
-    let count = max(1, record["interval_count"]?.intValue ?? 1)
-    let quantity = record["quantity"]?.intValue ?? 1
+    // Never clamped, wrapped or zeroed in silence: an implausible value is a reject with its reason.
+    if amount < 0 { return (nil, "amount \(amountText) is negative") }
+    let count: Int
+    if let given = record["interval_count"] {
+      guard let value = given.intValue, value >= 1 else {
+        return (nil, "interval_count \(given.numberText ?? "?") is not a whole number of at least 1")
+      }
+      count = value
+    } else {
+      count = 1
+    }
+    let quantity: Int
+    if let given = record["quantity"] {
+      guard let value = given.intValue, value >= 0 else {
+        return (nil, "quantity \(given.numberText ?? "?") is not a whole number of at least 0")
+      }
+      quantity = value
+    } else {
+      quantity = 1
+    }
     let discountText = record["discount"]?.numberText
+    if let discountText, let discount = Decimal(string: discountText), discount < 0 {
+      return (nil, "discount \(discountText) is negative")
+    }
     let digits = Values.minorUnitDigits(of: currency)
     let monthlyMinor: Int
     if let exactAmount = ExactDecimal(amountText), let exactDiscount = ExactDecimal(discountText ?? "0"),
@@ -116,7 +146,14 @@ struct SubscriptionFact: Sendable {
         / Decimal(perMonth.denominator * count)
       var rounded = Decimal()
       NSDecimalRound(&rounded, &monthly, digits, .bankers)
+      guard rounded.magnitude <= Decimal(limitMinor) / pow(Decimal(10), digits) else {
+        return (nil, "monthly amount \(rounded) is implausible (over 10^\(limitExponent) minor units; a card or account number in Amount?)")
+      }
       monthlyMinor = minorUnits(rounded, currency: currency)
+    }
+    if monthlyMinor < 0 { return (nil, "discount exceeds amount × quantity: a negative monthly amount") }
+    if monthlyMinor > limitMinor {
+      return (nil, "monthly amount of \(monthlyMinor) minor units is implausible (over 10^\(limitExponent); a card or account number in Amount?)")
     }
     let status = record["status"]?.stringValue ?? "active"
     func time(_ field: String) -> Int? { record[field]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) }
@@ -146,7 +183,7 @@ struct SubscriptionFact: Sendable {
     if status == "trialing" && trialEnd == nil { trialEnd = Int.max }
     return (
       SubscriptionFact(
-        id: record["id"]?.stringValue ?? "", currency: currency, monthlyMinor: max(monthlyMinor, 0), start: started,
+        id: record["id"]?.stringValue ?? "", currency: currency, monthlyMinor: monthlyMinor, start: started,
         serviceEnd: serviceEnd, cancelledAt: endedStatuses.contains(status) || scheduled ? cancelledAt : nil,
         cancellationScheduled: scheduled, trialEnd: trialEnd, status: status, quantity: quantity),
       problem
@@ -209,6 +246,11 @@ public struct ExchangeRates: Sendable {
   }
 
   public var currencies: Set<String> { Set(rates.keys) }
+
+  /// The highest rate a currency ever has (an upper bound of any conversion of it).
+  public func maxRate(_ currency: String) -> Decimal? {
+    rates[currency]?.map(\.rate).max()
+  }
 }
 
 /// Month arithmetic on the UTC calendar.

@@ -416,6 +416,7 @@ public final class Segment {
       }
       return
     }
+    try checkPortfolioBound()
     var config = options.config
     if let cuts = options.cuts {
       config.tierRule = .mrrFloor
@@ -533,6 +534,32 @@ public final class Segment {
         out.append(0x0A)
       }
       summary.accounts += 1
+    }
+  }
+
+  /// Every sum segment makes (an account's MRR, tier totals, ARR, movement books, retention) is
+  /// at most twelve times the sum of all monthly amounts at each currency's highest rate; that
+  /// sum is checked once here, so no later addition can overflow, and an implausible input
+  /// fails with the subscription that made it so instead of wrapping.
+  private func checkPortfolioBound() throws {
+    var bound = Decimal(0)
+    var largest: (account: String, id: String, amount: Decimal)?
+    for key in accounts.keys.sorted() {
+      for subscription in accounts[key]!.subscriptions {
+        var amount = Decimal(subscription.monthlyMinor)
+        if subscription.currency != options.config.baseCurrency {
+          let rate = options.rates?.maxRate(subscription.currency) ?? 1
+          amount = subscription.monthly * rate * pow(Decimal(10), baseDigits)
+        }
+        bound += amount
+        if largest == nil || amount > largest!.amount { largest = (key, subscription.id, amount) }
+      }
+    }
+    guard bound <= Decimal(SubscriptionFact.portfolioLimitMinor) else {
+      throw RunError(
+        "the monthly amounts add up to more than 5 × 10^17 minor units of \(options.config.baseCurrency), beyond exact "
+          + "arithmetic: the largest is subscription \(largest.map { "\($0.id) of account \($0.account)" } ?? "?"); "
+          + "check for an account or card number in an amount column")
     }
   }
 
