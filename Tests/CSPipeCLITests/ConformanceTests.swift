@@ -97,6 +97,22 @@ struct ConformanceTests {
     #expect(result.stdout.isEmpty)
   }
 
+  @Test("text from an input never reaches the terminal raw: file names and values are escaped", arguments: Tool.all)
+  func terminalEscapes(tool: String) throws {
+    let folder = try Tool.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let sample = try #require(Self.malformed[tool])
+    // A name that would clear the screen, return the cursor and forge a summary line.
+    let name = "in\u{1B}[2J\r\(tool): 0 in, 0 out, 0 rejected\u{202E}.txt"
+    try sample.input.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    let result = try Tool.run(tool, [name, "--source", "x\u{1B}[31m/y"].prefix(tool == "ingest" ? 3 : 1).map { $0 }, in: folder)
+    let bytes = Array(result.stderr.utf8)
+    #expect(!bytes.contains(0x1B), "\(result.stderr.debugDescription)")
+    #expect(!bytes.contains(0x0D), "\(result.stderr.debugDescription)")
+    #expect(!result.stderr.unicodeScalars.contains("\u{202E}"))
+    #expect(result.stderr.contains(#"\u{1B}[2J\u{D}"#), "\(result.stderr.debugDescription)")
+  }
+
   @Test("a closed downstream pipe ends the tool quietly with 0", arguments: Tool.all)
   func closedPipe(tool: String) throws {
     let folder = try Tool.temporaryDirectory()

@@ -38,7 +38,7 @@ public struct Diagnostic: Sendable, Equatable {
 
   public func rendered(tool: String, colour: Bool = false) -> String {
     var text = "\(tool): "
-    if let location { text += location.rendered + ": " }
+    if let location { text += TerminalSafe.escape(location.rendered) + ": " }
     let label = "\(severity.rawValue):"
     if colour {
       let code = severity == .error ? "31" : "33"
@@ -46,7 +46,35 @@ public struct Diagnostic: Sendable, Equatable {
     } else {
       text += label
     }
-    return text + " \(message)"
+    return text + " " + TerminalSafe.escape(message)
+  }
+}
+
+/// The one path text from an input takes to a terminal (docs/CONTRACT.md §1): control
+/// characters (C0, DEL, C1: escape sequences, carriage returns, line breaks) and the Unicode
+/// bidirectional overrides are written as `\u{1B}`, so a hostile file name or value can neither
+/// clear the screen, move the cursor, forge a summary line, nor reorder what is shown.
+public enum TerminalSafe {
+  public static func escape(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+    var result = ""
+    result.reserveCapacity(text.utf8.count + 8)
+    for scalar in text.unicodeScalars {
+      if needsEscape(scalar) {
+        result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+      } else {
+        result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+
+  static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x00...0x1F, 0x7F...0x9F: return true
+    case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true
+    default: return false
+    }
   }
 }
 
@@ -72,13 +100,13 @@ public final class StderrReporter {
   /// A plain line prefixed with the tool name (the summary line).
   public func say(_ message: String) {
     clearProgress()
-    writeLine("\(tool): \(message)")
+    writeLine("\(tool): " + TerminalSafe.escape(message))
   }
 
   /// Overwrites the live progress line; a no-op unless standard error is a terminal.
   public func progress(_ message: String) {
     guard isTerminal else { return }
-    writeRaw("\r\u{1B}[K\(tool): \(message)")
+    writeRaw("\r\u{1B}[K\(tool): " + TerminalSafe.escape(message))
     progressShown = true
   }
 

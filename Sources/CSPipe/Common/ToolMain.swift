@@ -55,7 +55,10 @@ extension ToolCommand {
       }
       if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
       let tool = configuration.commandName ?? "\(Self.self)"
-      FileHandleLike.standardError("\(tool): error: \(message)\n")
+      // The usage text's own line breaks stay; what the user typed is escaped like any input.
+      let safe = message.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { TerminalSafe.escape(String($0)) }.joined(separator: "\n")
+      FileHandleLike.standardError("\(tool): error: \(safe)\n")
       Glibc.exit(code.rawValue)
     }
   }
