@@ -90,7 +90,8 @@ final class XMLStructure: XMLEventSink {
     while true {
       let kids = node.orderedChildren
       let complexKids = kids.filter(\.isComplex)
-      if node.markedArray && !kids.isEmpty {
+      if node.markedArray || (path.count == 1 && kids.isEmpty && node.attributeNames.isEmpty) {
+        // `type="array"` with no children is an empty list: no records, not one empty record.
         return kids.map { XMLRecordPath(steps: path + [$0.name]) }
       }
       if complexKids.isEmpty {

@@ -82,6 +82,13 @@ public final class Ingest {
 
   private func ingest(_ source: ByteSource) throws {
     let head = try source.peek(4096)
+    // An empty file is an export with nothing in it, not a broken one: zero records, said so.
+    let content = head.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+    if content.isEmpty || content.elementsEqual([0xEF, 0xBB, 0xBF]) {
+      reporter.emit(
+        Diagnostic(.warning, "empty input (\(head.count) bytes: no header and no records)", at: SourceLocation(file: source.name)))
+      return
+    }
     switch try format(of: source, head: head) {
     case .csv: try ingestCSV(source)
     case .xml: try ingestXML(source)
@@ -214,6 +221,19 @@ public final class Ingest {
       }
     }
     if paths.isEmpty { paths = guessed }
+    // An export with no records (an empty list, a Jira search that found nothing) is still
+    // that system's export: named by its root, with zero records.
+    var noRecords = paths.allSatisfy { structure.node(at: $0) == nil }
+    if tag == nil, options.recordPaths.isEmpty {
+      for signature in SourceCatalog.xml where signature.roots.contains(rootName) {
+        let expected = signature.recordPaths(root: rootName, guessed: guessed)
+        guard expected.allSatisfy({ structure.node(at: $0) == nil }) else { continue }
+        paths = expected
+        noRecords = true
+        tag = (signature.system, { record in signature.dataset(rootName, record) })
+        break
+      }
+    }
     if let forced = options.source {
       tag = (forced.system, { record in forced.dataset.isEmpty ? record : forced.dataset })
     }
@@ -277,11 +297,17 @@ public final class Ingest {
     }
     if flattener.recordCount == 0 {
       let wanted = paths.map(\.description).joined(separator: ", ")
-      reporter.emit(
-        Diagnostic(.warning, "no records found at \(wanted) (choose with --record PATH)",
-          at: SourceLocation(file: source.name)))
+      if let tag, noRecords {
+        let dataset = tag.dataset(paths.first.flatMap { $0.steps.last ?? nil } ?? rootName)
+        reporter.emit(
+          Diagnostic(.note, "an empty \(tag.system)/\(dataset) export: no records", at: SourceLocation(file: source.name)))
+      } else {
+        reporter.emit(
+          Diagnostic(.warning, "no records found at \(wanted.isEmpty ? rootName : wanted) (choose with --record PATH)",
+            at: SourceLocation(file: source.name)))
+      }
     }
-    if flattener.ignoredOutside > 0 {
+    if flattener.ignoredOutside > 0 && !(noRecords && flattener.recordCount == 0) {
       reporter.emit(
         Diagnostic(
           .note,
