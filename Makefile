@@ -5,6 +5,9 @@ SWIFT ?= swift
 BIN := .build/release
 
 .DEFAULT_GOAL := all
+# A stage that fails (ingest with one unreadable export still writes the others) must not leave
+# a file that a later make takes as up to date.
+.DELETE_ON_ERROR:
 
 all: build
 	@$(MAKE) --no-print-directory pipeline

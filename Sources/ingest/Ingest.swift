@@ -69,13 +69,11 @@ struct IngestCommand: ToolCommand {
       let ingest = Ingest(options: options, output: output, rejects: rejects, reporter: reporter)
       let summary = try ingest.run(inputs: io.inputPaths)
       if !io.quiet { reporter.say(summary.line) }
-      guard summary.failedFiles == 0 else {
-        output.abandon()
-        try rejects.commit()
-        throw DataFailure()
-      }
+      // Every readable file went through: its records are kept (and the failed file's taken
+      // back), and the status says the run was not whole. Makefiles use .DELETE_ON_ERROR.
       try output.commit()
       try rejects.commit()
+      if summary.failedFiles > 0 { throw DataFailure() }
     }
   }
 

@@ -181,4 +181,27 @@ struct HostileInputTests {
     let peakMegabytes = (Int(rss.split(separator: "\n").last ?? "") ?? Int.max) / 1024
     #expect(peakMegabytes < 40, "peak RSS \(peakMegabytes) MB for a \(size / 1_000_000) MB file")
   }
+
+  @Test("one bad file with -o: the others go through, its own records are taken back, exit 1")
+  func badFileAmongGood() throws {
+    let folder = try Tool.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try "a,b\n1,2\n3,4\n".write(to: folder.appendingPathComponent("first.csv"), atomically: true, encoding: .utf8)
+    try "a,b\n5,6\n".write(to: folder.appendingPathComponent("last.csv"), atomically: true, encoding: .utf8)
+    // Well over the output buffer before the fault, so the taking back reaches the file itself.
+    var xml = "<tickets type=\"array\">\n"
+    for index in 0..<20_000 { xml += "<ticket><id>\(index)</id><subject>\(String(repeating: "x", count: 100))</subject></ticket>\n" }
+    xml += "<ticket><id>broken</id></tick>\n"
+    try xml.write(to: folder.appendingPathComponent("middle.xml"), atomically: true, encoding: .utf8)
+    let result = try Tool.run("ingest", ["first.csv", "middle.xml", "last.csv", "-o", "raw.ndjson"], in: folder)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("middle.xml:20002: error: not well-formed XML"))
+    #expect(result.stderr.contains("20003 in, 3 out, 0 rejected, 20000 dropped with the failed file(s) (3 files, 1 failed)"), "\(result.stderr)")
+    let written = try String(contentsOf: folder.appendingPathComponent("raw.ndjson"), encoding: .utf8)
+    let files = written.split(separator: "\n").map { line -> String in
+      let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      return ((object?["source"] as? [String: Any])?["file"] as? String) ?? "?"
+    }
+    #expect(files == ["first.csv", "first.csv", "last.csv"])
+  }
 }

@@ -104,6 +104,25 @@ public final class OutputSink {
     buffer.removeAll()
   }
 
+  /// Where the output stands now, to take back to with `rollBack(to:)`.
+  public var mark: Int { bytesWritten + buffer.count }
+
+  /// Takes back everything written since `mark`, when that is possible: into a temporary file
+  /// it always is; a stream (stdout, a pipe, a device) keeps what already left. True if done.
+  public func rollBack(to mark: Int) throws -> Bool {
+    if mark >= bytesWritten {
+      buffer.truncate(to: mark - bytesWritten)
+      return true
+    }
+    guard temporaryPath != nil else { return false }
+    buffer.removeAll()
+    guard ftruncate(fd, off_t(mark)) == 0, lseek(fd, off_t(mark), SEEK_SET) == off_t(mark) else {
+      throw IOFailure(path: displayName, message: "cannot take back a failed file's records: \(errnoDescription())")
+    }
+    bytesWritten = mark
+    return true
+  }
+
   /// Flushes and, for a file, moves it into place. Nothing is visible at the path before this.
   public func commit() throws {
     try flush()

@@ -28,6 +28,9 @@ public struct IngestSummary: Equatable, Sendable {
   public var recordsIn = 0
   public var recordsOut = 0
   public var rejected = 0
+  /// Records of files that failed part-way, taken back from the output so that no half of a
+  /// file passes for all of it.
+  public var droppedWithFailedFiles = 0
   public var bytesRead = 0
   /// One entry per file: its path and the detected source.
   public var sources: [String: SourceTag] = [:]
@@ -35,7 +38,9 @@ public struct IngestSummary: Equatable, Sendable {
   /// `N in, M out, K rejected` (DESIGN.md §1): in = out + rejected, always.
   public var line: String {
     let fileWord = files == 1 ? "file" : "files"
-    var text = "\(recordsIn) in, \(recordsOut) out, \(rejected) rejected (\(files) \(fileWord)"
+    var text = "\(recordsIn) in, \(recordsOut) out, \(rejected) rejected"
+    if droppedWithFailedFiles > 0 { text += ", \(droppedWithFailedFiles) dropped with the failed file(s)" }
+    text += " (\(files) \(fileWord)"
     if failedFiles > 0 { text += ", \(failedFiles) failed" }
     return text + ")"
   }
@@ -67,6 +72,8 @@ public final class Ingest {
   public func run(inputs: [String]) throws -> IngestSummary {
     for path in inputs {
       summary.files += 1
+      let mark = output.mark
+      let outBefore = summary.recordsOut
       do {
         let source = try ByteSource(path: path)
         try ingest(source)
@@ -74,6 +81,18 @@ public final class Ingest {
       } catch let error as InputError {
         summary.failedFiles += 1
         reporter.emit(error.diagnostic)
+        // The file's records before the fault are taken back where the output allows it (a
+        // file written through -o); on a stream they have left, and the error said so.
+        let written = summary.recordsOut - outBefore
+        guard written > 0 else { continue }
+        let location = SourceLocation(file: path)
+        if try output.rollBack(to: mark) {
+          summary.recordsOut = outBefore
+          summary.droppedWithFailedFiles += written
+          reporter.emit(Diagnostic(.note, "its \(written) record(s) before the error are left out; the other files go through", at: location))
+        } else {
+          reporter.emit(Diagnostic(.note, "its \(written) record(s) before the error were already written to the stream", at: location))
+        }
       }
     }
     summary.rejected = rejects.count
@@ -289,9 +308,6 @@ public final class Ingest {
       var message = "not well-formed XML: \(failure.message)"
       if structure.root == nil, let text = Self.leadingText(prefix) {
         message += "; the file starts with text, not markup: \(text.debugDescription)"
-      }
-      if flattener.recordCount > 0 && output.isStandardOutput {
-        message += " (the \(flattener.recordCount) record(s) before it were already written)"
       }
       throw InputError(message, at: SourceLocation(file: source.name, line: failure.line))
     }
