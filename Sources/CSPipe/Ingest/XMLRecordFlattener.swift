@@ -79,6 +79,9 @@ struct XMLFlattening {
   private(set) var firstIgnoredPath: String?
   private var outsideHadChild: [Bool] = []
   private(set) var recordCount = 0
+  /// An element name in this record holds a `.`, so two paths may spell the same key
+  /// (`<a.b>` beside `<a><b>`): the record's keys are then made unique before it leaves.
+  private var mayCollide = false
 
   init(
     paths: [XMLRecordPath], maxRecordBytes: Int,
@@ -104,6 +107,7 @@ struct XMLFlattening {
       beginRecord(name: name, line: line)
     } else {
       let parent = frames.count - 1
+      if !mayCollide && (Self.containsDot(localName) || prefix.map(Self.containsDot) == true) { mayCollide = true }
       frames[parent].childCount += 1
       let seen = frames[parent].childNames[localName, default: 0] + 1
       frames[parent].childNames[localName] = seen
@@ -174,7 +178,41 @@ struct XMLFlattening {
     storage.removeAll(keepingCapacity: true)
     fields.removeAll(keepingCapacity: true)
     problem = nil
+    mayCollide = false
     pushFrame()
+  }
+
+  private static func containsDot(_ name: UnsafePointer<xmlChar>) -> Bool {
+    var cursor = name
+    while cursor.pointee != 0 {
+      if cursor.pointee == 0x2E { return true }
+      cursor += 1
+    }
+    return false
+  }
+
+  /// Keys unique by construction: a key spelled twice gets `[2]`, `[3]` … like a repeated
+  /// sibling (the first free one), so no consumer ever sees the same JSON key twice.
+  private mutating func makeKeysUnique() {
+    var taken = Set<ArraySlice<UInt8>>()
+    for field in fields { taken.insert(storage[field.key]) }
+    guard taken.count < fields.count else { return }
+    var seen = Set<ArraySlice<UInt8>>()
+    for index in fields.indices {
+      let key = storage[fields[index].key]
+      guard !seen.insert(key).inserted else { continue }
+      var number = 2
+      var candidate: [UInt8]
+      repeat {
+        candidate = Array(key) + [0x5B] + Array(String(number).utf8) + [0x5D]
+        number += 1
+      } while taken.contains(candidate[...])
+      let start = storage.count
+      storage.append(contentsOf: candidate)
+      fields[index].key = start..<storage.count
+      taken.insert(candidate[...])
+      seen.insert(storage[fields[index].key])
+    }
   }
 
   private mutating func pushFrame() {
@@ -204,6 +242,7 @@ struct XMLFlattening {
   private mutating func finishRecord() {
     recordCount += 1
     guard deliveryError == nil else { return }
+    if mayCollide && problem == nil { makeKeysUnique() }
     do {
       try onRecord(
         XMLFlatRecord(

@@ -411,7 +411,12 @@ struct CSVLayout {
   init(header: CSVRow, source: ByteSource, options: IngestOptions, reporter: StderrReporter) throws {
     let location = SourceLocation(file: source.name, line: header.line)
     var names: [String] = []
-    var seen: [String: Int] = [:]
+    // Final names taken so far, and the last number given to each repeated name: keys are
+    // unique by construction (`name,name[2],name` keeps the third as `name[3]`).
+    var taken = Set<String>()
+    var lastNumber: [String: Int] = [:]
+    let warnings = CappedWarnings(reporter: reporter)
+    defer { warnings.finish() }
     for index in 0..<header.count {
       let raw = header.field(index)
       if let offset = JSONBytes.firstInvalidUTF8(raw) {
@@ -422,19 +427,20 @@ struct CSVLayout {
       var name = header.fieldString(index)
       if name.isEmpty {
         name = "column_\(index + 1)"
-        reporter.emit(Diagnostic(.warning, "column \(index + 1) has no name; it is kept as \"\(name)\"", at: location))
+        warnings.warn("unnamed column", "column \(index + 1) has no name; it is kept as \"\(name)\"", at: location)
       }
-      let count = (seen[name] ?? 0) + 1
-      seen[name] = count
-      if count > 1 {
-        let renamed = "\(name)[\(count)]"
-        reporter.emit(
-          Diagnostic(
-            .warning,
-            "column \(name.debugDescription) repeats; occurrence \(count) is kept as \(renamed.debugDescription)",
-            at: location))
+      if taken.contains(name) {
+        var number = (lastNumber[name] ?? 1) + 1
+        while taken.contains("\(name)[\(number)]") { number += 1 }
+        lastNumber[name] = number
+        let renamed = "\(name)[\(number)]"
+        warnings.warn(
+          "repeated column",
+          "column \(name.debugDescription) repeats; column \(index + 1) is kept as \(renamed.debugDescription)",
+          at: location)
         name = renamed
       }
+      taken.insert(name)
       names.append(name)
     }
     self.names = names
