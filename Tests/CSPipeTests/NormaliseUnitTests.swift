@@ -114,6 +114,48 @@ struct ValueTests {
       == "123456789012345678901234567890123456789012.5")
   }
 
+  @Test("money in exponent notation is read and rounded half-even to the currency's unit")
+  func moneyRounding() throws {
+    #expect(try Values.money("1e-22", minorUnits: false, currency: "USD").text == "0")
+    #expect(try Values.money("1E-22", minorUnits: false, currency: nil).text == "0")
+    #expect(try Values.money("1.5E+03", minorUnits: false, currency: "USD").text == "1500")
+    #expect(try Values.money("2.5e-2", minorUnits: false, currency: "USD").text == "0.02")
+    #expect(try Values.money("3.5e-2", minorUnits: false, currency: "USD").text == "0.04")
+    #expect(try Values.money("-1.23456e2", minorUnits: true, currency: "USD").text == "-1.23")
+    #expect(try Values.money("0.125", minorUnits: false, currency: "USD").text == "0.12")
+    #expect(try Values.money("0.995", minorUnits: false, currency: "USD").text == "1")
+    #expect(try Values.money("99.5", minorUnits: false, currency: "JPY").text == "100")
+    #expect(try Values.money("1.2345", minorUnits: false, currency: "KWD").text == "1.234")
+    #expect(try Values.money("-0.004", minorUnits: false, currency: "USD").text == "0")
+    // A price per unit keeps sub-cent precision (metered usage), to 12 places below the cent.
+    #expect(try Values.price("0.000004", minorUnits: false, currency: "USD").text == "0.000004")
+    #expect(try Values.price("1e-22", minorUnits: false, currency: "USD").text == "0")
+    #expect(try Values.price("0.4", minorUnits: true, currency: "USD").text == "0.004")
+    for bad in ["1e", "e5", "1e+", "1e99", "1e99999", "1.5E3.5", "1ee3", "--1e3"] {
+      #expect(throws: ValueError.self, "\(bad)") { try Values.money(bad, minorUnits: false, currency: "USD") }
+    }
+  }
+
+  @Test("half-even rounding agrees with Foundation's on random decimals")
+  func roundingReference() {
+    var generator = SeededGenerator(seed: 20261202)
+    for _ in 0..<5000 {
+      let digits = String((0..<Int.random(in: 1...30, using: &generator)).map { _ in
+        Character(String(Int.random(in: 0...9, using: &generator)))
+      })
+      let scale = Int.random(in: 0...min(20, digits.count), using: &generator)
+      let places = Int.random(in: 0...6, using: &generator)
+      var text = scale == 0 ? digits : String(digits.dropLast(scale)) + "." + String(digits.suffix(scale))
+      if text.hasPrefix(".") { text = "0" + text }
+      if Bool.random(using: &generator) { text = "-" + text }
+      var value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))!
+      var expected = Decimal()
+      NSDecimalRound(&expected, &value, places, .bankers)
+      let ours = ExactDecimal(text)!.rounded(toScale: places).text
+      #expect(ours == Values.numberText(expected), "\(text) to \(places) places")
+    }
+  }
+
   /// The exact decimal replaced Foundation's `Decimal` for speed: on every input within
   /// Decimal's 38 digits both must print the same canonical text.
   @Test("exact decimals print what Foundation's Decimal prints")
@@ -138,8 +180,11 @@ struct ValueTests {
       }
       let foundation = Decimal(string: text.hasPrefix("+") ? String(text.dropFirst()) : text, locale: Locale(identifier: "en_US_POSIX"))!
       #expect(try Values.exactDecimal(text).text == Values.numberText(foundation), "\(text)")
-      let cents = foundation / 100
-      #expect(try Values.money(text, minorUnits: true, currency: "EUR").text == Values.numberText(cents), "\(text)")
+      var cents = foundation / 100
+      var wholeCents = Decimal()
+      NSDecimalRound(&wholeCents, &cents, 2, .bankers)
+      #expect(try Values.money(text, minorUnits: true, currency: "EUR").text == Values.numberText(wholeCents), "\(text)")
+      #expect(try Values.price(text, minorUnits: true, currency: "EUR").text == Values.numberText(cents), "\(text)")
       if let whole = Int(exactly: NSDecimalNumber(decimal: foundation).int64Value), Decimal(whole) == foundation {
         #expect(try Values.integer(text) == whole, "\(text)")
       }

@@ -137,6 +137,11 @@ public enum FuzzEntryPoints {
     }
     _ = try? Values.integer(text)
     _ = try? Values.money(text, minorUnits: true, currency: "KWD")
+    // Money is whole minor units, prices keep 12 places more, whatever the notation.
+    if let money = try? Values.money(text, minorUnits: false, currency: "USD") { precondition(money.scale <= 2) }
+    if let price = try? Values.price(text, minorUnits: true, currency: "JPY") {
+      precondition(price.scale <= Values.priceExtraDigits)
+    }
     _ = try? Values.boolean(text)
     _ = try? Values.currency(text)
     _ = Values.emailDomain(text)

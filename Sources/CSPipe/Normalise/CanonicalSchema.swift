@@ -7,8 +7,11 @@ public struct CanonicalKind: Sendable {
     case integer
     /// An exact decimal number.
     case decimal
-    /// An exact decimal amount in major units of the record's `currency`.
+    /// An amount charged, in major units of the record's `currency`, rounded to its minor unit.
     case money
+    /// A price per unit in major units of the record's `currency`, kept to 12 places below its
+    /// minor unit (metered prices are fractions of a cent).
+    case price
     /// ISO 4217, upper case.
     case currency
     /// RFC 3339 UTC, second precision.
@@ -57,9 +60,9 @@ public struct CanonicalKind: Sendable {
       fields: [
         ("id", .string), ("customer", .string), ("plan", .string),
         ("status", .enumeration(["trialing", "active", "past_due", "unpaid", "incomplete", "paused", "canceled", "ended"])),
-        ("currency", .currency), ("amount", .money),
+        ("currency", .currency), ("amount", .price),
         ("interval", .enumeration(["day", "week", "month", "quarter", "year"])),
-        ("interval_count", .integer), ("quantity", .integer), ("discount", .money),
+        ("interval_count", .integer), ("quantity", .integer), ("discount", .price),
         ("started_at", .datetime), ("trial_end", .datetime), ("canceled_at", .datetime),
         ("cancel_at", .datetime), ("cancel_at_period_end", .boolean),
         ("ended_at", .datetime), ("current_period_end", .datetime), ("updated_at", .datetime),

@@ -167,12 +167,13 @@ struct RecordConverter {
       return (.number(String(try Values.integer(text))), nil)
     case .decimal:
       return (.number(try Values.exactDecimal(text).text), nil)
-    case .money:
+    case .money, .price:
       let unit = rule.unit ?? mapping.mapping.moneyUnit ?? .major
       if unit == .minor && currency == nil {
         throw ValueError("an amount in minor units needs a currency (map \"currency\" or give it a default)")
       }
-      return (.number(try Values.money(text, minorUnits: unit == .minor, currency: currency).text), nil)
+      let parse = type == .price ? Values.price : Values.money
+      return (.number(try parse(text, unit == .minor, currency).text), nil)
     case .currency:
       return (.string(try Values.currency(text)), nil)
     case .boolean:

@@ -42,11 +42,40 @@ public enum Values {
     return integer
   }
 
-  /// Money in major units: `minor` sources divide by the currency's minor unit (cents).
+  /// Decimal places beyond the currency's minor unit that a price per unit keeps: Stripe's
+  /// `unit_amount_decimal` allows 12 (a metered API call at $0.000004).
+  public static let priceExtraDigits = 12
+  /// The largest power of ten an amount in exponent notation may carry (`1E+18`): beyond it the
+  /// text is a pasted identifier or garbage, not money, and expanding it would cost memory.
+  static let largestExponent = 40
+
+  /// An amount charged (an invoice total, a payment) in major units: `minor` sources divide by
+  /// the currency's minor unit (cents); exponent notation as spreadsheets write it (`1.5E+03`,
+  /// `1e-22`) is read; the result is rounded half-even to the minor unit, since nobody is
+  /// charged a fraction of a cent.
   public static func money(_ text: String, minorUnits: Bool, currency: String?) throws(ValueError) -> ExactDecimal {
-    let value = try exactDecimal(text)
-    guard minorUnits else { return value }
-    return value.dividedByPowerOfTen(minorUnitDigits(of: currency ?? ""))
+    try amount(text, minorUnits: minorUnits, currency: currency, extraDigits: 0)
+  }
+
+  /// A price per unit (a subscription's amount, a discount) in major units: as `money`, but it
+  /// keeps `priceExtraDigits` places below the minor unit, rounded half-even beyond them.
+  public static func price(_ text: String, minorUnits: Bool, currency: String?) throws(ValueError) -> ExactDecimal {
+    try amount(text, minorUnits: minorUnits, currency: currency, extraDigits: priceExtraDigits)
+  }
+
+  private static func amount(
+    _ text: String, minorUnits: Bool, currency: String?, extraDigits: Int
+  ) throws(ValueError) -> ExactDecimal {
+    let trimmed = text.trimmed
+    guard let parsed = ExactDecimal(trimmed) ?? ExactDecimal(scientific: trimmed, largestExponent: largestExponent) else {
+      if ExactDecimal(scientific: trimmed, largestExponent: 9999) != nil {
+        throw ValueError("\(text.debugDescription) has an exponent beyond ±\(largestExponent): not an amount (an identifier read as a number?)")
+      }
+      throw ValueError("not a number: \(text.debugDescription)")
+    }
+    let digits = minorUnitDigits(of: currency ?? "")
+    let major = minorUnits ? parsed.dividedByPowerOfTen(digits) : parsed
+    return major.rounded(toScale: digits + extraDigits)
   }
 
   /// ISO 4217 code, upper-cased (`usd` → `USD`).
@@ -128,6 +157,57 @@ public struct ExactDecimal: Equatable, Sendable {
     }
     guard digitSeen else { return nil }
     self.init(negative: negative, digits: digits, scale: scale)
+  }
+
+  /// Parses exponent notation, `[+-]digits[.digits](e|E)[+-]digits` (`1.5E+03`, `1e-22`), as
+  /// spreadsheets write numbers; nil when the exponent's magnitude exceeds `largestExponent`.
+  public init?(scientific text: String, largestExponent: Int) {
+    let utf8 = text.utf8
+    guard let marker = utf8.firstIndex(where: { $0 == 0x65 || $0 == 0x45 }),
+      let mantissa = ExactDecimal(String(decoding: utf8[..<marker], as: UTF8.self))
+    else { return nil }
+    var exponentText = utf8[utf8.index(after: marker)...]
+    var negativeExponent = false
+    if let sign = exponentText.first, sign == 0x2B || sign == 0x2D {
+      negativeExponent = sign == 0x2D
+      exponentText = exponentText.dropFirst()
+    }
+    guard !exponentText.isEmpty, exponentText.count <= 4, exponentText.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+    else { return nil }
+    let magnitude = exponentText.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    guard magnitude <= largestExponent else { return nil }
+    let exponent = negativeExponent ? -magnitude : magnitude
+    // value = digits × 10^(exponent − scale): a negative new scale means trailing zeros.
+    let newScale = mantissa.scale - exponent
+    if newScale >= 0 {
+      self.init(negative: mantissa.negative, digits: mantissa.digits, scale: newScale)
+    } else {
+      self.init(
+        negative: mantissa.negative,
+        digits: mantissa.digits.isEmpty ? [] : mantissa.digits + repeatElement(0x30, count: -newScale), scale: 0)
+    }
+  }
+
+  /// The value rounded half-even to at most `places` decimal places (`0.125` → `0.12`,
+  /// `0.135` → `0.14`, `1e-22` → `0`).
+  public func rounded(toScale places: Int) -> ExactDecimal {
+    guard scale > places else { return self }
+    // digits padded on the left so that every kept place exists (0.005 is digits "5", scale 3).
+    let padded = repeatElement(UInt8(0x30), count: max(0, scale - digits.count + 1)) + digits
+    let keep = padded.count - (scale - places)
+    var kept = Array(padded[..<keep])
+    let first = padded[keep]
+    let restNonZero = padded[(keep + 1)...].contains { $0 != 0x30 }
+    let lastKeptOdd = ((kept.last ?? 0x30) - 0x30) % 2 == 1
+    if first > 0x35 || (first == 0x35 && (restNonZero || lastKeptOdd)) {
+      var index = kept.count - 1
+      while index >= 0 && kept[index] == 0x39 {
+        kept[index] = 0x30
+        index -= 1
+      }
+      if index >= 0 { kept[index] += 1 } else { kept.insert(0x31, at: 0) }
+    }
+    return ExactDecimal(negative: negative, digits: kept, scale: places)
   }
 
   /// The value divided by 10^places (cents to units).

@@ -768,7 +768,10 @@ public final class Segment {
     out.object("billing") { out in
       out.member("invoices_past_due", int: account.invoicesPastDue)
       for (currency, amount) in account.pastDueAmount.sorted(by: { $0.key < $1.key }) {
-        out.member("past_due_\(currency)", .number(amount.text))
+        // Rounded to the currency's unit: an input amount of 1e-22 is not a debt to report.
+        let text = amount.text
+        let rounded = ExactDecimal(text)?.rounded(toScale: Values.minorUnitDigits(of: currency)).text
+        out.member("past_due_\(currency)", .number(rounded ?? text))
       }
       out.member("failed_payments_90_days", int: account.failedPayments90)
     }
