@@ -80,6 +80,17 @@ struct ConformanceTests {
     #expect(strict.status == 1, "--strict fails on the first reject")
   }
 
+  @Test("a byte order mark before the first record changes nothing", arguments: Tool.all)
+  func byteOrderMark(tool: String) throws {
+    let sample = try #require(Self.malformed[tool])
+    let clean = Data(sample.input.utf8)
+    let plain = try Tool.run(tool, [], stdinData: clean)
+    let marked = try Tool.run(tool, [], stdinData: Data([0xEF, 0xBB, 0xBF]) + clean)
+    #expect(marked.status == plain.status)
+    #expect(marked.stdout == plain.stdout)
+    #expect(marked.stderr == plain.stderr)
+  }
+
   @Test("--help goes to standard output and exits 0", arguments: Tool.all)
   func help(tool: String) throws {
     let result = try Tool.run(tool, ["--help"])

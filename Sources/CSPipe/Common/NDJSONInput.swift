@@ -15,6 +15,8 @@ public final class LineReader {
   public func forEachLine(
     _ body: (UnsafeBufferPointer<UInt8>, Int, Bool) throws -> Void
   ) throws {
+    // A byte order mark (Windows editors, PowerShell's Out-File) is not part of the first record.
+    if try source.peek(3).elementsEqual([0xEF, 0xBB, 0xBF]) { try source.skip(3) }
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     var carry: [UInt8] = []
     var carryTooLong = false
