@@ -64,10 +64,41 @@ public final class CSVReader {
   static let carriageReturn: UInt8 = 0x0D
   private static let chunkSize = 1 << 20
 
-  public init(source: ByteSource, delimiter: UInt8, maxFieldBytes: Int = 64 << 20) {
+  /// Whether the first line is Excel's `sep=` directive, to be skipped (its line still counts).
+  public let skipsSeparatorDirective: Bool
+
+  public init(source: ByteSource, delimiter: UInt8, maxFieldBytes: Int = 64 << 20, skipsSeparatorDirective: Bool = false) {
     self.source = source
     self.delimiter = delimiter
     self.maxFieldBytes = maxFieldBytes
+    self.skipsSeparatorDirective = skipsSeparatorDirective
+  }
+
+  /// Excel's separator directive, a first line `sep=;` (also quoted, `"sep=;"`, or padded with
+  /// the delimiter by a spreadsheet re-save, `sep=;;;`): the delimiter it names and the bytes of
+  /// the line with its line break; nil when the file does not start with one.
+  public static func separatorDirective(_ head: ArraySlice<UInt8>) -> (delimiter: UInt8, length: Int)? {
+    var index = head.startIndex
+    let quoted = head.first == quote
+    if quoted { index += 1 }
+    for expected in Array("sep=".utf8) {
+      guard index < head.endIndex, head[index] | 0x20 == expected else { return nil }
+      index += 1
+    }
+    guard index < head.endIndex else { return nil }
+    let delimiter = head[index]
+    guard delimiter != lineFeed, delimiter != carriageReturn, delimiter != quote, delimiter < 0x80 else { return nil }
+    index += 1
+    if quoted {
+      guard index < head.endIndex, head[index] == quote else { return nil }
+      index += 1
+    }
+    while index < head.endIndex, head[index] == delimiter { index += 1 }
+    if index < head.endIndex, head[index] == carriageReturn { index += 1 }
+    if index < head.endIndex, head[index] == lineFeed { index += 1 }
+    // The directive is a line of its own; `sep=;x` is a header that happens to start so.
+    guard index == head.endIndex || head[index - 1] == lineFeed || head[index - 1] == carriageReturn else { return nil }
+    return (delimiter, index - head.startIndex)
   }
 
   /// Picks the delimiter from the header line: the most frequent of `,` `;` tab `|` outside
@@ -96,6 +127,11 @@ public final class CSVReader {
     if bom.elementsEqual([0xEF, 0xBB, 0xBF]) {
       try source.skip(3)
       scanner.consumed = 3
+    }
+    if skipsSeparatorDirective, let directive = Self.separatorDirective(try source.peek(64)) {
+      try source.skip(directive.length)
+      scanner.consumed += directive.length
+      scanner.startLine(2)
     }
     var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
     while true {
@@ -131,6 +167,12 @@ struct CSVScanner: ~Copyable {
   private var rowHasText = false
   private var quoteOpenedOn = 0
   private var problem: CSVRow.Problem?
+
+  /// Numbers rows from `line` (after a skipped directive line).
+  mutating func startLine(_ number: Int) {
+    line = number
+    rowLine = number
+  }
 
   init(delimiter: UInt8, maxFieldBytes: Int) {
     self.delimiter = delimiter

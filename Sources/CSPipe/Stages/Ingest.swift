@@ -144,9 +144,19 @@ public final class Ingest {
       try ingestCSV(decoded)
       return
     }
-    let delimiter = options.delimiter ?? CSVReader.sniffDelimiter(
-      head.starts(with: [0xEF, 0xBB, 0xBF]) ? head.dropFirst(3) : head)
-    let reader = CSVReader(source: source, delimiter: delimiter, maxFieldBytes: options.maxFieldBytes)
+    let text = head.starts(with: [0xEF, 0xBB, 0xBF]) ? head.dropFirst(3) : head
+    let directive = CSVReader.separatorDirective(text)
+    if let directive, options.delimiter.map({ $0 != directive.delimiter }) ?? false {
+      reporter.emit(
+        Diagnostic(
+          .warning, "the file's first line declares \(Self.describe(delimiter: directive.delimiter)) as its delimiter; --delimiter overrides it",
+          at: SourceLocation(file: source.name, line: 1)))
+    }
+    let delimiter = options.delimiter ?? directive?.delimiter
+      ?? CSVReader.sniffDelimiter(text)
+    let reader = CSVReader(
+      source: source, delimiter: delimiter, maxFieldBytes: options.maxFieldBytes,
+      skipsSeparatorDirective: directive != nil)
     var layout: CSVLayout?
     try reader.forEachRow { row in
       guard let current = layout else {
@@ -163,6 +173,15 @@ public final class Ingest {
         Diagnostic(
           .note, "\(reader.blankLines) blank line(s) skipped (they hold no data)",
           at: SourceLocation(file: source.name)))
+    }
+  }
+
+  /// A delimiter as a user would name it in a message.
+  static func describe(delimiter: UInt8) -> String {
+    switch delimiter {
+    case 0x09: return "tab"
+    case 0x20...0x7E: return "`\(Character(UnicodeScalar(delimiter)))`"
+    default: return "byte \(delimiter)"
     }
   }
 
