@@ -67,7 +67,7 @@ struct IngestCommand: ToolCommand {
       let output = try OutputSink(path: io.output)
       let rejects = try RejectLog(tool: "ingest", path: io.rejects, reporter: reporter, strict: io.strict)
       let ingest = Ingest(options: options, output: output, rejects: rejects, reporter: reporter)
-      let summary = try ingest.run(inputs: io.inputPaths)
+      let summary = try ingest.run(inputs: io.distinctInputs(reporter: reporter))
       if !io.quiet { reporter.say(summary.line) }
       // Every readable file went through: its records are kept (and the failed file's taken
       // back), and the status says the run was not whole. Makefiles use .DELETE_ON_ERROR.

@@ -69,7 +69,7 @@ struct NormaliseCommand: ToolCommand {
       let unmatchedSink = try unmatched.map { try OutputSink(path: $0) }
       let normalise = Normalise(
         options: options, output: output, rejects: rejects, unmatched: unmatchedSink, reporter: reporter)
-      let summary = try normalise.run(inputs: io.inputPaths)
+      let summary = try normalise.run(inputs: io.distinctInputs(reporter: reporter))
       if summary.mintedFromSupport > 0 {
         reporter.emit(Diagnostic(.warning, "nothing in this run defines accounts (no account list, billing customers or --aliases): \(summary.mintedFromSupport) support record(s) made \(summary.accountsMintedFromSupport) account(s) from their own e-mail domain, company or organisation (marked \"account_minted\"); to tie them to billing, add the billing exports or an alias file (account,domain,acme.com)"))
       }

@@ -59,7 +59,7 @@ struct SegmentCommand: ToolCommand {
       let segment = Segment(options: options, output: output, rejects: rejects, reporter: reporter)
       let summary: SegmentSummary
       do {
-        summary = try segment.run(inputs: io.inputPaths)
+        summary = try segment.run(inputs: io.distinctInputs(reporter: reporter))
       } catch let error as ReconciliationError {
         reporter.emit(Diagnostic(.error, error.description))
         throw DataFailure()

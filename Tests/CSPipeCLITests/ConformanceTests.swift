@@ -91,6 +91,20 @@ struct ConformanceTests {
     #expect(marked.stderr == plain.stderr)
   }
 
+  @Test("the same input given twice, or a copy of it, is read once with a warning", arguments: Tool.all)
+  func sameInputTwice(tool: String) throws {
+    let sample = try #require(Self.malformed[tool])
+    let folder = try Tool.temporaryDirectory()
+    try Data(sample.input.utf8).write(to: folder.appendingPathComponent("input"))
+    try Data(sample.input.utf8).write(to: folder.appendingPathComponent("copy"))
+    let once = try Tool.run(tool, ["input"], in: folder)
+    let repeated = try Tool.run(tool, ["input", "./input", "copy", "input"], in: folder)
+    #expect(repeated.status == once.status)
+    #expect(repeated.stdout == once.stdout, "nothing counted twice")
+    let warnings = repeated.stderr.split(separator: "\n").filter { $0.contains(" warning: ") && $0.contains("read once") }
+    #expect(warnings.count == 3, "\(repeated.stderr)")
+  }
+
   @Test("--help goes to standard output and exits 0", arguments: Tool.all)
   func help(tool: String) throws {
     let result = try Tool.run(tool, ["--help"])

@@ -182,6 +182,26 @@ struct HostileInputTests {
     #expect(peakMegabytes < 40, "peak RSS \(peakMegabytes) MB for a \(size / 1_000_000) MB file")
   }
 
+  @Test(
+    "a gzip file that expands a thousandfold streams in bounded memory",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "needs GNU time"))
+  func gzipExpansion() throws {
+    let folder = try Tool.temporaryDirectory()
+    // 2M rows, 64 MB of CSV that gzip shrinks to about 100 KB: a "zip bomb" in miniature.
+    let made = try Tool.shell(
+      #"awk 'BEGIN { print "account,day,metric,value"; for (i = 0; i < 2000000; i++) print "acme-corporation-international,2026-01-01,api_calls,1234567" }' | gzip -c > usage.csv.gz"#,
+      in: folder)
+    #expect(made.status == 0)
+    let compressed = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("usage.csv.gz").path)[.size] as? Int ?? 0
+    #expect(compressed < 1_000_000)
+    let result = try Tool.shell("/usr/bin/time -f %M -o rss.txt ingest -o /dev/null usage.csv.gz", in: folder)
+    #expect(result.status == 0)
+    #expect(result.stderr.contains("2000000 in, 2000000 out, 0 rejected"), "\(result.stderr)")
+    let rss = try String(contentsOf: folder.appendingPathComponent("rss.txt"), encoding: .utf8)
+    let peakMegabytes = (Int(rss.split(separator: "\n").last ?? "") ?? Int.max) / 1024
+    #expect(peakMegabytes < 40, "peak RSS \(peakMegabytes) MB")
+  }
+
   @Test("one bad file with -o: the others go through, its own records are taken back, exit 1")
   func badFileAmongGood() throws {
     let folder = try Tool.temporaryDirectory()

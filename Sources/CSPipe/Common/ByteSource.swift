@@ -14,8 +14,14 @@ public final class ByteSource {
   private var peeked: [UInt8] = []
   private var peekedOffset = 0
   private var reachedEnd = false
-  /// Bytes consumed by readers so far (for throughput and offsets in messages).
+  /// Bytes consumed by readers so far (for throughput and offsets in messages); after
+  /// decompression when the input is gzip.
   public private(set) var bytesConsumed = 0
+  /// Set when the input turned out to be gzip: readers see the decompressed bytes.
+  private var inflater: GzipInflater?
+  private var compressionChecked = false
+  /// Whether the input is gzip-compressed (known once anything has been peeked or read).
+  public var isGzip: Bool { inflater != nil }
 
   public static let standardInputName = "<stdin>"
 
@@ -58,6 +64,7 @@ public final class ByteSource {
   /// Returns up to `count` bytes from the start of what has not been consumed, reading more
   /// from the input as needed. The bytes stay in place for `read`.
   public func peek(_ count: Int) throws -> ArraySlice<UInt8> {
+    if !compressionChecked { try checkCompression() }
     while peeked.count - peekedOffset < count && !reachedEnd {
       if peekedOffset > 0 {
         peeked.removeFirst(peekedOffset)
@@ -86,6 +93,7 @@ public final class ByteSource {
 
   /// Fills the front of `buffer` with the next bytes; returns how many, 0 at the end.
   public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    if !compressionChecked { try checkCompression() }
     if peekedOffset < peeked.count {
       let count = min(buffer.count, peeked.count - peekedOffset)
       peeked.withUnsafeBytes { source in
@@ -107,7 +115,37 @@ public final class ByteSource {
     return got
   }
 
+  /// Looks at the first two bytes of a file or stream: gzip's magic number starts decompressing
+  /// (every tool reads `.gz` exports as they are); anything else is kept for the readers.
+  private func checkCompression() throws {
+    compressionChecked = true
+    guard fd >= 0 else { return }
+    var first = [UInt8](repeating: 0, count: 1 << 16)
+    var count = 0
+    while count < 2 {
+      let got = try first.withUnsafeMutableBytes {
+        try readRaw(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...]))
+      }
+      if got == 0 {
+        reachedEnd = true
+        break
+      }
+      count += got
+    }
+    if count >= 2 && first.starts(with: GzipInflater.magic) {
+      inflater = try GzipInflater(initial: first[..<count], name: name)
+    } else {
+      peeked = Array(first[..<count])
+      peekedOffset = 0
+    }
+  }
+
   private func readSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    if let inflater { return try inflater.read(into: buffer, readRaw: readRaw) }
+    return try readRaw(into: buffer)
+  }
+
+  private func readRaw(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
     guard fd >= 0 else { return 0 }
     while true {
       let result = Glibc.read(fd, buffer.baseAddress, buffer.count)

@@ -18,6 +18,32 @@ public enum FuzzEntryPoints {
     }
   }
 
+  /// gzip decompression over arbitrary bytes after the magic number, fed a few bytes at a time
+  /// into a small output buffer (every boundary case of the streaming loop); the checks for
+  /// files that are not exports and Excel's separator line on the same bytes.
+  public static func gzip(_ bytes: [UInt8]) {
+    _ = CSVReader.separatorDirective(bytes[...])
+    _ = ExportCheck.httpStatus(bytes[...])
+    _ = ExportCheck.isWebPage(bytes[...])
+    let compressed = GzipInflater.magic + bytes
+    var offset = 2
+    guard let inflater = try? GzipInflater(initial: compressed[..<2], name: "fuzz.gz") else { return }
+    var output = [UInt8](repeating: 0, count: 97)
+    var total = 0
+    while total < 1 << 20 {
+      let got = try? output.withUnsafeMutableBytes { buffer in
+        try inflater.read(into: buffer) { raw in
+          let count = min(raw.count, 7, compressed.count - offset)
+          compressed[offset..<(offset + count)].withUnsafeBytes { raw.copyMemory(from: $0) }
+          offset += count
+          return count
+        }
+      }
+      guard let got, got > 0 else { return }
+      total += got
+    }
+  }
+
   /// The XML structure scan and the record flattener, as ingest drives them.
   public static func xml(_ bytes: [UInt8]) {
     let structure = XMLStructure()

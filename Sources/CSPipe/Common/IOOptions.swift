@@ -43,4 +43,9 @@ public struct IOOptions: ParsableArguments {
 
   /// The inputs to read, with standard input standing in when none were named.
   public var inputPaths: [String] { inputs.isEmpty ? ["-"] : inputs }
+
+  /// `inputPaths` with a file given twice (by another path, or as a copy) read once, warned.
+  public func distinctInputs(reporter: StderrReporter) -> [String] {
+    InputFiles.distinct(inputPaths, reporter: reporter)
+  }
 }

@@ -137,3 +137,27 @@ extension AccountRollup {
     return rollup
   }
 }
+
+/// What a shard held, as 16 hex digits: the wrapping sum of a 64-bit hash of every input line,
+/// so it does not depend on the lines' order (the partial output must not) and two shards with
+/// different records differ. FNV-1a with a SplitMix finaliser: a fingerprint, not a defence
+/// against someone forging partials.
+struct ShardFingerprint {
+  private var sum: UInt64 = 0
+  private var lines: UInt64 = 0
+
+  mutating func add(_ line: UnsafeBufferPointer<UInt8>) {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in line { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    hash = (hash ^ (hash >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    hash = (hash ^ (hash >> 27)) &* 0x94D0_49BB_1331_11EB
+    sum &+= hash ^ (hash >> 31)
+    lines += 1
+  }
+
+  var text: String {
+    let value = sum ^ (lines &* 0x9E37_79B9_7F4A_7C15)
+    let hex = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+  }
+}

@@ -99,8 +99,17 @@ public final class Ingest {
     return summary
   }
 
+  /// `subscriptions.csv.gz` → `subscriptions.csv`: the name says what the decompressed bytes are.
+  static func withoutCompressionSuffix(_ name: String) -> String {
+    for suffix in [".gz", ".gzip", ".GZ"] where name.hasSuffix(suffix) && name.count > suffix.count {
+      return String(name.dropLast(suffix.count))
+    }
+    return name
+  }
+
   private func ingest(_ source: ByteSource) throws {
     let head = try source.peek(4096)
+    try ExportCheck.refuseNonExport(head, source: source)
     // An empty file is an export with nothing in it, not a broken one: zero records, said so.
     let content = head.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
     if content.isEmpty || content.elementsEqual([0xEF, 0xBB, 0xBF]) {
@@ -117,7 +126,7 @@ public final class Ingest {
 
   private func format(of source: ByteSource, head: ArraySlice<UInt8>) throws -> IngestOptions.Format {
     if options.format != .auto { return options.format }
-    let lowered = source.name.lowercased()
+    let lowered = Self.withoutCompressionSuffix(source.name.lowercased())
     if lowered.hasSuffix(".xml") { return .xml }
     if lowered.hasSuffix(".csv") || lowered.hasSuffix(".tsv") || lowered.hasSuffix(".txt") {
       return .csv
@@ -486,7 +495,7 @@ struct CSVLayout {
 
   /// `exports/Tickets 2024.csv` → `Tickets 2024`.
   static func stem(of path: String) -> String {
-    let name = path.split(separator: "/").last.map(String.init) ?? path
+    let name = Ingest.withoutCompressionSuffix(path.split(separator: "/").last.map(String.init) ?? path)
     guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
     return String(name[..<dot])
   }

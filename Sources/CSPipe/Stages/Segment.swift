@@ -35,12 +35,15 @@ public struct SegmentSummary: Equatable, Sendable {
   public var folded = 0
   public var rejected = 0
   public var afterAsOf = 0
+  /// Partial records (--merge) of a shard and account already merged: the same partial twice.
+  public var repeatedPartials = 0
   public var accounts = 0
 
-  public var balances: Bool { recordsIn == folded + rejected + afterAsOf }
+  public var balances: Bool { recordsIn == folded + rejected + afterAsOf + repeatedPartials }
 
   public var line: String {
-    "\(recordsIn) in, \(accounts) accounts out, \(rejected) rejected, \(afterAsOf) after --as-of "
+    let repeated = repeatedPartials > 0 ? ", \(repeatedPartials) repeated partials merged once" : ""
+    return "\(recordsIn) in, \(accounts) accounts out, \(rejected) rejected, \(afterAsOf) after --as-of\(repeated) "
       + "(\(files) \(files == 1 ? "file" : "files"))"
   }
 }
@@ -71,6 +74,11 @@ public final class Segment {
   private lazy var warnings = CappedWarnings(reporter: reporter)
   /// Canonical records folded, per kind (to tell a user what their input lacks).
   private var foldedKinds: [String: Int] = [:]
+  /// --partial: a fingerprint of the shard's records, the same whatever their order, so that
+  /// --merge can tell the same partial given twice from two shards of one account.
+  private var shardFingerprint = ShardFingerprint()
+  /// --merge: the shard and account of every partial merged so far.
+  private var mergedPartials: Set<String> = []
 
   public init(options: SegmentOptions, output: OutputSink, rejects: RejectLog, reporter: StderrReporter) {
     self.options = options
@@ -86,6 +94,7 @@ public final class Segment {
     var input = NDJSONInput(rejects: rejects)
     for path in inputs {
       try input.forEachLine(in: try ByteSource(path: path), parse: LazyJSONObject.parse) { object, location, line in
+        if options.mode == .partial { shardFingerprint.add(line) }
         try fold(object, location: location, line: line)
       }
     }
@@ -249,6 +258,13 @@ public final class Segment {
     guard let state = record["state"]?.objectValue, let partial = AccountRollup.fromPartial(key: key, state: state) else {
       return try rejects.reject(at: location, reason: "not a valid partial aggregate", raw: raw())
     }
+    if let shard = record["shard"]?.stringValue, !mergedPartials.insert(shard + "\u{0}" + key).inserted {
+      summary.repeatedPartials += 1
+      warnings.warn(
+        "repeated partial", "account \(key.debugDescription) of shard \(shard) was already merged (the same partial given twice?): merged once",
+        at: location)
+      return
+    }
     if let existing = accounts[key] {
       existing.merge(partial)
     } else {
@@ -409,7 +425,7 @@ public final class Segment {
       for key in accounts.keys.sorted() {
         let record = JSONObject([
           ("kind", .string("partial")), ("account", .string(key)), ("as_of", .string(options.asOfLabel)),
-          ("state", .object(accounts[key]!.partialState)),
+          ("shard", .string(shardFingerprint.text)), ("state", .object(accounts[key]!.partialState)),
         ])
         try output.write { JSONValue.object(record).write(to: &$0); $0.append(0x0A) }
         summary.accounts += 1
