@@ -26,18 +26,30 @@ let package = Package(
       pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    // The ladder (docs/ARCHITECTURE.md): each target depends only on those above it.
+    // Core: bytes, JSON, values, time, diagnostics, I/O, schemas. No stage logic.
+    .target(name: "CSPipeCore", dependencies: ["CZlib"]),
+    // One target per stage, each on Core alone.
+    .target(name: "CSPipeIngest", dependencies: ["CSPipeCore", "CLibXML2"]),
+    .target(name: "CSPipeNormalise", dependencies: ["CSPipeCore"]),
+    .target(name: "CSPipeSegment", dependencies: ["CSPipeCore"]),
+    // The command line: flags every tool shares and the one stage lifecycle.
+    .target(
+      name: "CSPipeCLI",
+      dependencies: ["CSPipeCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    // Everything under one name, for the fuzzers and tests of the whole chain.
     .target(
       name: "CSPipe",
-      dependencies: [
-        "CLibXML2",
-        "CZlib",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      dependencies: ["CSPipeCore", "CSPipeIngest", "CSPipeNormalise", "CSPipeSegment", "CSPipeCLI"]
     ),
-    .executableTarget(name: "ingest", dependencies: ["CSPipe"]),
-    .executableTarget(name: "normalise", dependencies: ["CSPipe"]),
-    .executableTarget(name: "segment", dependencies: ["CSPipe"]),
-    .testTarget(name: "CSPipeTests", dependencies: ["CSPipe"]),
+    .executableTarget(name: "ingest", dependencies: ["CSPipeCLI", "CSPipeIngest"]),
+    .executableTarget(name: "normalise", dependencies: ["CSPipeCLI", "CSPipeNormalise"]),
+    .executableTarget(name: "segment", dependencies: ["CSPipeCLI", "CSPipeSegment"]),
+    .testTarget(
+      name: "CSPipeTests",
+      dependencies: ["CSPipe", "CSPipeCore", "CSPipeIngest", "CSPipeNormalise", "CSPipeSegment", "CSPipeCLI"]
+    ),
     .testTarget(
       name: "CSPipeCLITests",
       dependencies: ["CSPipe", "ingest", "normalise", "segment"],

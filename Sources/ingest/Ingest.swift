@@ -1,5 +1,7 @@
 import ArgumentParser
-import CSPipe
+import CSPipeCLI
+import CSPipeCore
+import CSPipeIngest
 
 @main
 struct IngestCommand: ToolCommand {

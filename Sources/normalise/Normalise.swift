@@ -1,5 +1,7 @@
 import ArgumentParser
-import CSPipe
+import CSPipeCLI
+import CSPipeCore
+import CSPipeNormalise
 import Foundation
 
 @main
@@ -59,7 +61,7 @@ struct NormaliseCommand: ToolCommand {
             reporter.emit(Diagnostic(.warning, "--timezone \(parts[0].debugDescription): no mapping has that source"))
           }
         }
-      } catch let error as MappingError {
+      } catch let error as ConfigError {
         reporter.emit(Diagnostic(.error, "mapping \(error.description)"))
         throw DataFailure()
       }

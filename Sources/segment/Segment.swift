@@ -1,5 +1,7 @@
 import ArgumentParser
-import CSPipe
+import CSPipeCLI
+import CSPipeCore
+import CSPipeSegment
 import Foundation
 
 @main
@@ -45,7 +47,7 @@ struct SegmentCommand: ToolCommand {
       let settings: SegmentConfig
       do {
         settings = try config.map(SegmentConfig.load(path:)) ?? SegmentConfig()
-      } catch let error as MappingError {
+      } catch let error as ConfigError {
         reporter.emit(Diagnostic(.error, "config \(error.description)"))
         throw DataFailure()
       }

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import CSPipe
+@testable import CSPipeCore
+@testable import CSPipeIngest
+@testable import CSPipeNormalise
+@testable import CSPipeSegment
 
 /// Reads `text` with the CSV reader and returns the rows (header included) as strings.
 func csvRows(

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import CSPipe
+@testable import CSPipeCore
+@testable import CSPipeIngest
+@testable import CSPipeNormalise
+@testable import CSPipeSegment
 
 /// The documentation is part of the contract: these checks fail when code and docs drift.
 @Suite("Documentation")

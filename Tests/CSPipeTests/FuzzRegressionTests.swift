@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import CSPipe
+@testable import CSPipeCore
+@testable import CSPipeIngest
+@testable import CSPipeNormalise
+@testable import CSPipeSegment
 
 /// The fuzzers' regression corpus (Tests/FuzzCorpus/<reader>/), run in CI: every input that once
 /// crashed or hung a reader, and the tricky seeds, must go through without a crash. A crash

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import CSPipe
+@testable import CSPipeCore
+@testable import CSPipeIngest
+@testable import CSPipeNormalise
+@testable import CSPipeSegment
 
 @Suite("Timestamps")
 struct TimestampTests {

@@ -1,6 +1,10 @@
 import Testing
 
 @testable import CSPipe
+@testable import CSPipeCore
+@testable import CSPipeIngest
+@testable import CSPipeNormalise
+@testable import CSPipeSegment
 
 @Suite("Output safety")
 struct OutputSafetyTests {

@@ -1,6 +1,10 @@
 import Testing
 
 @testable import CSPipe
+@testable import CSPipeCore
+@testable import CSPipeIngest
+@testable import CSPipeNormalise
+@testable import CSPipeSegment
 
 /// Parses `xml` and returns each record as `[(key, value)]`, plus the parser's failure.
 func xmlRecords(

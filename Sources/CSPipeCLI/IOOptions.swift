@@ -1,0 +1,52 @@
+import CSPipeCore
+import ArgumentParser
+
+/// The flags every cspipe tool shares, declared once and mixed in with `@OptionGroup`, so help
+/// text and behaviour cannot drift between tools (ANCHORS.md practice 3).
+public struct IOOptions: ParsableArguments {
+  @Argument(
+    help: ArgumentHelp(
+      "Input files. None, or '-', reads standard input.", valueName: "file"))
+  public var inputs: [String] = []
+
+  @Option(
+    name: [.short, .long],
+    help: ArgumentHelp(
+      "Write output to this file instead of standard output. The file appears only when the run succeeds.",
+      valueName: "file"))
+  public var output: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Write records that cannot be processed to this NDJSON file (location, reason, raw text).",
+      valueName: "file"))
+  public var rejects: String?
+
+  @Flag(help: "Fail on the first rejected record instead of setting it aside.")
+  public var strict = false
+
+  @Flag(name: .shortAndLong, help: "Do not print the summary line on standard error.")
+  public var quiet = false
+
+  public init() {}
+
+  public func validate() throws {
+    try checkDistinctOutputs()
+  }
+
+  /// Two output flags naming one file would have one run overwrite the other's result: a usage
+  /// error (devices such as `/dev/null` may be shared).
+  public func checkDistinctOutputs(also others: [(flag: String, path: String?)] = []) throws {
+    if let (first, second) = OutputTarget.firstClash([("-o", output), ("--rejects", rejects)] + others) {
+      throw ValidationError("\(first) and \(second) name the same file: give each output its own")
+    }
+  }
+
+  /// The inputs to read, with standard input standing in when none were named.
+  public var inputPaths: [String] { inputs.isEmpty ? ["-"] : inputs }
+
+  /// `inputPaths` with a file given twice (by another path, or as a copy) read once, warned.
+  public func distinctInputs(reporter: StderrReporter) -> [String] {
+    InputFiles.distinct(inputPaths, reporter: reporter)
+  }
+}

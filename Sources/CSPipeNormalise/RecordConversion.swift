@@ -1,0 +1,230 @@
+import CSPipeCore
+import Foundation
+
+/// A raw record as `ingest` writes it, read back for normalising.
+struct RawRecord {
+  let tag: SourceTag
+  let file: String
+  let line: Int
+  let fields: FlatFields
+
+  var hasNilMarkers: Bool { fields.hasNilMarkers }
+
+  /// A record or the reason it is not a raw record; nil when the line is JSON but not an object.
+  typealias Reading = (record: RawRecord?, problem: String?)
+
+  /// Parses one line, the `fields` object read flat (no tree, no dictionary).
+  static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> Reading? {
+    guard let (object, fields, notString) = try JSONParser.parseObject(line, flatKey: "fields") else { return nil }
+    return read(object, fields: fields, notString: notString)
+  }
+
+  /// Reads the raw envelope; nil with a reason when the object is not a raw record.
+  static func read(_ object: JSONObject, fields: FlatFields?, notString: String?) -> Reading {
+    guard object["kind"]?.stringValue == "raw" else {
+      return (nil, "expected a raw record (\"kind\":\"raw\", as ingest writes)")
+    }
+    guard let source = object["source"]?.objectValue, let system = source["system"]?.stringValue,
+      let dataset = source["dataset"]?.stringValue
+    else { return (nil, "the record has no source system and dataset") }
+    guard let fields else {
+      return (nil, "the record has no \"fields\" object")
+    }
+    if let notString {
+      return (nil, "field \(notString.debugDescription) is not a string (raw values are strings)")
+    }
+    return (
+      RawRecord(
+        tag: SourceTag(system: system, dataset: dataset), file: source["file"]?.stringValue ?? "",
+        line: source["line"]?.intValue ?? 0, fields: fields),
+      nil
+    )
+  }
+}
+
+/// A record turned into canonical fields, before identity and `--as-of` are applied.
+struct CanonicalFields {
+  var values: [(name: String, value: JSONValue)] = []
+  /// Epoch seconds of every date and time field, for `--as-of`.
+  var times: [String: Int] = [:]
+
+  subscript(name: String) -> JSONValue? {
+    get { values.first { $0.name == name }?.value }
+    set {
+      if let index = values.firstIndex(where: { $0.name == name }) {
+        if let newValue { values[index].value = newValue } else { values.remove(at: index) }
+      } else if let newValue {
+        values.append((name, newValue))
+      }
+    }
+  }
+}
+
+/// A field whose value cannot be made canonical: the record is rejected, naming the field.
+struct FieldError: Error {
+  let field: String
+  let message: String
+}
+
+/// Converts the fields of raw records under one validated mapping.
+struct RecordConverter {
+  let mapping: ValidatedMapping
+
+  /// The first source value of `rule` that is present and not a placeholder.
+  ///
+  /// A name ending in `[*]` gathers every repeat of an XML element (`labels.label`,
+  /// `labels.label[2]`, …), joined by the rule's separator (a space by default).
+  func sourceValue(_ rule: SourceMapping.FieldRule, in raw: RawRecord) -> (text: String, field: String)? {
+    for name in rule.from {
+      if name.hasSuffix("[*]") {
+        let base = String(name.dropLast(3))
+        var parts: [String] = []
+        var position = 1
+        while let text = raw.fields[position == 1 ? base : "\(base)[\(position)]"] {
+          if !isPlaceholder(text, field: base, in: raw) { parts.append(text) }
+          position += 1
+        }
+        if !parts.isEmpty { return (parts.joined(separator: rule.separator ?? " "), base) }
+        continue
+      }
+      guard let text = raw.fields[name], !isPlaceholder(text, field: name, in: raw) else { continue }
+      return (text, name)
+    }
+    if let constant = rule.value { return (constant, "") }
+    if let fallback = rule.default { return (fallback, "") }
+    return nil
+  }
+
+  func isPlaceholder(_ text: String, field: String, in raw: RawRecord) -> Bool {
+    if text.isBlank { return true }
+    // Most values are longer than any placeholder: a length check spares hashing them.
+    if text.utf8.count <= mapping.longestPlaceholder && mapping.placeholders.contains(text) { return true }
+    if let first = text.utf8.first, let last = text.utf8.last, String.isBlankByte(first) || String.isBlankByte(last) {
+      let trimmed = text.trimmed
+      if trimmed.utf8.count <= mapping.longestPlaceholder && mapping.placeholders.contains(trimmed) { return true }
+    }
+    // Rails and Recurly XML mark empty values with nil="true" / nil="nil".
+    if raw.hasNilMarkers, let marker = raw.fields[field + "@nil"], marker == "true" || marker == "nil" { return true }
+    return false
+  }
+
+  /// All mapped fields, in canonical order. Only the fields named in `only` when given (the
+  /// first pass needs just the keys).
+  func convert(_ raw: RawRecord, only: Set<String>? = nil) throws(FieldError) -> CanonicalFields {
+    var result = CanonicalFields()
+    var currency: String?
+    for compiled in mapping.rules {
+      let name = compiled.name
+      if let only, !only.contains(name) { continue }
+      guard let (text, field) = sourceValue(compiled.rule, in: raw) else { continue }
+      let label = field.isEmpty ? name : field
+      do throws(ValueError) {
+        guard let mapped = try applyMap(compiled, to: text) else { continue }
+        let value = try convertValue(mapped, compiled, currency: currency)
+        if name == "currency", case .string(let code) = value.json { currency = code }
+        result.values.append((name, value.json))
+        if let epoch = value.epoch { result.times[name] = epoch }
+      } catch {
+        throw FieldError(field: label, message: error.message)
+      }
+    }
+    return result
+  }
+
+  /// The value after the field's value map; nil when it is to be left out.
+  private func applyMap(_ compiled: CompiledFieldRule, to text: String) throws(ValueError) -> String? {
+    let rule = compiled.rule
+    let allowed: [String]?
+    if case .enumeration(let values) = compiled.type { allowed = values } else { allowed = nil }
+    guard rule.map != nil || allowed != nil else { return text }
+    let trimmed = text.trimmed
+    let lowered = trimmed.lowercased()
+    if let target = compiled.lowercasedMap?[lowered] {
+      return target
+    }
+    if let allowed, allowed.contains(lowered) { return lowered }
+    if allowed == nil && rule.map == nil { return text }
+    switch rule.unmapped ?? .reject {
+    case .absent: return nil
+    case .keep: return allowed == nil ? text : nil
+    case .reject:
+      let expected = allowed.map { " (expected \($0.joined(separator: ", ")))" } ?? ""
+      throw ValueError(
+        "unknown value \(trimmed.debugDescription)\(expected); map it in \(mapping.file)")
+    }
+  }
+
+  private func convertValue(
+    _ text: String, _ compiled: CompiledFieldRule, currency: String?
+  ) throws(ValueError) -> (json: JSONValue, epoch: Int?) {
+    let type = compiled.type
+    let rule = compiled.rule
+    switch type {
+    case .string:
+      return (.string(text.trimmed), nil)
+    case .enumeration:
+      return (.string(text), nil)
+    case .integer:
+      return (.number(String(try Values.integer(text))), nil)
+    case .decimal:
+      return (.number(try Values.exactDecimal(text).text), nil)
+    case .money, .price:
+      let unit = rule.unit ?? mapping.mapping.moneyUnit ?? .major
+      if unit == .minor && currency == nil {
+        throw ValueError("an amount in minor units needs a currency (map \"currency\" or give it a default)")
+      }
+      let parse = type == .price ? Values.price : Values.money
+      return (.number(try parse(text, unit == .minor, currency).text), nil)
+    case .currency:
+      return (.string(try Values.currency(text)), nil)
+    case .boolean:
+      return (.bool(try Values.boolean(text)), nil)
+    case .list:
+      let parts: [Substring]
+      if let separator = rule.separator, separator.count == 1, let char = separator.first {
+        parts = text.split(separator: char)
+      } else {
+        parts = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" })
+      }
+      let items = parts.map { String($0).trimmed }.filter { !$0.isEmpty }
+      return (.array(items.map(JSONValue.string)), nil)
+    case .datetime, .date:
+      let epoch: Int
+      var civilDate: String?
+      switch rule.format {
+      case "epoch":
+        epoch = try Values.integer(text)
+      case "epoch-ms":
+        epoch = try Values.integer(text) / 1000
+      default:
+        let order = compiled.dateOrder ?? mapping.mapping.dateOrder
+        let civil: CivilTime
+        do throws(TimestampError) {
+          civil = try Timestamps.parse(text, order: order)
+        } catch {
+          throw ValueError(error.message)
+        }
+        let zone = compiled.zone ?? mapping.zone
+        epoch = Timestamps.epochSeconds(civil, zone: zone)
+        if !civil.hasTime && civil.offset == nil {
+          civilDate = "\(Timestamps.pad(civil.year, 4))-\(Timestamps.pad(civil.month, 2))-\(Timestamps.pad(civil.day, 2))"
+        }
+      }
+      if type == .date {
+        return (.string(civilDate ?? Timestamps.isoDate(epoch)), epoch)
+      }
+      return (.string(Timestamps.rfc3339(epoch)), epoch)
+    }
+  }
+
+  /// The record's source key (`stripe/subscriptions|sub_1`), when the mapping declares one.
+  func sourceKey(_ fields: CanonicalFields, names: [String]?) -> String? {
+    guard let names, !names.isEmpty else { return nil }
+    var parts: [String] = [mapping.mapping.source]
+    for name in names {
+      guard let value = fields[name] else { return nil }
+      parts.append(value.stringValue ?? value.jsonText)
+    }
+    return parts.joined(separator: "|")
+  }
+}

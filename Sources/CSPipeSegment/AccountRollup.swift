@@ -1,0 +1,172 @@
+import CSPipeCore
+import Foundation
+
+/// Where a fact came from: the export file and line normalise carried along. Ordering facts by
+/// origin, not by the order they arrive in, makes every roll-up independent of input order, so
+/// shards folded apart and merged (`--partial`, `--merge`) give the same result as one run.
+struct Origin: Comparable, Sendable {
+  var file: String
+  var line: Int
+
+  static func < (lhs: Origin, rhs: Origin) -> Bool {
+    lhs.file != rhs.file ? lhs.file < rhs.file : lhs.line < rhs.line
+  }
+
+  init(file: String, line: Int) {
+    self.file = file
+    self.line = line
+  }
+}
+
+/// Everything segment keeps about one account while it reads: sums, counts, latest values and
+/// the account's subscriptions. Its size depends on the account, never on how many usage rows
+/// or tickets stream past. Every field merges associatively and commutatively (sums, minima,
+/// maxima, "best by a total order"), which is what makes partial aggregates possible.
+final class AccountRollup {
+  struct Attribute {
+    var value: JSONValue
+    /// The CRM list (0) wins over billing (1), billing over support (2); then the origin.
+    var rank: Int
+    var origin: Origin
+
+    func beats(_ other: Attribute) -> Bool {
+      rank != other.rank ? rank < other.rank : origin < other.origin
+    }
+  }
+
+  struct Survey {
+    var at: Int
+    var score: JSONValue
+    var origin: Origin
+
+    /// The latest response wins; on the same instant, the first by origin.
+    func beats(_ other: Survey) -> Bool {
+      at != other.at ? at > other.at : origin < other.origin
+    }
+  }
+
+  let key: String
+  var attributes = AttributeSlots()
+  var subscriptions: [SubscriptionFact] = []
+  /// Earliest due date of an unpaid invoice, per subscription id ("" for invoices without one).
+  var unpaidDue: [String: Int] = [:]
+  var invoicesPastDue = 0
+  var pastDueAmount: [String: DecimalSum] = [:]
+  var failedPayments90 = 0
+  var usageLast30: [String: DecimalSum] = [:]
+  var usagePrevious30: [String: DecimalSum] = [:]
+  /// Peak daily active users of the last 30 days (ties: the later day).
+  var activeUsers: (day: Int, value: DecimalSum)?
+  var openBySeverity: [String: Int] = [:]
+  var tickets90 = 0
+  var lastTicket: Int?
+  var lastHighSeverity: Int?
+  var satisfaction: [String: Int] = [:]
+  var surveys: [String: Survey] = [:]
+  var milestones: [String: Int] = [:]
+  var programs: [JSONValue] = []
+  var sponsors = 0
+  var champions = 0
+  var sponsorChanges90 = 0
+  var freshness: [String: Int] = [:]
+
+  init(key: String) { self.key = key }
+
+  static let attributeNames = [
+    "name", "domain", "parent", "owner", "industry", "region", "country", "line_of_business", "size",
+    "growth_potential", "contract_start", "renewal_at", "target_value",
+  ]
+
+  /// Account lists first, then billing, then support systems, then anything else.
+  static func sourceRank(_ system: String) -> Int {
+    switch system {
+    case "cspipe", "salesforce", "hubspot": 0
+    case "stripe", "chargebee", "recurly", "zuora", "paddle", "braintree", "xero", "quickbooks": 1
+    case "zendesk", "freshdesk", "jira", "servicenow", "intercom": 2
+    default: 3
+    }
+  }
+
+  func offer(_ name: String, _ candidate: Attribute) {
+    if let existing = attributes[name], !candidate.beats(existing) { return }
+    attributes[name] = candidate
+  }
+
+  func offerSurvey(_ type: String, _ candidate: Survey) {
+    if let existing = surveys[type], !candidate.beats(existing) { return }
+    surveys[type] = candidate
+  }
+
+  func offerActiveUsers(day: Int, value: DecimalSum) {
+    if let current = activeUsers, (current.value, current.day) >= (value, day) { return }
+    activeUsers = (day, value)
+  }
+
+  func mergeAttributes(_ record: LazyJSONObject, system: String, origin: Origin) {
+    let rank = Self.sourceRank(system)
+    for name in Self.attributeNames {
+      guard let value = record[name] else { continue }
+      offer(name, Attribute(value: value, rank: rank, origin: origin))
+    }
+  }
+
+  /// Folds another roll-up of the same account into this one.
+  func merge(_ other: AccountRollup) {
+    for (name, attribute) in other.attributes { offer(name, attribute) }
+    subscriptions += other.subscriptions
+    for (key, due) in other.unpaidDue { unpaidDue[key] = min(unpaidDue[key] ?? due, due) }
+    invoicesPastDue += other.invoicesPastDue
+    for (currency, amount) in other.pastDueAmount { pastDueAmount[currency, default: 0] += amount }
+    failedPayments90 += other.failedPayments90
+    for (metric, value) in other.usageLast30 { usageLast30[metric, default: 0] += value }
+    for (metric, value) in other.usagePrevious30 { usagePrevious30[metric, default: 0] += value }
+    if let active = other.activeUsers { offerActiveUsers(day: active.day, value: active.value) }
+    for (severity, count) in other.openBySeverity { openBySeverity[severity, default: 0] += count }
+    tickets90 += other.tickets90
+    if let last = other.lastTicket { lastTicket = max(lastTicket ?? last, last) }
+    if let high = other.lastHighSeverity { lastHighSeverity = max(lastHighSeverity ?? high, high) }
+    for (name, count) in other.satisfaction { satisfaction[name, default: 0] += count }
+    for (type, survey) in other.surveys { offerSurvey(type, survey) }
+    for (name, at) in other.milestones { milestones[name] = min(milestones[name] ?? at, at) }
+    programs += other.programs
+    sponsors += other.sponsors
+    champions += other.champions
+    sponsorChanges90 += other.sponsorChanges90
+    for (source, at) in other.freshness { freshness[source] = max(freshness[source] ?? at, at) }
+  }
+}
+
+/// An account's attributes, one slot per name in `AccountRollup.attributeNames`.
+///
+/// Why not a dictionary: 13 entries make a Swift dictionary allocate 32 buckets of 72 bytes,
+/// which was the largest part of segment's memory per account (2.3 of ~3.4 KB). Slots take
+/// 64 bytes each, allocated on the first attribute. Names outside the list are not kept.
+struct AttributeSlots: Sequence {
+  typealias Element = (key: String, value: AccountRollup.Attribute)
+
+  private var slots: [AccountRollup.Attribute?] = []
+
+  static let index: [String: Int] = Dictionary(
+    uniqueKeysWithValues: AccountRollup.attributeNames.enumerated().map { ($1, $0) })
+
+  subscript(name: String) -> AccountRollup.Attribute? {
+    get {
+      guard let slot = Self.index[name], slot < slots.count else { return nil }
+      return slots[slot]
+    }
+    set {
+      guard let slot = Self.index[name] else { return }
+      if slots.isEmpty {
+        guard newValue != nil else { return }
+        slots = Array(repeating: nil, count: AccountRollup.attributeNames.count)
+      }
+      slots[slot] = newValue
+    }
+  }
+
+  /// The attributes present, in the order of `attributeNames`.
+  func makeIterator() -> [Element].Iterator {
+    zip(AccountRollup.attributeNames, slots).compactMap { name, slot in slot.map { (key: name, value: $0) } }
+      .makeIterator()
+  }
+}

@@ -1,0 +1,289 @@
+import CSPipeCore
+import Foundation
+
+/// When a cancellation takes MRR away (policy `churnRecognition`, docs/SEGMENT.md).
+public enum ChurnRecognition: String, Codable, Sendable {
+  /// When service ends: a subscription cancelled at period end (or with a future `cancel_at`)
+  /// keeps counting until then, as ChartMogul, Baremetrics and Recurly's own reports count it.
+  case endOfService = "end-of-service"
+  /// When the cancellation is made, as Stripe's own Billing analytics count a scheduled
+  /// cancellation (churned when cancelled, not when it lapses).
+  case scheduled
+}
+
+/// One subscription reduced to what MRR needs (DESIGN.md 4.1, docs/SEGMENT.md).
+struct SubscriptionFact: Sendable {
+  let id: String
+  let currency: String
+  /// Monthly amount in minor units of `currency` (cents): (amount × quantity − discount) per
+  /// month, ÷ interval_count, rounded half-even to the minor unit, so every sum and movement is
+  /// exact integer arithmetic and reconciles to the cent.
+  let monthlyMinor: Int
+  /// Epoch seconds: starts counting at `start`; service ends at `serviceEnd` (exclusive), if
+  /// known: the end of an ended subscription, or the scheduled end of a live one.
+  let start: Int
+  let serviceEnd: Int?
+  /// When the cancellation was made (`canceled_at`), for ended subscriptions and live ones with
+  /// a cancellation scheduled; nil when the export does not say.
+  let cancelledAt: Int?
+  /// A live subscription that will end at `serviceEnd` because it was cancelled.
+  let cancellationScheduled: Bool
+  /// In trial until this instant (counts 0 before it).
+  let trialEnd: Int?
+  let status: String
+  let quantity: Int
+
+  /// The largest monthly amount one subscription may have, in minor units (10^15: ten trillion
+  /// dollars a month). Beyond it a value is a mistake, and every sum stays exact in 64 bits.
+  static let limitExponent = 15
+  static let limitMinor = 1_000_000_000_000_000
+  /// The largest sum of every subscription's monthly amount, in minor units of the base
+  /// currency at the highest rate each currency ever has: ARR (×12) and movement books
+  /// (|Δ| ≤ 2 × MRR) of any sum of them then fit in 64 bits.
+  static let portfolioLimitMinor = 500_000_000_000_000_000
+
+  /// Statuses whose subscription is over: it counts only up to its end.
+  static let endedStatuses: Set<String> = ["canceled", "ended"]
+
+  /// Where MRR stops under `policy`.
+  func end(_ policy: ChurnRecognition) -> Int? {
+    guard policy == .scheduled, let cancelledAt else { return serviceEnd }
+    return min(cancelledAt, serviceEnd ?? cancelledAt)
+  }
+
+  /// The monthly amount in major units (for currency conversion and partial states).
+  var monthly: Decimal {
+    Decimal(sign: monthlyMinor < 0 ? .minus : .plus, exponent: -Values.minorUnitDigits(of: currency),
+      significand: Decimal(monthlyMinor.magnitude))
+  }
+
+  /// An amount already rounded to the currency's minor unit, as an integer count of them.
+  static func minorUnits(_ amount: Decimal, currency: String) -> Int {
+    NSDecimalNumber(decimal: amount * pow(Decimal(10), Values.minorUnitDigits(of: currency))).intValue
+  }
+
+  /// Months per interval, as a fraction (DESIGN.md 4.1): a day is 365/12 of a month.
+  static let monthsPer: [String: (numerator: Int, denominator: Int)] = [
+    "day": (365, 12), "week": (52, 12), "month": (1, 1), "quarter": (1, 3), "year": (1, 12),
+  ]
+
+  /// (amount × quantity − discount) × months ÷ count in minor units, rounded half-even: exact
+  /// rational arithmetic in integers. Nil on overflow (then Decimal does it).
+  static func monthlyMinor(
+    amount: ExactDecimal, discount: ExactDecimal, quantity: Int, months: (numerator: Int, denominator: Int),
+    count: Int, digits: Int
+  ) -> Int? {
+    let scale = max(amount.scale, discount.scale)
+    guard let amountUnits = amount.units(atScale: scale), let discountUnits = discount.units(atScale: scale),
+      let minorPower = ExactDecimal.powerOfTen(digits), let scalePower = ExactDecimal.powerOfTen(scale)
+    else { return nil }
+    var overflow = false
+    func times(_ a: Int, _ b: Int) -> Int {
+      let (result, over) = a.multipliedReportingOverflow(by: b)
+      overflow = overflow || over
+      return result
+    }
+    let (gross, grossOverflow) = times(amountUnits, quantity).subtractingReportingOverflow(discountUnits)
+    let numerator = times(times(gross, months.numerator), minorPower)
+    let denominator = times(times(scalePower, months.denominator), count)
+    guard !overflow, !grossOverflow, denominator > 0 else { return nil }
+    let magnitude = numerator.magnitude
+    let divisor = denominator.magnitude
+    var quotient = magnitude / divisor
+    let twiceRemainder = (magnitude % divisor) * 2
+    if twiceRemainder > divisor || (twiceRemainder == divisor && quotient % 2 == 1) { quotient += 1 }
+    return numerator < 0 ? -Int(quotient) : Int(quotient)
+  }
+
+  /// From a canonical subscription record; nil with a reason when it cannot be counted.
+  /// From a canonical subscription record, as known before `cutoff`. A fact with a reason is
+  /// counted with a warning; no fact is a reject.
+  static func make(_ record: LazyJSONObject, cutoff: Int) -> (SubscriptionFact?, String?) {
+    guard let amountText = record["amount"]?.numberText, let amount = Decimal(string: amountText) else {
+      return (nil, "subscription has no amount")
+    }
+    guard let started = record["started_at"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) else {
+      return (nil, "subscription has no started_at")
+    }
+    let currency = record["currency"]?.stringValue ?? ""
+    guard !currency.isEmpty else { return (nil, "subscription has no currency") }
+    let interval = record["interval"]?.stringValue ?? "month"
+    guard let perMonth = monthsPer[interval] else { return (nil, "unknown interval \(interval)") }
+    // Never clamped, wrapped or zeroed in silence: an implausible value is a reject with its reason.
+    if amount < 0 { return (nil, "amount \(amountText) is negative") }
+    let count: Int
+    if let given = record["interval_count"] {
+      guard let value = given.intValue, value >= 1 else {
+        return (nil, "interval_count \(given.numberText ?? "?") is not a whole number of at least 1")
+      }
+      count = value
+    } else {
+      count = 1
+    }
+    let quantity: Int
+    if let given = record["quantity"] {
+      guard let value = given.intValue, value >= 0 else {
+        return (nil, "quantity \(given.numberText ?? "?") is not a whole number of at least 0")
+      }
+      quantity = value
+    } else {
+      quantity = 1
+    }
+    let discountText = record["discount"]?.numberText
+    if let discountText, let discount = Decimal(string: discountText), discount < 0 {
+      return (nil, "discount \(discountText) is negative")
+    }
+    let digits = Values.minorUnitDigits(of: currency)
+    let monthlyMinor: Int
+    if let exactAmount = ExactDecimal(amountText), let exactDiscount = ExactDecimal(discountText ?? "0"),
+      let exact = Self.monthlyMinor(
+        amount: exactAmount, discount: exactDiscount, quantity: quantity, months: perMonth, count: count, digits: digits)
+    {
+      monthlyMinor = exact
+    } else {
+      // Exponent notation or amounts beyond 64 bits: Foundation's Decimal (38 digits).
+      let discount = discountText.flatMap { Decimal(string: $0) } ?? 0
+      var monthly = (amount * Decimal(quantity) - discount) * Decimal(perMonth.numerator)
+        / Decimal(perMonth.denominator * count)
+      var rounded = Decimal()
+      NSDecimalRound(&rounded, &monthly, digits, .bankers)
+      guard rounded.magnitude <= Decimal(limitMinor) / pow(Decimal(10), digits) else {
+        return (nil, "monthly amount \(rounded) is implausible (over 10^\(limitExponent) minor units; a card or account number in Amount?)")
+      }
+      monthlyMinor = minorUnits(rounded, currency: currency)
+    }
+    if monthlyMinor < 0 { return (nil, "discount exceeds amount × quantity: a negative monthly amount") }
+    if monthlyMinor > limitMinor {
+      return (nil, "monthly amount of \(monthlyMinor) minor units is implausible (over 10^\(limitExponent); a card or account number in Amount?)")
+    }
+    let status = record["status"]?.stringValue ?? "active"
+    func time(_ field: String) -> Int? { record[field]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) }
+    // A cancellation made after as-of was not known then: neither its date nor what it scheduled.
+    let cancelledAt = time("canceled_at").flatMap { $0 < cutoff ? $0 : nil }
+    let cancelAt = cancelledAt == nil && time("canceled_at") != nil ? nil : time("cancel_at")
+    let atPeriodEnd = cancelledAt == nil && time("canceled_at") != nil ? false : record["cancel_at_period_end"]?.boolValue ?? false
+    var serviceEnd: Int?
+    var scheduled = false
+    var problem: String?
+    if endedStatuses.contains(status) {
+      // Ended: at the end the export states; a cancelled subscription with no date never counts.
+      serviceEnd = time("ended_at") ?? cancelAt ?? cancelledAt ?? started
+    } else if let ended = time("ended_at") {
+      serviceEnd = ended
+    } else if cancelAt != nil || atPeriodEnd || cancelledAt != nil {
+      // Live with a cancellation scheduled (Stripe cancel_at / cancel_at_period_end, Chargebee
+      // non_renewing, Recurly canceled): paid and served until the end of the period.
+      scheduled = true
+      serviceEnd = cancelAt ?? time("current_period_end")
+      if serviceEnd == nil {
+        problem = "subscription \(record["id"]?.stringValue ?? "?") is cancelled but has no cancel_at or current_period_end: counted as live"
+        scheduled = false
+      }
+    }
+    var trialEnd = time("trial_end")
+    if status == "trialing" && trialEnd == nil { trialEnd = Int.max }
+    return (
+      SubscriptionFact(
+        id: record["id"]?.stringValue ?? "", currency: currency, monthlyMinor: monthlyMinor, start: started,
+        serviceEnd: serviceEnd, cancelledAt: endedStatuses.contains(status) || scheduled ? cancelledAt : nil,
+        cancellationScheduled: scheduled, trialEnd: trialEnd, status: status, quantity: quantity),
+      problem
+    )
+  }
+
+  /// Statuses that never count, whatever the dates: Stripe `incomplete` (the first payment has
+  /// not succeeded) and `paused` (no invoices). `unpaid` counts until its delinquency began.
+  static let neverCounting: Set<String> = ["incomplete", "paused"]
+
+  /// Counts on the day whose end is `dayEnd` (the first instant after it)? `end` is where MRR
+  /// stops under the run's policy; `graceEnd` where a past-due or unpaid one stops.
+  func counts(atDayEnd dayEnd: Int, end: Int?, graceEnd: Int?) -> Bool {
+    guard start < dayEnd else { return false }
+    if let end, end < dayEnd { return false }
+    if let trialEnd, trialEnd >= dayEnd { return false }
+    if Self.neverCounting.contains(status) { return false }
+    if let graceEnd, graceEnd < dayEnd { return false }
+    return true
+  }
+}
+/// Exchange rates to the base currency (`--rates FILE`, CSV `date,currency,rate`: one unit of
+/// `currency` is `rate` units of the base currency from that day on).
+public struct ExchangeRates: Sendable {
+  private var rates: [String: [(day: Int, rate: Decimal)]] = [:]
+
+  public init() {}
+
+  public static func load(path: String) throws -> ExchangeRates {
+    var table = ExchangeRates()
+    let reader = CSVReader(source: try ByteSource(path: path), delimiter: 0x2C)
+    var header: [String]?
+    var problem: InputError?
+    try reader.forEachRow { row in
+      let values = (0..<row.count).map { row.fieldString($0).trimmed }
+      guard problem == nil else { return }
+      guard let columns = header else {
+        header = values.map { $0.lowercased() }
+        return
+      }
+      let location = SourceLocation(file: path, line: row.line)
+      func column(_ name: String) -> String? { columns.firstIndex(of: name).flatMap { $0 < values.count ? values[$0] : nil } }
+      guard let dayText = column("date"), let day = Timestamps.epochSeconds(ofCanonical: dayText),
+        let currency = column("currency").flatMap({ try? Values.currency($0) }),
+        let rate = column("rate").flatMap({ try? Values.decimal($0) }), rate > 0
+      else {
+        problem = InputError("a rate needs date (YYYY-MM-DD), currency (ISO 4217) and a positive rate", at: location)
+        return
+      }
+      table.rates[currency, default: []].append((day, rate))
+    }
+    if let problem { throw problem }
+    for key in table.rates.keys { table.rates[key]!.sort { $0.day < $1.day } }
+    return table
+  }
+
+  /// The rate in force at `instant`: the latest dated on or before it.
+  public func rate(_ currency: String, at instant: Int) -> Decimal? {
+    rates[currency]?.last { $0.day <= instant }?.rate
+  }
+
+  public var currencies: Set<String> { Set(rates.keys) }
+
+  /// The highest rate a currency ever has (an upper bound of any conversion of it).
+  public func maxRate(_ currency: String) -> Decimal? {
+    rates[currency]?.map(\.rate).max()
+  }
+}
+
+/// Month arithmetic on the UTC calendar.
+enum Months {
+  /// The first instant of the month after the one holding `instant` (a month-end "day end").
+  static func endOfMonth(containing instant: Int) -> Int {
+    let days = instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
+    let (year, month, _) = Timestamps.civilFromDays(days)
+    let next = month == 12 ? (year + 1, 1) : (year, month + 1)
+    return Timestamps.daysFromCivil(next.0, next.1, 1) * 86400
+  }
+
+  /// `2026-10` for the month ending at `monthEnd`.
+  static func label(ofMonthEndingAt monthEnd: Int) -> String {
+    String(Timestamps.isoDate(monthEnd - 1).prefix(7))
+  }
+
+  /// The `count` month-ends (as day ends) up to and including the last one on or before the
+  /// as-of day (the day before `cutoff`), oldest first.
+  static func lastMonthEnds(count: Int, cutoff: Int) -> [Int] {
+    let asOfDay = (cutoff - 1) >= 0 ? (cutoff - 1) / 86400 : (cutoff - 86400) / 86400
+    var (year, month, _) = Timestamps.civilFromDays(asOfDay)
+    // The month whose end is the first instant of (year, month) is the previous one, unless the
+    // as-of day is the last day of its own month.
+    if (asOfDay + 1) * 86400 == endOfMonth(containing: asOfDay * 86400) {
+      (year, month) = month == 12 ? (year + 1, 1) : (year, month + 1)
+    }
+    var ends: [Int] = []
+    for _ in 0..<count {
+      ends.append(Timestamps.daysFromCivil(year, month, 1) * 86400)
+      (year, month) = month == 1 ? (year - 1, 12) : (year, month - 1)
+    }
+    return ends.reversed()
+  }
+}
