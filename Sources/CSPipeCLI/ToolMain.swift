@@ -17,14 +17,8 @@ public enum ToolMain {
       return
     } catch is DataFailure {
       throw ExitCode.failure
-    } catch let error as InputError {
+    } catch let error as ReportableError {
       reporter.emit(error.diagnostic)
-      throw ExitCode.failure
-    } catch let error as RunError {
-      reporter.emit(Diagnostic(.error, error.message))
-      throw ExitCode.failure
-    } catch let error as IOFailure {
-      reporter.emit(Diagnostic(.error, error.description))
       throw ExitCode.failure
     } catch let error as ExitCode {
       throw error

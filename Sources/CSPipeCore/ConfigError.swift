@@ -2,14 +2,25 @@ import Foundation
 
 /// A configuration file (a mapping, segment's tier rules, score's model) that cannot be used:
 /// the file and, in `message`, the key at fault.
-public struct ConfigError: Error, CustomStringConvertible {
+public struct ConfigError: ReportableError, CustomStringConvertible {
   public let file: String
   public let message: String
+  /// What the file is to the user (`mapping`, `config`), the first word of the message.
+  public var role = "config"
   public var description: String { "\(file): \(message)" }
 
   public init(file: String, message: String) {
     self.file = file
     self.message = message
+  }
+
+  public var diagnostic: Diagnostic { Diagnostic(.error, "\(role) \(description)") }
+
+  /// The same error, reported as a file of this role.
+  public func asRole(_ role: String) -> ConfigError {
+    var copy = self
+    copy.role = role
+    return copy
   }
 }
 

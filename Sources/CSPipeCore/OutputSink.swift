@@ -7,7 +7,7 @@ import Glibc
 public struct DownstreamClosed: Error {}
 
 /// A failure to read or write a file, already phrased for a person.
-public struct IOFailure: Error, CustomStringConvertible {
+public struct IOFailure: ReportableError, CustomStringConvertible {
   public let path: String
   public let message: String
   public var description: String { "\(path): \(message)" }
@@ -16,6 +16,8 @@ public struct IOFailure: Error, CustomStringConvertible {
     self.path = path
     self.message = message
   }
+
+  public var diagnostic: Diagnostic { Diagnostic(.error, description) }
 }
 
 /// A buffered byte sink on standard output or on a file written atomically.

@@ -5,14 +5,15 @@ public struct DataFailure: Error {
 
 /// A run that cannot go on, for a reason that belongs to no single input line (missing
 /// exchange rates, a configuration that contradicts the data).
-public struct RunError: Error, CustomStringConvertible {
+public struct RunError: ReportableError, CustomStringConvertible {
   public let message: String
   public init(_ message: String) { self.message = message }
   public var description: String { message }
+  public var diagnostic: Diagnostic { Diagnostic(.error, message) }
 }
 
 /// An input that cannot be processed at all (unreadable, not well-formed): fatal for that input.
-public struct InputError: Error, CustomStringConvertible {
+public struct InputError: ReportableError, CustomStringConvertible {
   public let diagnostic: Diagnostic
 
   public init(_ message: String, at location: SourceLocation) {
@@ -36,6 +37,7 @@ public final class RejectLog {
   private let reporter: StderrReporter
   private let strict: Bool
   private let printLimit: Int
+  private var unprintedReported = false
 
   public init(
     tool: String, path: String?, reporter: StderrReporter, strict: Bool, printLimit: Int = 10
@@ -80,12 +82,17 @@ public final class RejectLog {
     }
   }
 
-  /// Reports rejects that were not printed, and moves the rejects file into place.
+  /// Says how many rejects were not printed (before the summary line, which comes last).
+  public func reportUnprinted() {
+    guard count > printLimit, !unprintedReported else { return }
+    unprintedReported = true
+    let whereTo = sink.map { "see \($0.displayName)" } ?? "use --rejects FILE to keep them"
+    reporter.emit(Diagnostic(.warning, "\(count - printLimit) more rejects not shown (\(whereTo))"))
+  }
+
+  /// Moves the rejects file into place.
   public func commit() throws {
-    if count > printLimit {
-      let whereTo = sink.map { "see \($0.displayName)" } ?? "use --rejects FILE to keep them"
-      reporter.emit(Diagnostic(.warning, "\(count - printLimit) more rejects not shown (\(whereTo))"))
-    }
+    reportUnprinted()
     try sink?.commit()
   }
 

@@ -20,10 +20,19 @@ public struct IngestOptions: Sendable {
   public var maxRecordBytes = 64 << 20
 
   public init() {}
+
+  /// The byte for `--delimiter`: one ASCII character, or `tab`; nil for anything else.
+  public static func delimiter(named text: String) -> UInt8? {
+    if text == "tab" || text == "\\t" || text == "\t" { return 0x09 }
+    guard text.utf8.count == 1, let byte = text.utf8.first, byte < 0x80,
+      byte != 0x22, byte != 0x0A, byte != 0x0D
+    else { return nil }
+    return byte
+  }
 }
 
 /// What one `ingest` run did, for the summary line and for tests.
-public struct IngestSummary: Equatable, Sendable {
+public struct IngestSummary: Equatable, Sendable, StageSummary {
   public var files = 0
   public var failedFiles = 0
   public var recordsIn = 0
@@ -36,15 +45,16 @@ public struct IngestSummary: Equatable, Sendable {
   /// One entry per file: its path and the detected source.
   public var sources: [String: SourceTag] = [:]
 
-  /// `N in, M out, K rejected` (DESIGN.md §1): in = out + rejected, always.
-  public var line: String {
-    let fileWord = files == 1 ? "file" : "files"
-    var text = "\(recordsIn) in, \(recordsOut) out, \(rejected) rejected"
-    if droppedWithFailedFiles > 0 { text += ", \(droppedWithFailedFiles) dropped with the failed file(s)" }
-    text += " (\(files) \(fileWord)"
-    if failedFiles > 0 { text += ", \(failedFiles) failed" }
-    return text + ")"
+  public var shares: [(count: Int, label: String)] {
+    [(recordsOut, "out"), (rejected, "rejected")]
+      + (droppedWithFailedFiles > 0 ? [(droppedWithFailedFiles, "dropped with the failed file(s)")] : [])
   }
+
+  public var notes: [String] {
+    [Self.count(files, "file")] + (failedFiles > 0 ? ["\(failedFiles) failed"] : [])
+  }
+
+  public var incomplete: Bool { failedFiles > 0 }
 }
 
 /// `ingest`: CSV and XML exports in, one lossless raw NDJSON record per row or element out.
@@ -59,18 +69,19 @@ public final class Ingest {
   private var summary = IngestSummary()
   private var progressClock = ProgressClock()
 
-  public init(
-    options: IngestOptions, output: OutputSink, rejects: RejectLog, reporter: StderrReporter
-  ) {
+  private let inputs: [String]
+
+  public init(options: IngestOptions, context: StageContext) {
     self.options = options
-    self.output = output
-    self.rejects = rejects
-    self.reporter = reporter
+    output = context.output
+    rejects = context.rejects
+    reporter = context.reporter
+    inputs = context.inputs
   }
 
   /// Ingests every input in order. A file that cannot be read or is not well-formed is
   /// reported and counted, the others still run, and the run as a whole then fails.
-  public func run(inputs: [String]) throws -> IngestSummary {
+  public func run() throws -> IngestSummary {
     for path in inputs {
       summary.files += 1
       let mark = output.mark

@@ -14,10 +14,28 @@ public struct NormaliseOptions: Sendable {
     self.cutoff = cutoff
     self.aliasesPath = aliasesPath
   }
+
+  /// The built-in mappings plus the user's (`--mappings`), with the zones declared for sources
+  /// whose times carry none (`--timezone SOURCE=ZONE`). A mapping that does not fit the
+  /// canonical schema is a `ConfigError` naming the file and key.
+  public static func load(
+    mappingPaths: [String], zones: [(source: String, zone: String)], cutoff: Int, aliasesPath: String?,
+    reporter: StderrReporter
+  ) throws -> NormaliseOptions {
+    do {
+      var mappings = try MappingSet.load(extra: mappingPaths)
+      for (source, zone) in zones where try mappings.declareZone(zone, for: source) == 0 {
+        reporter.emit(Diagnostic(.warning, "--timezone \(source.debugDescription): no mapping has that source"))
+      }
+      return NormaliseOptions(mappings: mappings, cutoff: cutoff, aliasesPath: aliasesPath)
+    } catch let error as ConfigError {
+      throw error.asRole("mapping")
+    }
+  }
 }
 
 /// What one `normalise` run did. In = out + rejected + duplicates + unmatched + after as-of.
-public struct NormaliseSummary: Equatable, Sendable {
+public struct NormaliseSummary: Equatable, Sendable, StageSummary {
   public var files = 0
   public var recordsIn = 0
   public var recordsOut = 0
@@ -33,14 +51,12 @@ public struct NormaliseSummary: Equatable, Sendable {
   public var conflicts = 0
   public var ambiguous = 0
 
-  public var balances: Bool {
-    recordsIn == recordsOut + rejected + duplicates + unmatched + afterAsOf
+  public var shares: [(count: Int, label: String)] {
+    [(recordsOut, "out"), (rejected, "rejected"), (duplicates, "duplicates merged"), (unmatched, "unmatched"),
+     (afterAsOf, "after --as-of")]
   }
 
-  public var line: String {
-    "\(recordsIn) in, \(recordsOut) out, \(rejected) rejected, \(duplicates) duplicates merged, "
-      + "\(unmatched) unmatched, \(afterAsOf) after --as-of (\(files) \(files == 1 ? "file" : "files"))"
-  }
+  public var notes: [String] { [Self.count(files, "file")] }
 }
 
 /// `normalise`: raw records in, canonical records out (docs/CONTRACT.md §3).
@@ -70,18 +86,19 @@ public final class Normalise {
   private var undeclaredZones: [String: Int] = [:]
   private var printedWarnings = 0
 
-  public init(
-    options: NormaliseOptions, output: OutputSink, rejects: RejectLog, unmatched: OutputSink?,
-    reporter: StderrReporter
-  ) {
+  private let inputs: [String]
+
+  /// `context.extraOutputs[0]`, when given, receives the records that match no account.
+  public init(options: NormaliseOptions, context: StageContext) {
     self.options = options
-    self.output = output
-    self.rejects = rejects
-    self.unmatchedSink = unmatched
-    self.reporter = reporter
+    output = context.output
+    rejects = context.rejects
+    unmatchedSink = context.extraOutputs.first ?? nil
+    reporter = context.reporter
+    inputs = context.inputs
   }
 
-  public func run(inputs: [String]) throws -> NormaliseSummary {
+  public func run() throws -> NormaliseSummary {
     summary.files = inputs.count
     var spooled: [String: String] = [:]
     defer { for path in spooled.values { unlink(path) } }
@@ -103,10 +120,6 @@ public final class Normalise {
     }
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
-    // Checked on every run: a record that is in no count is a bug, never a silent loss.
-    guard summary.balances else {
-      throw IOFailure(path: "normalise", message: "internal error: counts do not reconcile: \(summary.line)")
-    }
     for (source, count) in unknownSources.sorted(by: { $0.key < $1.key }) {
       reporter.emit(
         Diagnostic(
@@ -119,6 +132,12 @@ public final class Normalise {
         Diagnostic(
           .warning,
           "\(source): its times carry no zone (the exporting account's own setting); \(count) record(s) read them as UTC: declare the zone with --timezone \(system)=Europe/Berlin (your helpdesk's zone)"))
+    }
+    if summary.mintedFromSupport > 0 {
+      reporter.emit(Diagnostic(.warning, "nothing in this run defines accounts (no account list, billing customers or --aliases): \(summary.mintedFromSupport) support record(s) made \(summary.accountsMintedFromSupport) account(s) from their own e-mail domain, company or organisation (marked \"account_minted\"); to tie them to billing, add the billing exports or an alias file (account,domain,acme.com)"))
+    }
+    if summary.unmatched > 0 && unmatchedSink == nil {
+      reporter.emit(Diagnostic(.warning, "\(summary.unmatched) record(s) matched no account (list them with --unmatched FILE; tie them with --aliases)"))
     }
     return summary
   }

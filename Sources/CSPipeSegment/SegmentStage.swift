@@ -27,10 +27,43 @@ public struct SegmentOptions: Sendable {
     self.asOfLabel = asOfLabel
     self.rates = rates
   }
+
+  /// The options from their files: tier rules and policies (`--config`, else the defaults),
+  /// exchange rates (`--rates`) and another run's tier cut points (`--cuts`).
+  public static func load(
+    configPath: String?, ratesPath: String?, cutsPath: String?, mode: Mode, cutoff: Int, asOfLabel: String
+  ) throws -> SegmentOptions {
+    let config = try configPath.map(SegmentConfig.load(path:)) ?? SegmentConfig()
+    var options = SegmentOptions(
+      config: config, cutoff: cutoff, asOfLabel: asOfLabel, rates: try ratesPath.map(ExchangeRates.load(path:)))
+    options.mode = mode
+    options.cuts = try cutsPath.map(loadCuts)
+    return options
+  }
+
+  /// The MRR floors of tier 1 and tier 2 from the portfolio line of another run's output.
+  static func loadCuts(_ path: String) throws -> [Decimal] {
+    let source = try ByteSource(path: path)
+    var floors: [Decimal]?
+    try LineReader(source: source).forEachLine { line, _, _ in
+      guard floors == nil, let object = (try? JSONParser.parse(line))?.objectValue,
+        object["kind"]?.stringValue == "portfolio", let tiers = object["tiers"]?.objectValue
+      else { return }
+      func floor(_ tier: String) -> Decimal? {
+        tiers[tier]?.objectValue?["mrr_floor"]?.numberText.flatMap { Decimal(string: $0) }
+      }
+      let first = floor("tier1") ?? Decimal.greatestFiniteMagnitude
+      floors = [first, floor("tier2") ?? first]
+    }
+    guard let floors else {
+      throw RunError("\(path) has no portfolio line with tier cut points (segment writes it first)")
+    }
+    return floors
+  }
 }
 
 /// What one `segment` run did. Records in = folded into accounts + rejected + after as-of.
-public struct SegmentSummary: Equatable, Sendable {
+public struct SegmentSummary: Equatable, Sendable, StageSummary {
   public var files = 0
   public var recordsIn = 0
   public var folded = 0
@@ -40,21 +73,21 @@ public struct SegmentSummary: Equatable, Sendable {
   public var repeatedPartials = 0
   public var accounts = 0
 
-  public var balances: Bool { recordsIn == folded + rejected + afterAsOf + repeatedPartials }
-
-  public var line: String {
-    let repeated = repeatedPartials > 0 ? ", \(repeatedPartials) repeated partials merged once" : ""
-    return "\(recordsIn) in, \(accounts) accounts out, \(rejected) rejected, \(afterAsOf) after --as-of\(repeated) "
-      + "(\(files) \(files == 1 ? "file" : "files"))"
+  public var shares: [(count: Int, label: String)] {
+    [(folded, "folded"), (rejected, "rejected"), (afterAsOf, "after --as-of")]
+      + (repeatedPartials > 0 ? [(repeatedPartials, "repeated partials merged once")] : [])
   }
+
+  public var notes: [String] { ["\(accounts) accounts out", Self.count(files, "file")] }
 }
 
 /// A failure of the MRR books to balance: names the account and month (DESIGN.md 4.1).
-public struct ReconciliationError: Error, CustomStringConvertible {
+public struct ReconciliationError: ReportableError, CustomStringConvertible {
   public let account: String
   public let month: String
   public let detail: String
   public var description: String { "MRR does not reconcile for \(account) in \(month): \(detail)" }
+  public var diagnostic: Diagnostic { Diagnostic(.error, description) }
 }
 
 /// `segment`: canonical records in, one record per account out, with revenue roll-ups, MRR
@@ -81,16 +114,19 @@ public final class Segment {
   /// --merge: the shard and account of every partial merged so far.
   private var mergedPartials: Set<String> = []
 
-  public init(options: SegmentOptions, output: OutputSink, rejects: RejectLog, reporter: StderrReporter) {
+  private let inputs: [String]
+
+  public init(options: SegmentOptions, context: StageContext) {
     self.options = options
-    self.output = output
-    self.rejects = rejects
-    self.reporter = reporter
+    output = context.output
+    rejects = context.rejects
+    reporter = context.reporter
+    inputs = context.inputs
   }
 
   static let day = 86400
 
-  public func run(inputs: [String]) throws -> SegmentSummary {
+  public func run() throws -> SegmentSummary {
     summary.files = inputs.count
     var input = NDJSONInput(rejects: rejects)
     for path in inputs {
@@ -101,9 +137,6 @@ public final class Segment {
     }
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
-    guard summary.balances else {
-      throw IOFailure(path: "segment", message: "internal error: counts do not reconcile: \(summary.line)")
-    }
     if options.mode == .full && foldedKinds["subscription"] == nil {
       let billing = (foldedKinds["payment"] ?? 0) + (foldedKinds["invoice"] ?? 0)
       if billing > 0 {

@@ -43,7 +43,7 @@ struct IngestCommand: ToolCommand {
   var maxRecordBytes = 64 << 20
 
   func validate() throws {
-    if let delimiter, parsedDelimiter(delimiter) == nil {
+    if let delimiter, IngestOptions.delimiter(named: delimiter) == nil {
       throw ValidationError("--delimiter takes one ASCII character or 'tab', not '\(delimiter)'")
     }
     for path in recordPaths where XMLRecordPath(path) == nil {
@@ -60,31 +60,12 @@ struct IngestCommand: ToolCommand {
   func run() throws {
     var options = IngestOptions()
     options.format = format
-    options.delimiter = delimiter.flatMap(parsedDelimiter)
+    options.delimiter = delimiter.flatMap(IngestOptions.delimiter(named:))
     options.recordPaths = recordPaths.compactMap(XMLRecordPath.init)
     options.source = source.flatMap(SourceTag.init)
     options.maxFieldBytes = maxFieldBytes
     options.maxRecordBytes = maxRecordBytes
-    try ToolMain.run(tool: "ingest") { reporter in
-      let output = try OutputSink(path: io.output)
-      let rejects = try RejectLog(tool: "ingest", path: io.rejects, reporter: reporter, strict: io.strict)
-      let ingest = Ingest(options: options, output: output, rejects: rejects, reporter: reporter)
-      let summary = try ingest.run(inputs: io.distinctInputs(reporter: reporter))
-      if !io.quiet { reporter.say(summary.line) }
-      // Every readable file went through: its records are kept (and the failed file's taken
-      // back), and the status says the run was not whole. Makefiles use .DELETE_ON_ERROR.
-      try output.commit()
-      try rejects.commit()
-      if summary.failedFiles > 0 { throw DataFailure() }
-    }
-  }
-
-  private func parsedDelimiter(_ text: String) -> UInt8? {
-    if text == "tab" || text == "\\t" || text == "\t" { return 0x09 }
-    guard text.utf8.count == 1, let byte = text.utf8.first, byte < 0x80,
-      byte != 0x22, byte != 0x0A, byte != 0x0D
-    else { return nil }
-    return byte
+    try StageRunner.run(tool: "ingest", io: io) { try Ingest(options: options, context: $0).run() }
   }
 }
 

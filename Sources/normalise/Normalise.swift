@@ -51,37 +51,15 @@ struct NormaliseCommand: ToolCommand {
   }
 
   func run() throws {
-    try ToolMain.run(tool: "normalise") { reporter in
-      var mappings: MappingSet
-      do {
-        mappings = try MappingSet.load(extra: mappingPaths)
-        for zone in zones {
-          let parts = zone.split(separator: "=", maxSplits: 1).map(String.init)
-          if try mappings.declareZone(parts[1], for: parts[0]) == 0 {
-            reporter.emit(Diagnostic(.warning, "--timezone \(parts[0].debugDescription): no mapping has that source"))
-          }
-        }
-      } catch let error as ConfigError {
-        reporter.emit(Diagnostic(.error, "mapping \(error.description)"))
-        throw DataFailure()
+    try StageRunner.run(tool: "normalise", io: io, extraOutputs: [unmatched]) { context in
+      let declared = zones.map { zone in
+        let parts = zone.split(separator: "=", maxSplits: 1).map(String.init)
+        return (source: parts[0], zone: parts[1])
       }
-      let options = NormaliseOptions(mappings: mappings, cutoff: asOf.cutoff, aliasesPath: aliases)
-      let output = try OutputSink(path: io.output)
-      let rejects = try RejectLog(tool: "normalise", path: io.rejects, reporter: reporter, strict: io.strict)
-      let unmatchedSink = try unmatched.map { try OutputSink(path: $0) }
-      let normalise = Normalise(
-        options: options, output: output, rejects: rejects, unmatched: unmatchedSink, reporter: reporter)
-      let summary = try normalise.run(inputs: io.distinctInputs(reporter: reporter))
-      if summary.mintedFromSupport > 0 {
-        reporter.emit(Diagnostic(.warning, "nothing in this run defines accounts (no account list, billing customers or --aliases): \(summary.mintedFromSupport) support record(s) made \(summary.accountsMintedFromSupport) account(s) from their own e-mail domain, company or organisation (marked \"account_minted\"); to tie them to billing, add the billing exports or an alias file (account,domain,acme.com)"))
-      }
-      if summary.unmatched > 0 && unmatchedSink == nil {
-        reporter.emit(Diagnostic(.warning, "\(summary.unmatched) record(s) matched no account (list them with --unmatched FILE; tie them with --aliases)"))
-      }
-      if !io.quiet { reporter.say(summary.line) }
-      try output.commit()
-      try rejects.commit()
-      try unmatchedSink?.commit()
+      let options = try NormaliseOptions.load(
+        mappingPaths: mappingPaths, zones: declared, cutoff: asOf.cutoff, aliasesPath: aliases,
+        reporter: context.reporter)
+      return try Normalise(options: options, context: context).run()
     }
   }
 }

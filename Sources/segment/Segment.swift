@@ -43,52 +43,11 @@ struct SegmentCommand: ToolCommand {
   }
 
   func run() throws {
-    try ToolMain.run(tool: "segment") { reporter in
-      let settings: SegmentConfig
-      do {
-        settings = try config.map(SegmentConfig.load(path:)) ?? SegmentConfig()
-      } catch let error as ConfigError {
-        reporter.emit(Diagnostic(.error, "config \(error.description)"))
-        throw DataFailure()
-      }
-      let exchange = try rates.map(ExchangeRates.load(path:))
-      let floors = try cuts.map(Self.loadCuts)
-      let output = try OutputSink(path: io.output)
-      let rejects = try RejectLog(tool: "segment", path: io.rejects, reporter: reporter, strict: io.strict)
-      var options = SegmentOptions(config: settings, cutoff: asOf.cutoff, asOfLabel: asOf.label, rates: exchange)
-      options.mode = partial ? .partial : merge ? .merge : .full
-      options.cuts = floors
-      let segment = Segment(options: options, output: output, rejects: rejects, reporter: reporter)
-      let summary: SegmentSummary
-      do {
-        summary = try segment.run(inputs: io.distinctInputs(reporter: reporter))
-      } catch let error as ReconciliationError {
-        reporter.emit(Diagnostic(.error, error.description))
-        throw DataFailure()
-      }
-      if !io.quiet { reporter.say(summary.line) }
-      try output.commit()
-      try rejects.commit()
+    try StageRunner.run(tool: "segment", io: io) { context in
+      let options = try SegmentOptions.load(
+        configPath: config, ratesPath: rates, cutsPath: cuts, mode: partial ? .partial : merge ? .merge : .full,
+        cutoff: asOf.cutoff, asOfLabel: asOf.label)
+      return try Segment(options: options, context: context).run()
     }
-  }
-
-  /// The MRR floors of tier 1 and tier 2 from the portfolio line of another run's output.
-  static func loadCuts(_ path: String) throws -> [Decimal] {
-    let source = try ByteSource(path: path)
-    var floors: [Decimal]?
-    try LineReader(source: source).forEachLine { line, _, _ in
-      guard floors == nil, let object = (try? JSONParser.parse(line))?.objectValue,
-        object["kind"]?.stringValue == "portfolio", let tiers = object["tiers"]?.objectValue
-      else { return }
-      func floor(_ tier: String) -> Decimal? {
-        tiers[tier]?.objectValue?["mrr_floor"]?.numberText.flatMap { Decimal(string: $0) }
-      }
-      let first = floor("tier1") ?? Decimal.greatestFiniteMagnitude
-      floors = [first, floor("tier2") ?? first]
-    }
-    guard let floors else {
-      throw RunError("\(path) has no portfolio line with tier cut points (segment writes it first)")
-    }
-    return floors
   }
 }

@@ -105,6 +105,23 @@ struct ConformanceTests {
     #expect(warnings.count == 3, "\(repeated.stderr)")
   }
 
+  @Test("the summary is the last line and its shares add up to the records read", arguments: Tool.all)
+  func summaryReconciles(tool: String) throws {
+    let sample = try #require(Self.malformed[tool])
+    // Clean input, one bad record, and more rejects than are printed (the note comes first).
+    let bad = tool == "ingest" ? "broken\n" : "[1]\n"
+    let noisy = sample.input + String(repeating: bad, count: 12)
+    for input in [sample.input, noisy] {
+      let result = try Tool.run(tool, [], stdinData: Data(input.utf8))
+      let last = try #require(result.stderr.split(separator: "\n").last.map(String.init))
+      #expect(last.hasPrefix("\(tool): "), "the summary comes last: \(result.stderr)")
+      let shares = last.dropFirst(tool.count + 2).prefix { $0 != "(" }
+      let numbers = shares.split(separator: ",").compactMap { Int($0.split(separator: " ").first ?? "") }
+      #expect(numbers.count >= 3, "\(last)")
+      #expect(numbers.first == numbers.dropFirst().reduce(0, +), "in = the sum of the shares: \(last)")
+    }
+  }
+
   @Test("--help goes to standard output and exits 0", arguments: Tool.all)
   func help(tool: String) throws {
     let result = try Tool.run(tool, ["--help"])
@@ -163,10 +180,11 @@ struct ConformanceTests {
   func atomicOutput(tool: String) throws {
     let folder = try Tool.temporaryDirectory()
     let sample = try #require(Self.malformed[tool])
-    let failed = try Tool.run(tool, ["--strict", "-o", "out.ndjson"], in: folder, stdinData: Data(sample.input.utf8))
+    let failed = try Tool.run(
+      tool, ["--strict", "-o", "out.ndjson", "--rejects", "rejects.ndjson"], in: folder, stdinData: Data(sample.input.utf8))
     #expect(failed.status == 1)
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-    #expect(leftovers.isEmpty, "no output and no temporary file: \(leftovers)")
+    #expect(leftovers.isEmpty, "no output, no rejects and no temporary file: \(leftovers)")
     let succeeded = try Tool.run(tool, ["-o", "out.ndjson"], in: folder, stdinData: Data(sample.input.utf8))
     #expect(succeeded.status == 0)
     #expect(succeeded.stdout.isEmpty)

@@ -138,7 +138,7 @@ extension SegmentEndToEndTests {
     let merged = try Tool.run("segment", ["--merge", "--as-of", "2026-02-28", "p.ndjson", "c.ndjson"], in: folder)
     #expect(merged.stderr.contains("partial made as of 2026-01-31, this run is as of 2026-02-28"))
     #expect(merged.stderr.contains("--merge reads partial aggregates"))
-    #expect(merged.stderr.contains("2 in, 0 accounts out, 2 rejected"))
+    #expect(merged.stderr.contains("2 in, 0 folded, 2 rejected, 0 after --as-of (0 accounts out"))
   }
 }
 
