@@ -1,0 +1,166 @@
+import CSPipeCore
+import Foundation
+
+/// MRR: which subscriptions count on a day (churn policy, grace for past-due and unpaid), in
+/// the base currency, and an account's revenue series with its movements (DESIGN.md 4.1).
+extension Segment {
+  struct RevenueSeries {
+    /// Amounts in minor units of the base currency (cents).
+    var current = 0
+    /// MRR at each month-end of the window, oldest first.
+    var series: [Int] = []
+    /// The ends of the movement periods: `series`, then MRR at as-of when as-of is not a
+    /// month-end (the month-to-date period).
+    var ends: [Int] = []
+    /// MRR at the end of the month before, at this month's exchange rates (constant currency):
+    /// movements compare against it, and the difference to `series[i - 1]` is the FX effect.
+    var previousAtCurrentRates: [Int] = []
+    /// Month-ends (labels) at which the account ever had MRR before each window month.
+    var paidBefore: [Bool] = []
+    var seats = 0
+    /// MRR at as-of of subscriptions cancelled but still served (a renewal risk).
+    var mrrAtRisk = 0
+    /// The earliest cancellation among them, and when each ends.
+    var cancellationScheduledAt: Int?
+    var scheduledEnds: [Int] = []
+    /// When the account's service ends, if every subscription served at as-of is cancelled.
+    var endsAt: Int?
+  }
+
+  /// Where a past-due or unpaid subscription stops counting: `pastDueGraceDays` after its
+  /// oldest unpaid invoice fell due (matched by subscription id, else any of the account's). An
+  /// `unpaid` one (retries exhausted) never counts at as-of; without a dated unpaid invoice it
+  /// never counts at all (Stripe: unpaid is churn), while a past-due one keeps counting.
+  func graceEnd(of subscription: SubscriptionFact, in account: AccountRollup) -> Int? {
+    guard subscription.status == "past_due" || subscription.status == "unpaid" else { return nil }
+    let due = account.unpaidDue[subscription.id] ?? account.unpaidDue[""]
+    let graceEnd = due.map { $0 + options.config.pastDueGraceDays * Self.day }
+    guard subscription.status == "unpaid" else { return graceEnd }
+    return min(graceEnd ?? Int.min, options.cutoff - 1)
+  }
+
+  /// A delinquent subscription that no unpaid invoice dates has no end to its grace period.
+  func warnUndatedDelinquency(_ account: AccountRollup) {
+    for subscription in account.subscriptions where subscription.status == "past_due" || subscription.status == "unpaid" {
+      guard account.unpaidDue[subscription.id] == nil && account.unpaidDue[""] == nil else { continue }
+      warnings.warn(
+        "undated delinquency",
+        "account \(account.key): \(subscription.status) subscription \(subscription.id) has no dated unpaid invoice: "
+          + (subscription.status == "unpaid" ? "counted 0 throughout" : "counted in full, with no grace period to end it"))
+    }
+  }
+
+  /// Counts on the day ending at `dayEnd`, under the run's churn policy?
+  func counts(_ subscription: SubscriptionFact, in account: AccountRollup, atDayEnd dayEnd: Int) -> Bool {
+    subscription.counts(
+      atDayEnd: dayEnd, end: subscription.end(options.config.churnRecognition),
+      graceEnd: graceEnd(of: subscription, in: account))
+  }
+
+  /// MRR of one account on the day ending at `dayEnd`, converted to the base currency at the
+  /// rates in force at `rateDayEnd` (by default the same day).
+  func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Int {
+    var total = 0
+    for subscription in account.subscriptions where counts(subscription, in: account, atDayEnd: dayEnd) {
+      total += try convert(subscription, at: (rateDayEnd ?? dayEnd) - 1)
+    }
+    return total
+  }
+
+  /// A subscription's monthly amount in minor units of the base currency.
+  func convert(_ subscription: SubscriptionFact, at instant: Int) throws -> Int {
+    let base = options.config.baseCurrency
+    let currency = subscription.currency
+    if currency == base { return subscription.monthlyMinor }
+    let amount = subscription.monthly
+    guard let rate = options.rates?.rate(currency, at: instant) else {
+      throw RunError(
+        "subscriptions in \(currency) cannot be added to \(base) MRR without an exchange rate on or before "
+          + "\(Timestamps.isoDate(instant)): pass --rates FILE (CSV date,currency,rate)")
+    }
+    var converted = amount * rate
+    var rounded = Decimal()
+    NSDecimalRound(&rounded, &converted, Values.minorUnitDigits(of: base), .bankers)
+    return SubscriptionFact.minorUnits(rounded, currency: base)
+  }
+
+  func revenue(_ account: AccountRollup, monthEnds: [Int]) throws -> RevenueSeries {
+    var result = RevenueSeries()
+    result.current = try mrr(account, atDayEnd: options.cutoff)
+    result.series = try monthEnds.map { try mrr(account, atDayEnd: $0) }
+    result.previousAtCurrentRates = try monthEnds.indices.map { index in
+      index == 0 ? result.series[0] : try mrr(account, atDayEnd: monthEnds[index - 1], ratesOf: monthEnds[index])
+    }
+    // "Paid before" a window month: MRR > 0 at any month-end before that month's start, going
+    // back to the first subscription (reactivation window: unlimited).
+    let firstStart = account.subscriptions.map(\.start).min()
+    var everPaidBefore = false
+    if let firstStart, let windowStart = monthEnds.first {
+      var monthEnd = Months.endOfMonth(containing: firstStart)
+      while monthEnd < windowStart {
+        if try mrr(account, atDayEnd: monthEnd) > 0 {
+          everPaidBefore = true
+          break
+        }
+        monthEnd = Months.endOfMonth(containing: monthEnd)
+      }
+    }
+    result.ends = result.series
+    if let last = monthEnds.last, last < options.cutoff {
+      result.ends.append(result.current)
+      result.previousAtCurrentRates.append(try mrr(account, atDayEnd: last, ratesOf: options.cutoff))
+    }
+    for value in result.ends {
+      result.paidBefore.append(everPaidBefore)
+      if value > 0 { everPaidBefore = true }
+    }
+    result.seats = account.subscriptions.filter {
+      $0.counts(atDayEnd: options.cutoff, end: $0.end(options.config.churnRecognition), graceEnd: nil)
+    }.reduce(0) { $0 + $1.quantity }
+    // Renewal risk: live subscriptions, still served at as-of, that are cancelled and will end.
+    for subscription in account.subscriptions where subscription.cancellationScheduled {
+      guard let end = subscription.serviceEnd, end >= options.cutoff,
+        subscription.counts(atDayEnd: options.cutoff, end: end, graceEnd: graceEnd(of: subscription, in: account))
+      else { continue }
+      result.mrrAtRisk += try convert(subscription, at: options.cutoff - 1)
+      if let at = subscription.cancelledAt {
+        result.cancellationScheduledAt = min(result.cancellationScheduledAt ?? at, at)
+      }
+      result.scheduledEnds.append(end)
+    }
+    // The account ends when every subscription still served at as-of is scheduled to end.
+    let served = account.subscriptions.filter {
+      $0.counts(atDayEnd: options.cutoff, end: $0.serviceEnd, graceEnd: graceEnd(of: $0, in: account))
+    }
+    if !served.isEmpty, served.allSatisfy({ $0.cancellationScheduled && $0.serviceEnd != nil }) {
+      result.endsAt = served.compactMap(\.serviceEnd).max()
+    }
+    return result
+  }
+
+  /// The movement of one month: prev and cur are MRR at the ends of the month before and of it.
+  static func movement(previous: Int, current: Int, paidBefore: Bool) -> String? {
+    if previous == 0 && current > 0 { return paidBefore ? "reactivation" : "new" }
+    if previous > 0 && current == 0 { return "churn" }
+    if previous > 0 && current > previous { return "expansion" }
+    if previous > 0 && current < previous { return "contraction" }
+    return nil
+  }
+}
+
+/// The periods of the movement book: the 13 month-ends before as-of (12 months of movements),
+/// then the month to date when as-of is not a month-end.
+struct MovementWindow {
+  let monthEnds: [Int]
+  /// One label per period end (`2026-10`), the month to date last when there is one.
+  let labels: [String]
+  let hasMonthToDate: Bool
+
+  init(cutoff: Int, asOfLabel: String) {
+    monthEnds = Months.lastMonthEnds(count: 13, cutoff: cutoff)
+    var labels = monthEnds.map(Months.label(ofMonthEndingAt:))
+    hasMonthToDate = monthEnds.last.map { $0 < cutoff } ?? false
+    if hasMonthToDate { labels.append(String(asOfLabel.prefix(7))) }
+    self.labels = labels
+  }
+}

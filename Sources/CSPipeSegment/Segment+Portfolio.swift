@@ -1,0 +1,173 @@
+import CSPipeCore
+import Foundation
+
+/// The portfolio line's books: the bound on every sum, retention (NRR, GRR, logo churn) and
+/// each CSM's book of business.
+extension Segment {
+  /// Every sum segment makes (an account's MRR, tier totals, ARR, movement books, retention) is
+  /// at most twelve times the sum of all monthly amounts at each currency's highest rate; that
+  /// sum is checked once here, so no later addition can overflow, and an implausible input
+  /// fails with the subscription that made it so instead of wrapping.
+  func checkPortfolioBound() throws {
+    var bound = Decimal(0)
+    var largest: (account: String, id: String, amount: Decimal)?
+    for key in accounts.keys.sorted() {
+      for subscription in accounts[key]!.subscriptions {
+        var amount = Decimal(subscription.monthlyMinor)
+        if subscription.currency != options.config.baseCurrency {
+          let rate = options.rates?.maxRate(subscription.currency) ?? 1
+          amount = subscription.monthly * rate * pow(Decimal(10), baseDigits)
+        }
+        bound += amount
+        if largest == nil || amount > largest!.amount { largest = (key, subscription.id, amount) }
+      }
+    }
+    guard bound <= Decimal(SubscriptionFact.portfolioLimitMinor) else {
+      throw RunError(
+        "the monthly amounts add up to more than 5 × 10^17 minor units of \(options.config.baseCurrency), beyond exact "
+          + "arithmetic: the largest is subscription \(largest.map { "\($0.id) of account \($0.account)" } ?? "?"); "
+          + "check for an account or card number in an amount column")
+    }
+  }
+
+  /// NRR, GRR and logo churn of the top-level accounts that had MRR on the window's first day.
+  func retentionBlock(topLevel: [String], children: [String: [String]], config: SegmentConfig) throws -> JSONValue {
+    let months = config.retentionMonths
+    let asOfDay = (options.cutoff - 1) / Self.day
+    let startDay = Retention.startDay(asOfDay: asOfDay, months: months)
+    let startDayEnd = (startDay + 1) * Self.day
+    var starts: [String: Int] = [:]
+    var groups: [String: [AccountRollup]] = [:]
+    for key in topLevel {
+      let group = ([key] + (children[key] ?? [])).compactMap { accounts[$0] }
+      let start = try group.reduce(0) { try $0 + mrr($1, atDayEnd: startDayEnd) }
+      if start > 0 {
+        starts[key] = start
+        groups[key] = group
+      }
+    }
+    // Tiers as they stood on the window's first day, by the same rule.
+    let tiersAtStart = Tiers.rank(totals: starts, config: config, digits: baseDigits)
+    var members: [Retention.Member] = []
+    for key in starts.keys.sorted() {
+      let group = groups[key]!
+      let end = try group.reduce(0) { try $0 + mrr($1, atDayEnd: options.cutoff) }
+      // MRR changes only where a subscription starts, ends, leaves trial or runs out of grace.
+      var instants: [Int] = []
+      for account in group {
+        for subscription in account.subscriptions {
+          instants.append(subscription.start)
+          if let end = subscription.end(config.churnRecognition) { instants.append(end) }
+          if let trialEnd = subscription.trialEnd, trialEnd != Int.max { instants.append(trialEnd) }
+          if let graceEnd = graceEnd(of: subscription, in: account), graceEnd > Int.min { instants.append(graceEnd) }
+        }
+      }
+      var churned = false
+      for dayEnd in Retention.dayEnds(of: instants, after: startDayEnd, through: options.cutoff) {
+        if try group.reduce(0, { try $0 + mrr($1, atDayEnd: dayEnd) }) == 0 {
+          churned = true
+          break
+        }
+      }
+      members.append(
+        Retention.Member(
+          key: key, start: starts[key]!, end: end, churnedInside: churned,
+          tier: tiersAtStart.placements[key]?.tier ?? "tier3"))
+    }
+    return Retention.block(
+      members: members, windowStart: Timestamps.isoDate(startDay * Self.day), windowEnd: options.asOfLabel,
+      months: months, tiers: ["tier1", "tier2", "tier3"], money: money, share: Self.share)
+  }
+
+  /// Each CSM's book of business: accounts and MRR by tier, checked against the capacity the
+  /// config gives a CSM of that tier (`capacity.tierN.accountsPerCsm`).
+  func books(ranking: Tiers.Ranking, current: [String: Int], top: (String) -> String) -> JSONValue {
+    var owners: [String: (accounts: Int, mrr: Int, tiers: [String: Int])] = [:]
+    for (key, account) in accounts {
+      let owner = account.attributes["owner"]?.value.stringValue ?? "(no owner)"
+      let tier = ranking.placements[top(key)]?.tier ?? "unranked"
+      var entry = owners[owner] ?? (0, 0, [:])
+      entry.accounts += 1
+      entry.mrr += current[key] ?? 0
+      entry.tiers[tier, default: 0] += 1
+      owners[owner] = entry
+    }
+    return .object(JSONObject(owners.sorted { $0.key < $1.key }.map { owner, book in
+      var entry = JSONObject([("accounts", .number(String(book.accounts))), ("mrr", money(book.mrr))])
+      for tier in ["tier1", "tier2", "tier3", "unranked"] {
+        entry[tier] = .number(String(book.tiers[tier] ?? 0))
+      }
+      // Over capacity when a tier holds more accounts than one CSM of that tier can carry.
+      let over = ["tier1", "tier2"].filter { tier in
+        guard let limit = options.config.capacity[tier]?.accountsPerCsm, limit > 0 else { return false }
+        return (book.tiers[tier] ?? 0) > limit
+      }
+      entry["over_capacity"] = .array(over.map(JSONValue.string))
+      return (owner, .object(entry))
+    }))
+  }
+
+  /// The run's header: policies, tier cut points, totals, the movement book, retention and
+  /// the CSM books.
+  func writePortfolioLine(
+    config: SegmentConfig, window: MovementWindow, hierarchy: AccountHierarchy, ranking: Tiers.Ranking,
+    current: [String: Int]
+  ) throws {
+    let movements = try movementBook(window: window, keys: hierarchy.sortedKeys)
+    let retention = try retentionBlock(topLevel: hierarchy.topLevelKeys, children: hierarchy.children, config: config)
+    var portfolio = JSONObject([
+      ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
+      ("currency", .string(config.baseCurrency)),
+      ("accounts", .number(String(accounts.count))),
+      ("mrr", money(ranking.total)), ("arr", money(ranking.total * 12)),
+      ("tiers", ranking.cutPoints), ("policies", config.echo),
+      ("movements", .array(movements)),
+      ("retention", retention),
+    ])
+    if options.cuts != nil { portfolio["tiers_from"] = .string("--cuts") }
+    portfolio["books"] = books(ranking: ranking, current: current, top: hierarchy.top)
+    try output.write { JSONValue.object(portfolio).write(to: &$0); $0.append(0x0A) }
+  }
+
+  /// Portfolio movements per period, each checked: start + new + reactivation + expansion −
+  /// contraction − churn + fx = end, or the run fails naming the month.
+  func movementBook(window: MovementWindow, keys: [String]) throws -> [JSONValue] {
+    let labels = window.labels
+    var movementTotals: [[String: Int]] = Array(repeating: [:], count: labels.count)
+    var startTotals: [Int] = Array(repeating: 0, count: labels.count)
+    var endTotals: [Int] = Array(repeating: 0, count: labels.count)
+    for key in keys {
+      let revenue = try revenue(accounts[key]!, monthEnds: window.monthEnds)
+      for index in 1..<labels.count {
+        let previous = revenue.previousAtCurrentRates[index]
+        let current = revenue.ends[index]
+        startTotals[index] += revenue.ends[index - 1]
+        endTotals[index] += current
+        movementTotals[index]["fx", default: 0] += previous - revenue.ends[index - 1]
+        if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
+          movementTotals[index][type, default: 0] += abs(current - previous)
+        }
+      }
+    }
+    var book: [JSONValue] = []
+    for index in 1..<labels.count {
+      let moves = movementTotals[index]
+      let computed = startTotals[index] + (moves["new"] ?? 0) + (moves["reactivation"] ?? 0)
+        + (moves["expansion"] ?? 0) - (moves["contraction"] ?? 0) - (moves["churn"] ?? 0) + (moves["fx"] ?? 0)
+      guard computed == endTotals[index] else {
+        throw ReconciliationError(
+          account: "the portfolio", month: labels[index],
+          detail: "start \(startTotals[index]) + movements = \(computed), end \(endTotals[index]) (minor units)")
+      }
+      var entry = JSONObject([("month", .string(labels[index]))])
+      if window.hasMonthToDate && index == labels.count - 1 { entry["through"] = .string(options.asOfLabel) }
+      entry["start"] = money(startTotals[index])
+      for type in ["new", "reactivation", "expansion", "contraction", "churn", "fx"] {
+        entry[type] = money(moves[type] ?? 0)
+      }
+      entry["end"] = money(endTotals[index])
+      book.append(.object(entry))
+    }
+    return book
+  }
+}
