@@ -32,12 +32,36 @@ public struct CanonicalKind: Sendable {
   /// Dates that are plans, not facts (a renewal date, the end of the current period): they may
   /// lie after `--as-of` and are kept.
   public let scheduled: Set<String>
+  /// Fields that a fact dated after `--as-of` takes with it: a cancellation made later was
+  /// not known, nor was the end it scheduled.
+  public let forgottenWith: [String: [String]]
+  /// States that a fact dated after `--as-of` implies, and the state before it.
+  public let rewinds: [StatusRewind]
 
-  init(name: String, fields: [(name: String, type: FieldType)], eventTime: String?, scheduled: Set<String> = []) {
+  /// A status that a later fact implies goes back to the one before it as of then: a ticket
+  /// solved after as-of was open; a subscription cancelled later was active (trialing while its
+  /// trial lasted).
+  public struct StatusRewind: Sendable {
+    /// The facts that imply the status when dated after as-of.
+    public let lateFacts: Set<String>
+    /// A plan dated after as-of that implies it too (a cancellation taking effect later).
+    public let laterPlan: String?
+    public let statuses: Set<String>
+    public let before: String
+    /// The status before while this date still lies ahead (a trial end).
+    public let beforeWhileAhead: (field: String, status: String)?
+  }
+
+  init(
+    name: String, fields: [(name: String, type: FieldType)], eventTime: String?, scheduled: Set<String> = [],
+    forgottenWith: [String: [String]] = [:], rewinds: [StatusRewind] = []
+  ) {
     self.name = name
     self.fields = fields
     self.eventTime = eventTime
     self.scheduled = scheduled
+    self.forgottenWith = forgottenWith
+    self.rewinds = rewinds
   }
 
   public func type(of field: String) -> FieldType? {
@@ -67,7 +91,13 @@ public struct CanonicalKind: Sendable {
         ("cancel_at", .datetime), ("cancel_at_period_end", .boolean),
         ("ended_at", .datetime), ("current_period_end", .datetime), ("updated_at", .datetime),
       ],
-      eventTime: "started_at", scheduled: ["trial_end", "current_period_end", "cancel_at"]),
+      eventTime: "started_at", scheduled: ["trial_end", "current_period_end", "cancel_at"],
+      forgottenWith: ["canceled_at": ["cancel_at", "cancel_at_period_end"]],
+      rewinds: [
+        StatusRewind(
+          lateFacts: ["canceled_at", "ended_at"], laterPlan: "cancel_at", statuses: ["canceled", "ended"],
+          before: "active", beforeWhileAhead: ("trial_end", "trialing"))
+      ]),
     CanonicalKind(
       name: "invoice",
       fields: [
@@ -77,7 +107,8 @@ public struct CanonicalKind: Sendable {
         ("issued_at", .datetime), ("due_at", .datetime), ("paid_at", .datetime),
         ("period_start", .datetime), ("period_end", .datetime), ("updated_at", .datetime),
       ],
-      eventTime: "issued_at", scheduled: ["due_at", "period_start", "period_end"]),
+      eventTime: "issued_at", scheduled: ["due_at", "period_start", "period_end"],
+      rewinds: [StatusRewind(lateFacts: ["paid_at"], laterPlan: nil, statuses: ["paid"], before: "open", beforeWhileAhead: nil)]),
     CanonicalKind(
       name: "payment",
       fields: [
@@ -97,7 +128,10 @@ public struct CanonicalKind: Sendable {
         ("satisfaction", .enumeration(["good", "bad", "offered", "unoffered"])),
         ("subject", .string), ("tags", .list), ("requester", .string),
       ],
-      eventTime: "created_at"),
+      eventTime: "created_at",
+      rewinds: [
+        StatusRewind(lateFacts: ["solved_at"], laterPlan: nil, statuses: ["solved", "closed"], before: "open", beforeWhileAhead: nil)
+      ]),
     CanonicalKind(
       name: "survey",
       fields: [

@@ -1,0 +1,166 @@
+import CSPipeCore
+import Foundation
+import Glibc
+
+/// Pass 2: each record converted under its mapping, placed in its account, cut to what was
+/// known at `--as-of`, and written (or set aside as unmatched).
+extension Normalise {
+
+  /// Kinds whose records may mint their own account when nothing in the run defines accounts
+  /// (a support export on its own): a ticket or a user names the company it comes from.
+  static let mintingKinds: Set<String> = ["ticket", "user"]
+
+  /// The account a support record stands for by its own identity, from the first of its
+  /// mapping's identity rules that gives a usable value (the order a mapping author ranks them
+  /// in, as for lookups): an organisation id as `SYSTEM:ID`, a company name in lower case with
+  /// its words joined by `-`, an e-mail or web domain as itself. Free-mail domains say nothing.
+  static func mintFromOwnIdentity(_ raw: RawRecord, mapping: ValidatedMapping, converter: RecordConverter) -> String? {
+    for rule in mapping.mapping.account {
+      guard let text = raw.fields[rule.sourceField], !converter.isPlaceholder(text, field: rule.sourceField, in: raw)
+      else { continue }
+      for key in IdentityIndex.keys(rule.kind, system: raw.tag.system, value: text) {
+        if key.hasPrefix("organization:") { return String(key.dropFirst("organization:".count)) }
+        if key.hasPrefix("name:") { return key.dropFirst("name:".count).split(separator: " ").joined(separator: "-") }
+        if key.hasPrefix("domain:") && !IdentityIndex.isFreeMail(key) { return String(key.dropFirst("domain:".count)) }
+      }
+    }
+    return nil
+  }
+
+  func normalise(
+    _ reading: RawRecord.Reading, line: UnsafeBufferPointer<UInt8>, location: SourceLocation, ordinal: Int
+  ) throws {
+    // Rejects keep the line as read, to be corrected and fed again.
+    func lineText() -> String { String(decoding: line, as: UTF8.self) }
+    guard let raw = reading.record else {
+      return try rejects.reject(at: location, reason: reading.problem ?? "not a raw record", raw: lineText())
+    }
+    guard let mapping = options.mappings.mapping(for: raw.tag) else {
+      unknownSources[raw.tag.description, default: 0] += 1
+      return try rejects.reject(at: location, reason: "no mapping for source \(raw.tag)", raw: lineText())
+    }
+    let converter = RecordConverter(mapping: mapping)
+    if mapping.zoneUndeclared { undeclaredZones[raw.tag.description, default: 0] += 1 }
+    var fields: CanonicalFields
+    do throws(FieldError) {
+      fields = try converter.convert(raw)
+    } catch {
+      return try rejects.reject(
+        at: location, field: error.field, reason: "\(error.message) (\(raw.file):\(raw.line))",
+        raw: lineText())
+    }
+    if let key = converter.sourceKey(fields, names: mapping.mapping.key),
+      let winner = winners[KeyDigest(key)], winner.ordinal != ordinal
+    {
+      summary.duplicates += 1
+      return
+    }
+    if let eventField = mapping.kind.eventTime, let time = fields.times[eventField], time >= options.cutoff {
+      summary.afterAsOf += 1
+      return
+    }
+    applyAsOf(&fields, kind: mapping.kind.name)
+
+    let account: String
+    var mintedAccount = false
+    if let known = definerAccounts[ordinal] {
+      account = known
+    } else if let (found, rule) = resolve(raw, mapping: mapping, allowMint: true) {
+      account = found
+      if rule.kind == .mint { summary.minted += 1 }
+    } else if index.isEmpty, Self.mintingKinds.contains(mapping.kind.name),
+      let minted = Self.mintFromOwnIdentity(raw, mapping: mapping, converter: converter)
+    {
+      account = minted
+      mintedAccount = true
+      summary.mintedFromSupport += 1
+      if supportMinted.insert(minted).inserted { summary.accountsMintedFromSupport += 1 }
+    } else {
+      summary.unmatched += 1
+      try writeUnmatched(raw, mapping: mapping, location: location)
+      return
+    }
+    try output.write { out in
+      out.append(ascii: #"{"kind":"#)
+      JSONBytes.appendString(mapping.kind.name, to: &out)
+      out.append(ascii: #","account":"#)
+      JSONBytes.appendString(account, to: &out)
+      if mintedAccount { out.append(ascii: #","account_minted":true"#) }
+      out.append(ascii: #","source":{"system":"#)
+      JSONBytes.appendString(raw.tag.system, to: &out)
+      out.append(ascii: #","dataset":"#)
+      JSONBytes.appendString(raw.tag.dataset, to: &out)
+      out.append(ascii: #","file":"#)
+      JSONBytes.appendString(raw.file, to: &out)
+      out.append(ascii: #","line":"#)
+      JSONBytes.appendInt(raw.line, to: &out)
+      out.append(0x7D)
+      for (name, value) in fields.values {
+        out.append(0x2C)
+        JSONBytes.appendString(name, to: &out)
+        out.append(0x3A)
+        value.write(to: &out)
+      }
+      out.append(ascii: "}\n")
+    }
+    summary.recordsOut += 1
+  }
+
+  /// Forgets what was not yet known at `--as-of`: later dates are dropped with what they
+  /// imply, and a state they imply goes back to the one before, as the kind's schema declares
+  /// (`CanonicalKind.forgottenWith`, `.rewinds`).
+  func applyAsOf(_ fields: inout CanonicalFields, kind: String) {
+    guard let schema = CanonicalKind.named(kind) else { return }
+    let cutoff = options.cutoff
+    let late = Set(fields.times.filter { $0.value >= cutoff && !schema.scheduled.contains($0.key) }.map(\.key))
+    guard !late.isEmpty || !schema.rewinds.isEmpty else { return }
+    for name in late {
+      fields[name] = nil
+      fields.times[name] = nil
+      for dependent in schema.forgottenWith[name] ?? [] {
+        fields[dependent] = nil
+        fields.times[dependent] = nil
+      }
+    }
+    guard let status = fields["status"]?.stringValue else { return }
+    for rewind in schema.rewinds where rewind.statuses.contains(status) {
+      let plannedLater = rewind.laterPlan.flatMap { fields.times[$0] }.map { $0 >= cutoff } ?? false
+      guard plannedLater || !rewind.lateFacts.isDisjoint(with: late) else { continue }
+      if let ahead = rewind.beforeWhileAhead, let at = fields.times[ahead.field], at >= cutoff {
+        fields["status"] = .string(ahead.status)
+      } else {
+        fields["status"] = .string(rewind.before)
+      }
+      break
+    }
+  }
+
+  func writeUnmatched(_ raw: RawRecord, mapping: ValidatedMapping, location: SourceLocation) throws {
+    guard let unmatchedSink else { return }
+    try unmatchedSink.write { out in
+      out.append(ascii: #"{"file":"#)
+      JSONBytes.appendString(raw.file, to: &out)
+      out.append(ascii: #","line":"#)
+      JSONBytes.appendInt(raw.line, to: &out)
+      out.append(ascii: #","source":"#)
+      JSONBytes.appendString(raw.tag.description, to: &out)
+      out.append(ascii: #","kind":"#)
+      JSONBytes.appendString(mapping.kind.name, to: &out)
+      out.append(ascii: #","tried":["#)
+      var first = true
+      for rule in mapping.mapping.account {
+        guard let value = raw.fields[rule.sourceField] else { continue }
+        if !first { out.append(0x2C) }
+        first = false
+        out.append(ascii: #"{"rule":"#)
+        JSONBytes.appendString(rule.kind.rawValue, to: &out)
+        out.append(ascii: #","field":"#)
+        JSONBytes.appendString(rule.sourceField, to: &out)
+        out.append(ascii: #","value":"#)
+        JSONBytes.appendString(value, to: &out)
+        out.append(0x7D)
+      }
+      out.append(ascii: "]}\n")
+    }
+  }
+}

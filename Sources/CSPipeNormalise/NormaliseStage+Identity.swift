@@ -1,0 +1,139 @@
+import CSPipeCore
+import Foundation
+import Glibc
+
+/// Pass 1: the records that define accounts (customers, organisations, aliases) decide every
+/// record's account once, and each source key's duplicate winner is chosen, before any record
+/// is written.
+extension Normalise {
+
+  struct Definer {
+    let ordinal: Int
+    let raw: RawRecord
+    let mapping: ValidatedMapping
+  }
+
+  func learn(from sources: [ByteSource]) throws {
+    var definers: [Definer] = []
+    var businessKeys: [String: (sourceKey: String, line: Int, file: String)] = [:]
+    for (index, source) in sources.enumerated() {
+      try LineReader(source: source).forEachLine { line, number, tooLong in
+        // Most records (usage facts) neither define identity nor have a key: recognise them
+        // from the envelope ingest writes, without parsing the whole line.
+        if let tag = Self.rawTag(line), let mapping = options.mappings.mapping(for: tag),
+          mapping.mapping.defines == nil, mapping.mapping.key == nil, mapping.mapping.businessKey == nil
+        {
+          return
+        }
+        guard !tooLong, let reading = try? RawRecord.parse(line) else { return }
+        let ordinal = index << 40 | number
+        guard let raw = reading.record, let mapping = options.mappings.mapping(for: raw.tag) else { return }
+        if mapping.mapping.defines != nil {
+          // Kept until the rounds below: only the fields identity rules read, not the line.
+          let slim = RawRecord(tag: raw.tag, file: raw.file, line: raw.line, fields: raw.fields.keeping(mapping.identityFields))
+          definers.append(Definer(ordinal: ordinal, raw: slim, mapping: mapping))
+        }
+        let converter = RecordConverter(mapping: mapping)
+        guard !mapping.keyFields.isEmpty, let fields = try? converter.convert(raw, only: mapping.keyFields),
+          let key = converter.sourceKey(fields, names: mapping.mapping.key)
+        else { return }
+        let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }
+        let digest = KeyDigest(key)
+        if let current = winners[digest], let currentUpdated = current.updated, (updated ?? Int.min) < currentUpdated {
+          // An older copy: the one already seen stays the winner.
+        } else {
+          winners[digest] = (updated, ordinal)
+        }
+        if let business = converter.sourceKey(fields, names: mapping.mapping.businessKey) {
+          if let first = businessKeys[business], first.sourceKey != key {
+            summary.conflicts += 1
+            warn(
+              "\(raw.file):\(raw.line): \(mapping.mapping.source) record repeats \(business.split(separator: "|").dropFirst().joined(separator: ", ")) of \(first.file):\(first.line) under another id; both are kept")
+          } else if businessKeys[business] == nil {
+            businessKeys[business] = (key, raw.line, raw.file)
+          }
+        }
+      }
+    }
+    // Definers may need each other's facts (an organization found through a domain the account
+    // list defines), so resolve in rounds until nothing changes; minting is the last resort.
+    var pending = definers
+    for allowMint in [false, true] {
+      var progress = true
+      while progress && !pending.isEmpty {
+        progress = false
+        pending = pending.filter { definer in
+          guard let (account, _) = resolve(definer.raw, mapping: definer.mapping, allowMint: allowMint) else { return true }
+          definerAccounts[definer.ordinal] = account
+          for rule in definer.mapping.mapping.defines ?? [] {
+            guard let text = definer.raw.fields[rule.sourceField],
+              !RecordConverter(mapping: definer.mapping).isPlaceholder(text, field: rule.sourceField, in: definer.raw)
+            else { continue }
+            for key in IdentityIndex.keys(rule.kind, system: definer.raw.tag.system, value: text)
+            where !IdentityIndex.isFreeMail(key) {
+              index.addFact(key: key, account: account)
+            }
+          }
+          progress = true
+          return false
+        }
+      }
+    }
+    let unsettled = index.unsettledAmbiguities
+    summary.ambiguous = unsettled.count
+    for (key, accounts) in unsettled.sorted(by: { $0.key < $1.key }) {
+      warn(
+        "\(key) belongs to several accounts (\(accounts.sorted().joined(separator: ", "))); it is not used to match records (settle it in the alias file)")
+    }
+  }
+
+  /// The source tag of a line in the exact form ingest writes
+  /// (`{"kind":"raw","source":{"system":"…","dataset":"…"`), or nil for anything else.
+  static func rawTag(_ line: UnsafeBufferPointer<UInt8>) -> SourceTag? {
+    let head: StaticString = #"{"kind":"raw","source":{"system":""#
+    let middle: StaticString = #"","dataset":""#
+    guard line.count > head.utf8CodeUnitCount,
+      memcmp(line.baseAddress!, head.utf8Start, head.utf8CodeUnitCount) == 0
+    else { return nil }
+    var index = head.utf8CodeUnitCount
+    func string() -> String? {
+      let start = index
+      while index < line.count, line[index] != 0x22 {
+        if line[index] == 0x5C { return nil }  // an escape: leave it to the full parser
+        index += 1
+      }
+      guard index < line.count else { return nil }
+      return String(decoding: UnsafeBufferPointer(rebasing: line[start..<index]), as: UTF8.self)
+    }
+    guard let system = string(), line.count - index > middle.utf8CodeUnitCount,
+      memcmp(line.baseAddress! + index, middle.utf8Start, middle.utf8CodeUnitCount) == 0
+    else { return nil }
+    index += middle.utf8CodeUnitCount
+    guard let dataset = string() else { return nil }
+    return SourceTag(system: system, dataset: dataset)
+  }
+
+  /// The account of a record by its mapping's identity rules, and the rule that found it.
+  func resolve(
+    _ raw: RawRecord, mapping: ValidatedMapping, allowMint: Bool
+  ) -> (String, SourceMapping.IdentityRule)? {
+    let converter = RecordConverter(mapping: mapping)
+    for rule in mapping.mapping.account {
+      guard let text = raw.fields[rule.sourceField],
+        !converter.isPlaceholder(text, field: rule.sourceField, in: raw)
+      else { continue }
+      let value = text.trimmed
+      switch rule.kind {
+      case .field:
+        return (value, rule)
+      case .mint:
+        if allowMint { return ("\(raw.tag.system):\(value)", rule) }
+      default:
+        for key in IdentityIndex.keys(rule.kind, system: raw.tag.system, value: value) {
+          if let account = index.account(for: key) { return (account, rule) }
+        }
+      }
+    }
+    return nil
+  }
+}
