@@ -57,3 +57,14 @@ extension DocumentationTests {
     }
   }
 }
+
+extension DocumentationTests {
+  @Test("docs/SEGMENT.md names every field of the declared account record")
+  func segmentListsAccountFields() throws {
+    let text = try String(contentsOf: Self.root.appendingPathComponent("docs/SEGMENT.md"), encoding: .utf8)
+    let table = text.split(separator: "\n").filter { $0.hasPrefix("| `") }.joined(separator: "\n")
+    for field in AccountRecordSchema.account.fields where field.name != "kind" {
+      #expect(table.contains("`\(field.name)`"), "account.\(field.name) is missing from docs/SEGMENT.md's field table")
+    }
+  }
+}

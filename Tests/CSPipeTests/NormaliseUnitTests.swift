@@ -326,3 +326,35 @@ extension MappingTests {
   }
 }
 
+
+@Suite("Record schemas")
+struct RecordSchemaTests {
+  static let schema = RecordSchema(
+    kind: "thing",
+    fields: [
+      FieldSpec("kind", .oneOf(["thing"]), required: true),
+      FieldSpec("id", .string, required: true),
+      FieldSpec("when", .nullable(.date), required: true),
+      FieldSpec("count_*", .integer),
+      FieldSpec("nested", .object([FieldSpec("at", .time, required: true)])),
+    ])
+
+  static func problems(_ text: String) -> [String] {
+    schema.validate((try? JSONParser.parse(text))?.objectValue ?? JSONObject())
+  }
+
+  @Test("a conforming record has no problems; every departure is named with its path")
+  func validation() {
+    #expect(Self.problems(#"{"kind":"thing","id":"a","when":null,"count_x":1,"count_y":2,"nested":{"at":"2026-01-01T00:00:00Z"}}"#).isEmpty)
+    #expect(Self.problems(#"{"kind":"thing","when":"2026-01-01"}"#) == ["id: missing"])
+    #expect(Self.problems(#"{"kind":"thing","id":"a","when":"2026-1-1"}"#) == ["when: expected a date (YYYY-MM-DD)"])
+    #expect(Self.problems(#"{"kind":"thing","id":"a","when":null,"colour":"red"}"#) == ["colour: not a declared field"])
+    #expect(Self.problems(#"{"kind":"thing","when":null,"id":"a"}"#) == ["id: missing", "id: out of the declared order"])
+    #expect(Self.problems(#"{"kind":"thing","id":"a","when":null,"count_x":1.5}"#) == ["count_x: expected a whole number"])
+    #expect(Self.problems(#"{"kind":"thing","id":"a","when":null,"nested":{}}"#) == ["nested.at: missing"])
+    #expect(Self.problems(#"{"kind":"other","id":"a","when":null}"#) == ["kind: expected \"thing\"", "kind: expected one of thing"])
+    #expect(Self.schema.field(at: "nested.at")?.required == true)
+    #expect(AccountRecordSchema.account.field(at: "usage.last_30_days.logins") != nil)
+    #expect(AccountRecordSchema.account.field(at: "usage.nothing") == nil)
+  }
+}

@@ -1,0 +1,134 @@
+/// The records `segment` writes (docs/SEGMENT.md "Output"), declared once: segment's writer
+/// follows this order, `score`, `stage` and `report` read by it, and tests check every record
+/// segment writes against it (and docs/SEGMENT.md against its field names).
+public enum AccountRecordSchema {
+  static let tiers = ["tier1", "tier2", "tier3", "unranked"]
+  static let movementTypes = ["new", "reactivation", "expansion", "contraction", "churn", "fx"]
+
+  /// One `account` record.
+  public static let account = RecordSchema(
+    kind: "account",
+    fields: [
+      FieldSpec("kind", .oneOf(["account"]), required: true),
+      FieldSpec("account", .string, required: true),
+      FieldSpec("as_of", .date, required: true),
+      FieldSpec("name", .string),
+      FieldSpec("domain", .string),
+      FieldSpec("parent", .string),
+      FieldSpec("owner", .string),
+      FieldSpec("children", .array(.string)),
+      FieldSpec("segments", .map(.any), required: true),
+      FieldSpec("contract_start", .date),
+      FieldSpec("renewal_at", .date),
+      FieldSpec("target_value", .number),
+      FieldSpec("currency", .string, required: true),
+      FieldSpec("mrr", .number, required: true),
+      FieldSpec("arr", .number, required: true),
+      FieldSpec("cancellation_scheduled_at", .nullable(.time), required: true),
+      FieldSpec("ends_at", .nullable(.time), required: true),
+      FieldSpec("mrr_at_risk", .number, required: true),
+      FieldSpec("mrr_with_children", .number),
+      FieldSpec("arr_with_children", .number),
+      FieldSpec(
+        "mrr_series",
+        .array(.object([FieldSpec("month", .string, required: true), FieldSpec("mrr", .number, required: true)])),
+        required: true),
+      FieldSpec(
+        "movements",
+        .array(
+          .object([
+            FieldSpec("month", .string, required: true), FieldSpec("through", .date),
+            FieldSpec("type", .oneOf(movementTypes), required: true), FieldSpec("amount", .number, required: true),
+          ])),
+        required: true),
+      FieldSpec("revenue_rank", .nullable(.integer), required: true),
+      FieldSpec("cumulative_share", .nullable(.number), required: true),
+      FieldSpec("tier", .oneOf(tiers), required: true),
+      FieldSpec("tier_from", .string),
+      FieldSpec("touch", .string, required: true),
+      FieldSpec("seats", .integer, required: true),
+      FieldSpec("active_users", .number),
+      FieldSpec("adoption", .number),
+      FieldSpec(
+        "usage",
+        .object([
+          FieldSpec("last_30_days", .map(.number), required: true),
+          FieldSpec("previous_30_days", .map(.number), required: true),
+        ]),
+        required: true),
+      FieldSpec(
+        "tickets",
+        .object([
+          FieldSpec("open_by_severity", .map(.integer), required: true),
+          FieldSpec("last_90_days", .integer, required: true),
+          FieldSpec("last_at", .time),
+          FieldSpec("days_since_last", .integer),
+          FieldSpec("last_high_severity_at", .time),
+          FieldSpec("satisfaction_*", .integer),
+        ]),
+        required: true),
+      FieldSpec(
+        "surveys",
+        .map(.object([FieldSpec("score", .number, required: true), FieldSpec("at", .time, required: true)])),
+        required: true),
+      FieldSpec(
+        "billing",
+        .object([
+          FieldSpec("invoices_past_due", .integer, required: true),
+          FieldSpec("past_due_*", .number),
+          FieldSpec("failed_payments_90_days", .integer, required: true),
+        ]),
+        required: true),
+      FieldSpec("milestones", .map(.time), required: true),
+      FieldSpec("programs", .array(.any), required: true),
+      FieldSpec(
+        "users",
+        .object([
+          FieldSpec("sponsors", .integer, required: true),
+          FieldSpec("champions", .integer, required: true),
+          FieldSpec("sponsor_changes_90_days", .integer, required: true),
+        ]),
+        required: true),
+      FieldSpec("freshness", .map(.date), required: true),
+    ])
+
+  static let tierSummary = ValueShape.object([
+    FieldSpec("accounts", .integer, required: true), FieldSpec("mrr", .number),
+    FieldSpec("share_of_accounts", .number), FieldSpec("share_of_mrr", .number),
+    FieldSpec("mrr_floor", .nullable(.number)),
+  ])
+
+  /// The `portfolio` line, first in segment's output.
+  public static let portfolio = RecordSchema(
+    kind: "portfolio",
+    fields: [
+      FieldSpec("kind", .oneOf(["portfolio"]), required: true),
+      FieldSpec("as_of", .date, required: true),
+      FieldSpec("currency", .string, required: true),
+      FieldSpec("accounts", .integer, required: true),
+      FieldSpec("mrr", .number, required: true),
+      FieldSpec("arr", .number, required: true),
+      FieldSpec("tiers", .map(tierSummary), required: true),
+      FieldSpec("policies", .map(.any), required: true),
+      FieldSpec(
+        "movements",
+        .array(
+          .object(
+            [FieldSpec("month", .string, required: true), FieldSpec("through", .date), FieldSpec("start", .number, required: true)]
+              + movementTypes.map { FieldSpec($0, .number, required: true) }
+              + [FieldSpec("end", .number, required: true)])),
+        required: true),
+      FieldSpec("retention", .map(.any), required: true),
+      FieldSpec("tiers_from", .string),
+      FieldSpec("books", .map(.map(.any)), required: true),
+    ])
+
+  /// The schema for a record of segment's output, by its kind.
+  public static func schema(forKind kind: String) -> RecordSchema? {
+    switch kind {
+    case "account": return account
+    case "portfolio": return portfolio
+    default: return nil
+    }
+  }
+}
