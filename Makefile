@@ -9,12 +9,26 @@ BIN := .build/release
 # a file that a later make takes as up to date.
 .DELETE_ON_ERROR:
 
+## all: build (release) and run the pipeline on the samples (or INPUTS=…), ending in its output
 all: build
 	@$(MAKE) --no-print-directory pipeline
 
 ## build: release binaries in .build/release
 build:
 	$(SWIFT) build -c release
+
+## help: list the targets and what they do
+help:
+	@awk -F': ' '/^## [a-z-]+:/ { sub(/^## /, ""); name = $$1; sub(/^[^:]*: /, ""); printf "  make %-13s %s\n", name, $$0 }' $(MAKEFILE_LIST)
+
+## lint: swift-format (the toolchain's) in lint mode over every Swift file, configured by .swift-format
+LINT_PATHS := Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources
+lint:
+	$(SWIFT) format lint --strict --recursive $(LINT_PATHS)
+
+## format: rewrite every Swift file as .swift-format says (then make lint passes)
+format:
+	$(SWIFT) format format --in-place --recursive $(LINT_PATHS)
 
 ## test: unit, golden, conformance, real-export and hostile-input tests
 test:
@@ -25,6 +39,7 @@ test:
 ## mappings: compile pipelines/mappings/*.json into the binary (after editing a mapping)
 mappings:
 	python3 scripts/embed_mappings.py
+	$(SWIFT) format format --in-place Sources/CSPipeNormalise/BuiltinMappings.swift
 
 ## samples: regenerate the synthetic sample exports (deterministic)
 samples:
@@ -55,4 +70,4 @@ clean:
 
 include pipelines/default.mk
 
-.PHONY: all build test mappings samples bench bench-ingest fuzz clean
+.PHONY: all build help lint format test mappings samples bench bench-ingest fuzz clean

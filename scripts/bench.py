@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build", "release")
 
-# Current MRR of a subscription at the as-of cutoff (DESIGN.md 4.1), as each peer computes it.
+# Current MRR of a subscription at the as-of cutoff (docs/SEGMENT.md), as each peer computes it.
 # The peers leave out the past-due grace rule (it needs invoices joined in); the generated data
 # at benchmark scale has no subscription past due beyond its grace, so the results must agree.
 MONTHS = {"day": "365.0/12", "week": "52.0/12", "month": "1", "quarter": "1.0/3", "year": "1.0/12"}

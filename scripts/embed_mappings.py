@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/CSPipe/Normalise/BuiltinMappings.swift from pipelines/mappings/*.json.
+"""Writes Sources/CSPipeNormalise/BuiltinMappings.swift from pipelines/mappings/*.json.
 
 The mapping files are the source of truth; the generated file compiles them into the binary so
 that `normalise` works wherever it is installed. A test fails when the two drift apart:
@@ -24,4 +24,4 @@ for path in files:
     lines.extend(("      " + line) if line else "" for line in text.rstrip("\n").split("\n"))
     lines.append('      """#),')
 lines += ["  ]", "}", ""]
-(root / "Sources" / "CSPipe" / "Normalise" / "BuiltinMappings.swift").write_text("\n".join(lines), encoding="utf-8")
+(root / "Sources" / "CSPipeNormalise" / "BuiltinMappings.swift").write_text("\n".join(lines), encoding="utf-8")

@@ -1,5 +1,5 @@
-import CSPipeCore
 import ArgumentParser
+import CSPipeCore
 import Glibc
 
 /// `--as-of DATE`, shared by every tool after ingest: a result as of D depends only on facts

@@ -1,8 +1,8 @@
-import CSPipeCore
 import ArgumentParser
+import CSPipeCore
 
 /// The flags every cspipe tool shares, declared once and mixed in with `@OptionGroup`, so help
-/// text and behaviour cannot drift between tools (ANCHORS.md practice 3).
+/// text and behaviour cannot drift between tools.
 public struct IOOptions: ParsableArguments {
   @Argument(
     help: ArgumentHelp(

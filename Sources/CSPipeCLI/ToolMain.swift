@@ -1,5 +1,5 @@
-import CSPipeCore
 import ArgumentParser
+import CSPipeCore
 import Glibc
 
 /// The one place where a tool's errors become exit statuses (README "Exit status"):

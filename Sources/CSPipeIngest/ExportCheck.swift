@@ -1,4 +1,5 @@
 import CSPipeCore
+
 /// Files that are not exports but are easily mistaken for them, refused with what they are and
 /// what to do, before any reader takes their bytes for records: a saved HTTP error response, a
 /// web page, a spreadsheet workbook, another compression format.

@@ -20,10 +20,12 @@ extension Ingest {
     if let directive, options.delimiter.map({ $0 != directive.delimiter }) ?? false {
       reporter.emit(
         Diagnostic(
-          .warning, "the file's first line declares \(Self.describe(delimiter: directive.delimiter)) as its delimiter; --delimiter overrides it",
+          .warning,
+          "the file's first line declares \(Self.describe(delimiter: directive.delimiter)) as its delimiter; --delimiter overrides it",
           at: SourceLocation(file: source.name, line: 1)))
     }
-    let delimiter = options.delimiter ?? directive?.delimiter
+    let delimiter =
+      options.delimiter ?? directive?.delimiter
       ?? CSVReader.sniffDelimiter(text)
     let reader = CSVReader(
       source: source, delimiter: delimiter, maxFieldBytes: options.maxFieldBytes,
@@ -78,21 +80,23 @@ extension Ingest {
         raw: row.reassembled(delimiter: delimiter))
     }
     var badField: (index: Int, offset: Int)?
-    try layout.keyBytes.withUnsafeBufferPointer { keys in try output.write { out in
-      let mark = out.count
-      out.append(layout.recordPrefix)
-      JSONBytes.appendInt(row.line, to: &out)
-      out.append(CSVLayout.fieldsOpen)
-      for index in 0..<row.count {
-        out.append(UnsafeBufferPointer(rebasing: keys[layout.keyRanges[index]]))
-        if let offset = JSONBytes.appendString(row.field(index), to: &out) {
-          badField = (index, offset)
-          out.truncate(to: mark)
-          return
+    try layout.keyBytes.withUnsafeBufferPointer { keys in
+      try output.write { out in
+        let mark = out.count
+        out.append(layout.recordPrefix)
+        JSONBytes.appendInt(row.line, to: &out)
+        out.append(RawEnvelope.fieldsOpen)
+        for index in 0..<row.count {
+          out.append(UnsafeBufferPointer(rebasing: keys[layout.keyRanges[index]]))
+          if let offset = JSONBytes.appendString(row.field(index), to: &out) {
+            badField = (index, offset)
+            out.truncate(to: mark)
+            return
+          }
         }
+        out.append(RawEnvelope.recordClose)
       }
-      out.append(CSVLayout.recordClose)
-    } }
+    }
     if let badField {
       let value = row.field(badField.index)
       let byte = value[badField.offset]
@@ -106,7 +110,6 @@ extension Ingest {
   }
 }
 
-
 /// The per-file constants of a CSV: column names, their JSON keys and the record prefix.
 struct CSVLayout {
   let tag: SourceTag
@@ -116,9 +119,6 @@ struct CSVLayout {
   let keyBytes: [UInt8]
   let keyRanges: [Range<Int>]
   let recordPrefix: [UInt8]
-
-  static let fieldsOpen = Array(#"},"fields":{"#.utf8)
-  static let recordClose = Array("}}\n".utf8)
 
   init(header: CSVRow, source: ByteSource, options: IngestOptions, reporter: StderrReporter) throws {
     let location = SourceLocation(file: source.name, line: header.line)
@@ -168,13 +168,14 @@ struct CSVLayout {
     self.keyBytes = keyBytes
     self.keyRanges = keyRanges
     let stem = source.name == ByteSource.standardInputName ? "stdin" : Self.stem(of: source.name)
-    var tag = SourceCatalog.detectCSV(header: names)
+    var tag =
+      SourceCatalog.detectCSV(header: names)
       ?? SourceTag(system: SourceTag.genericSystem, dataset: stem)
     if let forced = options.source {
       tag = SourceTag(system: forced.system, dataset: forced.dataset.isEmpty ? stem : forced.dataset)
     }
     self.tag = tag
-    recordPrefix = Ingest.recordPrefix(tag, file: source.name)
+    recordPrefix = RawEnvelope.prefix(tag, file: source.name)
   }
 
   /// `exports/Tickets 2024.csv` → `Tickets 2024`.

@@ -57,20 +57,22 @@ extension Ingest {
           at: location, reason: problem,
           raw: "<\(String(decoding: record.elementName, as: UTF8.self))> (not kept: too large)")
       }
-      let recordPrefix = prefixes[record.elementName] ?? {
-        let dataset = resolved.dataset(String(decoding: record.elementName, as: UTF8.self))
-        let built = Self.recordPrefix(
-          SourceTag(system: resolved.system, dataset: dataset), file: source.name)
-        prefixes[record.elementName] = built
-        if summary.sources[source.name] == nil {
-          summary.sources[source.name] = SourceTag(system: resolved.system, dataset: dataset)
-        }
-        return built
-      }()
+      let recordPrefix =
+        prefixes[record.elementName]
+        ?? {
+          let dataset = resolved.dataset(String(decoding: record.elementName, as: UTF8.self))
+          let built = RawEnvelope.prefix(
+            SourceTag(system: resolved.system, dataset: dataset), file: source.name)
+          prefixes[record.elementName] = built
+          if summary.sources[source.name] == nil {
+            summary.sources[source.name] = SourceTag(system: resolved.system, dataset: dataset)
+          }
+          return built
+        }()
       try output.write { out in
         out.append(recordPrefix)
         JSONBytes.appendInt(record.line, to: &out)
-        out.append(CSVLayout.fieldsOpen)
+        out.append(RawEnvelope.fieldsOpen)
         record.storage.withUnsafeBufferPointer { storage in
           for (index, field) in record.fields.enumerated() {
             if index > 0 { out.append(0x2C) }
@@ -79,7 +81,7 @@ extension Ingest {
             _ = JSONBytes.appendString(UnsafeBufferPointer(rebasing: storage[field.value]), to: &out)
           }
         }
-        out.append(CSVLayout.recordClose)
+        out.append(RawEnvelope.recordClose)
       }
       summary.recordsOut += 1
       tickProgress(source)
@@ -108,7 +110,8 @@ extension Ingest {
           Diagnostic(.note, "an empty \(tag.system)/\(dataset) export: no records", at: SourceLocation(file: source.name)))
       } else {
         reporter.emit(
-          Diagnostic(.warning, "no records found at \(wanted.isEmpty ? rootName : wanted) (choose with --record PATH)",
+          Diagnostic(
+            .warning, "no records found at \(wanted.isEmpty ? rootName : wanted) (choose with --record PATH)",
             at: SourceLocation(file: source.name)))
       }
     }

@@ -101,7 +101,8 @@ public final class Ingest {
         if try output.rollBack(to: mark) {
           summary.recordsOut = outBefore
           summary.droppedWithFailedFiles += written
-          reporter.emit(Diagnostic(.note, "its \(written) record(s) before the error are left out; the other files go through", at: location))
+          reporter.emit(
+            Diagnostic(.note, "its \(written) record(s) before the error are left out; the other files go through", at: location))
         } else {
           reporter.emit(Diagnostic(.note, "its \(written) record(s) before the error were already written to the stream", at: location))
         }
@@ -156,17 +157,6 @@ public final class Ingest {
   // Reading CSV: IngestStage+CSV.swift; reading XML: IngestStage+XML.swift.
 
   // MARK: - Shared
-
-  static func recordPrefix(_ tag: SourceTag, file: String) -> [UInt8] {
-    var bytes = Array(#"{"kind":"raw","source":{"system":"#.utf8)
-    JSONBytes.appendString(tag.system, to: &bytes)
-    bytes.append(contentsOf: #","dataset":"#.utf8)
-    JSONBytes.appendString(tag.dataset, to: &bytes)
-    bytes.append(contentsOf: #","file":"#.utf8)
-    JSONBytes.appendString(file, to: &bytes)
-    bytes.append(contentsOf: #","line":"#.utf8)
-    return bytes
-  }
 
   func tickProgress(_ source: ByteSource) {
     guard reporter.isTerminal, summary.recordsIn & 0xFFFF == 0 else { return }

@@ -1,5 +1,5 @@
-import CSPipeCore
 import CLibXML2
+import CSPipeCore
 import Glibc
 
 /// What a streaming XML consumer receives. Names and text point into libxml2's buffers and are

@@ -1,5 +1,5 @@
-import CSPipeCore
 import CLibXML2
+import CSPipeCore
 
 /// One XML record flattened to ordered `key → text` pairs, valid only during the callback.
 ///
@@ -113,7 +113,10 @@ struct XMLFlattening {
       let seen = frames[parent].childNames[localName, default: 0] + 1
       frames[parent].childNames[localName] = seen
       if !keyPath.isEmpty { keyPath.append(0x2E) }
-      if let prefix { appendCString(prefix, to: &keyPath); keyPath.append(0x3A) }
+      if let prefix {
+        appendCString(prefix, to: &keyPath)
+        keyPath.append(0x3A)
+      }
       appendCString(localName, to: &keyPath)
       if seen > 1 {
         keyPath.append(0x5B)
@@ -131,7 +134,10 @@ struct XMLFlattening {
       let keyStart = storage.count
       storage.append(contentsOf: keyPath)
       storage.append(0x40)
-      if let prefix = attributes[base + 1] { appendCString(prefix, to: &storage); storage.append(0x3A) }
+      if let prefix = attributes[base + 1] {
+        appendCString(prefix, to: &storage)
+        storage.append(0x3A)
+      }
       appendCString(name, to: &storage)
       let valueStart = storage.count
       storage.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))

@@ -1,4 +1,5 @@
 import CSPipeCore
+
 /// Which elements are records: a path from the root, `/`-separated, where `*` matches any one
 /// element name (`rss/channel/item`, `unload/*`, `tickets/ticket`).
 public struct XMLRecordPath: Equatable, Sendable, CustomStringConvertible {

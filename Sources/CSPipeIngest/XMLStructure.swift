@@ -1,5 +1,5 @@
-import CSPipeCore
 import CLibXML2
+import CSPipeCore
 
 /// A summary of the first part of an XML document: which element paths occur, how often,
 /// and which have child elements. Used to find the repeating record element without reading

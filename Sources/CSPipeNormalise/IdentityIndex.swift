@@ -1,4 +1,5 @@
 import CSPipeCore
+
 /// What is known about which account an identifier belongs to.
 ///
 /// Keys are `customer:SYSTEM:ID`, `organization:SYSTEM:ID`, `email:ADDRESS`, `domain:DOMAIN`

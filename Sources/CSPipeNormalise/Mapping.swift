@@ -95,7 +95,8 @@ public struct SourceMapping: Decodable, Sendable {
         throw DecodingError.dataCorrupted(
           .init(
             codingPath: decoder.codingPath,
-            debugDescription: "an identity rule is one of {\"field\"|\"customer\"|\"organization\"|\"email\"|\"domain\"|\"name\"|\"mint\": \"<source field>\"}"
+            debugDescription:
+              "an identity rule is one of {\"field\"|\"customer\"|\"organization\"|\"email\"|\"domain\"|\"name\"|\"mint\": \"<source field>\"}"
           ))
       }
       self.kind = kind
@@ -176,7 +177,8 @@ public struct MappingSet: Sendable {
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
         throw ConfigError(file: path, message: "no such file or folder")
       }
-      let files = isFolder.boolValue
+      let files =
+        isFolder.boolValue
         ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sorted()
           .map { "\(path)/\($0)" }
         : [path]

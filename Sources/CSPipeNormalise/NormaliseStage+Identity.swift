@@ -20,7 +20,7 @@ extension Normalise {
       try LineReader(source: source).forEachLine { line, number, tooLong in
         // Most records (usage facts) neither define identity nor have a key: recognise them
         // from the envelope ingest writes, without parsing the whole line.
-        if let tag = Self.rawTag(line), let mapping = options.mappings.mapping(for: tag),
+        if let tag = RawEnvelope.sourceTag(line), let mapping = options.mappings.mapping(for: tag),
           mapping.mapping.defines == nil, mapping.mapping.key == nil, mapping.mapping.businessKey == nil
         {
           return
@@ -48,7 +48,8 @@ extension Normalise {
           if let first = businessKeys[business], first.sourceKey != key {
             summary.conflicts += 1
             warn(
-              "\(raw.file):\(raw.line): \(mapping.mapping.source) record repeats \(business.split(separator: "|").dropFirst().joined(separator: ", ")) of \(first.file):\(first.line) under another id; both are kept")
+              "\(raw.file):\(raw.line): \(mapping.mapping.source) record repeats \(business.split(separator: "|").dropFirst().joined(separator: ", ")) of \(first.file):\(first.line) under another id; both are kept"
+            )
           } else if businessKeys[business] == nil {
             businessKeys[business] = (key, raw.line, raw.file)
           }
@@ -83,34 +84,9 @@ extension Normalise {
     summary.ambiguous = unsettled.count
     for (key, accounts) in unsettled.sorted(by: { $0.key < $1.key }) {
       warn(
-        "\(key) belongs to several accounts (\(accounts.sorted().joined(separator: ", "))); it is not used to match records (settle it in the alias file)")
+        "\(key) belongs to several accounts (\(accounts.sorted().joined(separator: ", "))); it is not used to match records (settle it in the alias file)"
+      )
     }
-  }
-
-  /// The source tag of a line in the exact form ingest writes
-  /// (`{"kind":"raw","source":{"system":"…","dataset":"…"`), or nil for anything else.
-  static func rawTag(_ line: UnsafeBufferPointer<UInt8>) -> SourceTag? {
-    let head: StaticString = #"{"kind":"raw","source":{"system":""#
-    let middle: StaticString = #"","dataset":""#
-    guard line.count > head.utf8CodeUnitCount,
-      memcmp(line.baseAddress!, head.utf8Start, head.utf8CodeUnitCount) == 0
-    else { return nil }
-    var index = head.utf8CodeUnitCount
-    func string() -> String? {
-      let start = index
-      while index < line.count, line[index] != 0x22 {
-        if line[index] == 0x5C { return nil }  // an escape: leave it to the full parser
-        index += 1
-      }
-      guard index < line.count else { return nil }
-      return String(decoding: UnsafeBufferPointer(rebasing: line[start..<index]), as: UTF8.self)
-    }
-    guard let system = string(), line.count - index > middle.utf8CodeUnitCount,
-      memcmp(line.baseAddress! + index, middle.utf8Start, middle.utf8CodeUnitCount) == 0
-    else { return nil }
-    index += middle.utf8CodeUnitCount
-    guard let dataset = string() else { return nil }
-    return SourceTag(system: system, dataset: dataset)
   }
 
   /// The account of a record by its mapping's identity rules, and the rule that found it.

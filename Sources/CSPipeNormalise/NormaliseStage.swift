@@ -52,8 +52,10 @@ public struct NormaliseSummary: Equatable, Sendable, StageSummary {
   public var ambiguous = 0
 
   public var shares: [(count: Int, label: String)] {
-    [(recordsOut, "out"), (rejected, "rejected"), (duplicates, "duplicates merged"), (unmatched, "unmatched"),
-     (afterAsOf, "after --as-of")]
+    [
+      (recordsOut, "out"), (rejected, "rejected"), (duplicates, "duplicates merged"), (unmatched, "unmatched"),
+      (afterAsOf, "after --as-of"),
+    ]
   }
 
   public var notes: [String] { [Self.count(files, "file")] }
@@ -131,13 +133,20 @@ public final class Normalise {
       reporter.emit(
         Diagnostic(
           .warning,
-          "\(source): its times carry no zone (the exporting account's own setting); \(count) record(s) read them as UTC: declare the zone with --timezone \(system)=Europe/Berlin (your helpdesk's zone)"))
+          "\(source): its times carry no zone (the exporting account's own setting); \(count) record(s) read them as UTC: declare the zone with --timezone \(system)=Europe/Berlin (your helpdesk's zone)"
+        ))
     }
     if summary.mintedFromSupport > 0 {
-      reporter.emit(Diagnostic(.warning, "nothing in this run defines accounts (no account list, billing customers or --aliases): \(summary.mintedFromSupport) support record(s) made \(summary.accountsMintedFromSupport) account(s) from their own e-mail domain, company or organisation (marked \"account_minted\"); to tie them to billing, add the billing exports or an alias file (account,domain,acme.com)"))
+      reporter.emit(
+        Diagnostic(
+          .warning,
+          "nothing in this run defines accounts (no account list, billing customers or --aliases): \(summary.mintedFromSupport) support record(s) made \(summary.accountsMintedFromSupport) account(s) from their own e-mail domain, company or organisation (marked \"account_minted\"); to tie them to billing, add the billing exports or an alias file (account,domain,acme.com)"
+        ))
     }
     if summary.unmatched > 0 && unmatchedSink == nil {
-      reporter.emit(Diagnostic(.warning, "\(summary.unmatched) record(s) matched no account (list them with --unmatched FILE; tie them with --aliases)"))
+      reporter.emit(
+        Diagnostic(.warning, "\(summary.unmatched) record(s) matched no account (list them with --unmatched FILE; tie them with --aliases)")
+      )
     }
     return summary
   }

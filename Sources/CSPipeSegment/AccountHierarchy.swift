@@ -1,6 +1,6 @@
 import CSPipeCore
 
-/// Parents and children (DESIGN.md 4.2): a parent's total includes its children's, at any depth;
+/// Parents and children (docs/SEGMENT.md, "Tiers"): a parent's total includes its children's, at any depth;
 /// a cycle is cut where it closes; ranking is over top-level accounts.
 struct AccountHierarchy {
   let sortedKeys: [String]

@@ -20,20 +20,26 @@ extension AccountRollup {
       .array([.string(origin.file), Self.number(origin.line)])
     }
     var state = JSONObject()
-    state["attributes"] = .object(JSONObject(attributes.sorted { $0.key < $1.key }.map { name, attribute in
-      (name, .object(JSONObject([("value", attribute.value), ("rank", Self.number(attribute.rank)), ("origin", origin(attribute.origin))])))
-    }))
-    state["subscriptions"] = .array(subscriptions.sorted { ($0.start, $0.id) < ($1.start, $1.id) }.map { fact in
-      var entry = JSONObject([
-        ("id", .string(fact.id)), ("currency", .string(fact.currency)), ("monthly", Self.number(fact.monthly)),
-        ("start", Self.number(fact.start)), ("status", .string(fact.status)), ("quantity", Self.number(fact.quantity)),
-      ])
-      if let end = fact.serviceEnd { entry["end"] = Self.number(end) }
-      if let cancelledAt = fact.cancelledAt { entry["cancelled_at"] = Self.number(cancelledAt) }
-      if fact.cancellationScheduled { entry["cancellation_scheduled"] = .bool(true) }
-      if let trialEnd = fact.trialEnd { entry["trial_end"] = Self.number(trialEnd) }
-      return .object(entry)
-    })
+    state["attributes"] = .object(
+      JSONObject(
+        attributes.sorted { $0.key < $1.key }.map { name, attribute in
+          (
+            name,
+            .object(JSONObject([("value", attribute.value), ("rank", Self.number(attribute.rank)), ("origin", origin(attribute.origin))]))
+          )
+        }))
+    state["subscriptions"] = .array(
+      subscriptions.sorted { ($0.start, $0.id) < ($1.start, $1.id) }.map { fact in
+        var entry = JSONObject([
+          ("id", .string(fact.id)), ("currency", .string(fact.currency)), ("monthly", Self.number(fact.monthly)),
+          ("start", Self.number(fact.start)), ("status", .string(fact.status)), ("quantity", Self.number(fact.quantity)),
+        ])
+        if let end = fact.serviceEnd { entry["end"] = Self.number(end) }
+        if let cancelledAt = fact.cancelledAt { entry["cancelled_at"] = Self.number(cancelledAt) }
+        if fact.cancellationScheduled { entry["cancellation_scheduled"] = .bool(true) }
+        if let trialEnd = fact.trialEnd { entry["trial_end"] = Self.number(trialEnd) }
+        return .object(entry)
+      })
     state["unpaid_due"] = counts(unpaidDue)
     state["invoices_past_due"] = Self.number(invoicesPastDue)
     state["past_due_amount"] = sums(pastDueAmount)
@@ -48,9 +54,11 @@ extension AccountRollup {
     if let lastTicket { state["last_ticket"] = Self.number(lastTicket) }
     if let lastHighSeverity { state["last_high_severity"] = Self.number(lastHighSeverity) }
     state["satisfaction"] = counts(satisfaction)
-    state["surveys"] = .object(JSONObject(surveys.sorted { $0.key < $1.key }.map { type, survey in
-      (type, .object(JSONObject([("at", Self.number(survey.at)), ("score", survey.score), ("origin", origin(survey.origin))])))
-    }))
+    state["surveys"] = .object(
+      JSONObject(
+        surveys.sorted { $0.key < $1.key }.map { type, survey in
+          (type, .object(JSONObject([("at", Self.number(survey.at)), ("score", survey.score), ("origin", origin(survey.origin))])))
+        }))
     state["milestones"] = counts(milestones)
     state["programs"] = .array(programs.sorted { $0.jsonText < $1.jsonText })
     state["sponsors"] = Self.number(sponsors)
@@ -78,7 +86,9 @@ extension AccountRollup {
     func sum(_ value: JSONValue?) -> DecimalSum? { value?.numberText.flatMap(DecimalSum.init) }
     func decimalMap(_ name: String) -> [String: DecimalSum]? { map(name, sum) }
     func origin(_ value: JSONValue?) -> Origin? {
-      guard case .array(let parts)? = value, parts.count == 2, let file = parts[0].stringValue, let line = parts[1].intValue else { return nil }
+      guard case .array(let parts)? = value, parts.count == 2, let file = parts[0].stringValue, let line = parts[1].intValue else {
+        return nil
+      }
       return Origin(file: file, line: line)
     }
     guard let attributes = state["attributes"]?.objectValue, case .array(let subscriptions)? = state["subscriptions"],
@@ -107,7 +117,8 @@ extension AccountRollup {
         SubscriptionFact(
           id: id, currency: currency, monthlyMinor: SubscriptionFact.minorUnits(monthly, currency: currency), start: start,
           serviceEnd: int(object["end"]), cancelledAt: int(object["cancelled_at"]),
-          cancellationScheduled: object["cancellation_scheduled"]?.boolValue ?? false, trialEnd: int(object["trial_end"]), status: status, quantity: quantity))
+          cancellationScheduled: object["cancellation_scheduled"]?.boolValue ?? false, trialEnd: int(object["trial_end"]), status: status,
+          quantity: quantity))
     }
     rollup.unpaidDue = unpaid
     rollup.invoicesPastDue = pastDue

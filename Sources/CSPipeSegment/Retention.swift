@@ -1,5 +1,6 @@
 import CSPipeCore
-/// Net and gross revenue retention and logo churn over a window ending at as-of (DESIGN.md 4.1,
+
+/// Net and gross revenue retention and logo churn over a window ending at as-of (docs/SEGMENT.md, "Retention";
 /// docs/SEGMENT.md "Retention").
 ///
 /// The unit is a top-level account: a parent together with all its descendants, the same unit
@@ -63,15 +64,21 @@ enum Retention {
       return entry
     }
     var block = JSONObject([
-      ("window", .object(JSONObject([
-        ("start", .string(windowStart)), ("end", .string(windowEnd)), ("months", .number(String(months))),
-      ]))),
+      (
+        "window",
+        .object(
+          JSONObject([
+            ("start", .string(windowStart)), ("end", .string(windowEnd)), ("months", .number(String(months))),
+          ]))
+      ),
       ("unit", .string("top-level account (children roll up into their parent)")),
     ])
     for (key, value) in figures(members).entries { block[key] = value }
-    block["by_tier_at_start"] = .object(JSONObject(tiers.map { tier in
-      (tier, .object(figures(members.filter { $0.tier == tier })))
-    }))
+    block["by_tier_at_start"] = .object(
+      JSONObject(
+        tiers.map { tier in
+          (tier, .object(figures(members.filter { $0.tier == tier })))
+        }))
     return .object(block)
   }
 }

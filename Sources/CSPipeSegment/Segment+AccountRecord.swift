@@ -152,7 +152,6 @@ extension Segment {
     out.closeObject()
   }
 
-
   /// Decimal places of the base currency's minor unit (2 for USD, 0 for JPY).
   var baseDigits: Int { Values.minorUnitDigits(of: options.config.baseCurrency) }
 

@@ -24,11 +24,13 @@ extension Segment {
       summary.afterAsOf += 1
       return
     }
-    let account = accounts[key] ?? {
-      let created = AccountRollup(key: key)
-      accounts[key] = created
-      return created
-    }()
+    let account =
+      accounts[key]
+      ?? {
+        let created = AccountRollup(key: key)
+        accounts[key] = created
+        return created
+      }()
     let source = record.nested("source")
     let system = labels(source?["system"]?.stringValue ?? "")
     let origin = Origin(file: labels(source?["file"]?.stringValue ?? ""), line: source?["line"]?.intValue ?? 0)
@@ -135,7 +137,8 @@ extension Segment {
       return try rejects.reject(at: location, reason: "a partial aggregate: combine partials with --merge", raw: raw())
     }
     guard kind == "partial" else {
-      return try rejects.reject(at: location, reason: "--merge reads partial aggregates (segment --partial), not \(kind) records", raw: raw())
+      return try rejects.reject(
+        at: location, reason: "--merge reads partial aggregates (segment --partial), not \(kind) records", raw: raw())
     }
     guard record["as_of"]?.stringValue == options.asOfLabel else {
       return try rejects.reject(
@@ -149,7 +152,8 @@ extension Segment {
     if let shard = record["shard"]?.stringValue, !mergedPartials.insert(shard + "\u{0}" + key).inserted {
       summary.repeatedPartials += 1
       warnings.warn(
-        "repeated partial", "account \(key.debugDescription) of shard \(shard) was already merged (the same partial given twice?): merged once",
+        "repeated partial",
+        "account \(key.debugDescription) of shard \(shard) was already merged (the same partial given twice?): merged once",
         at: location)
       return
     }

@@ -2,7 +2,7 @@ import CSPipeCore
 import Foundation
 
 /// MRR: which subscriptions count on a day (churn policy, grace for past-due and unpaid), in
-/// the base currency, and an account's revenue series with its movements (DESIGN.md 4.1).
+/// the base currency, and an account's revenue series with its movements (docs/SEGMENT.md, "MRR").
 extension Segment {
   struct RevenueSeries {
     /// Amounts in minor units of the base currency (cents).

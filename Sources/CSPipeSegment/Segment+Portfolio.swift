@@ -92,19 +92,21 @@ extension Segment {
       entry.tiers[tier, default: 0] += 1
       owners[owner] = entry
     }
-    return .object(JSONObject(owners.sorted { $0.key < $1.key }.map { owner, book in
-      var entry = JSONObject([("accounts", .number(String(book.accounts))), ("mrr", money(book.mrr))])
-      for tier in ["tier1", "tier2", "tier3", "unranked"] {
-        entry[tier] = .number(String(book.tiers[tier] ?? 0))
-      }
-      // Over capacity when a tier holds more accounts than one CSM of that tier can carry.
-      let over = ["tier1", "tier2"].filter { tier in
-        guard let limit = options.config.capacity[tier]?.accountsPerCsm, limit > 0 else { return false }
-        return (book.tiers[tier] ?? 0) > limit
-      }
-      entry["over_capacity"] = .array(over.map(JSONValue.string))
-      return (owner, .object(entry))
-    }))
+    return .object(
+      JSONObject(
+        owners.sorted { $0.key < $1.key }.map { owner, book in
+          var entry = JSONObject([("accounts", .number(String(book.accounts))), ("mrr", money(book.mrr))])
+          for tier in ["tier1", "tier2", "tier3", "unranked"] {
+            entry[tier] = .number(String(book.tiers[tier] ?? 0))
+          }
+          // Over capacity when a tier holds more accounts than one CSM of that tier can carry.
+          let over = ["tier1", "tier2"].filter { tier in
+            guard let limit = options.config.capacity[tier]?.accountsPerCsm, limit > 0 else { return false }
+            return (book.tiers[tier] ?? 0) > limit
+          }
+          entry["over_capacity"] = .array(over.map(JSONValue.string))
+          return (owner, .object(entry))
+        }))
   }
 
   /// The run's header: policies, tier cut points, totals, the movement book, retention and
@@ -126,7 +128,10 @@ extension Segment {
     ])
     if options.cuts != nil { portfolio["tiers_from"] = .string("--cuts") }
     portfolio["books"] = books(ranking: ranking, current: current, top: hierarchy.top)
-    try output.write { JSONValue.object(portfolio).write(to: &$0); $0.append(0x0A) }
+    try output.write {
+      JSONValue.object(portfolio).write(to: &$0)
+      $0.append(0x0A)
+    }
   }
 
   /// Portfolio movements per period, each checked: start + new + reactivation + expansion −
@@ -152,7 +157,8 @@ extension Segment {
     var book: [JSONValue] = []
     for index in 1..<labels.count {
       let moves = movementTotals[index]
-      let computed = startTotals[index] + (moves["new"] ?? 0) + (moves["reactivation"] ?? 0)
+      let computed =
+        startTotals[index] + (moves["new"] ?? 0) + (moves["reactivation"] ?? 0)
         + (moves["expansion"] ?? 0) - (moves["contraction"] ?? 0) - (moves["churn"] ?? 0) + (moves["fx"] ?? 0)
       guard computed == endTotals[index] else {
         throw ReconciliationError(

@@ -109,15 +109,29 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
         ("past_due_grace_days", .number(String(pastDueGraceDays))),
         ("base_currency", .string(baseCurrency)),
         ("churn_recognition", .string(churnRecognition.rawValue)),
-        ("churn", .string(churnRecognition == .endOfService
-          ? "when the last subscription's service ends (a scheduled cancellation counts until then)"
-          : "when the cancellation of the last subscription is made")),
+        (
+          "churn",
+          .string(
+            churnRecognition == .endOfService
+              ? "when the last subscription's service ends (a scheduled cancellation counts until then)"
+              : "when the cancellation of the last subscription is made")
+        ),
         ("unpaid", .string("counts until its oldest unpaid invoice is pastDueGraceDays overdue, never at as-of")),
         ("incomplete", .string("counts 0 (first payment not made)")),
         ("reactivation_window", .string("unlimited")),
         ("retention_months", .number(String(retentionMonths))),
-        ("retention", .string("NRR and GRR of top-level accounts with MRR on the window's first day; one that fell to 0 inside the window counts 0 at its end")),
-        ("movements", .string("month-end snapshots compared (a customer new and gone inside one month is no movement); the last row runs from the last month-end to as-of")),
+        (
+          "retention",
+          .string(
+            "NRR and GRR of top-level accounts with MRR on the window's first day; one that fell to 0 inside the window counts 0 at its end"
+          )
+        ),
+        (
+          "movements",
+          .string(
+            "month-end snapshots compared (a customer new and gone inside one month is no movement); the last row runs from the last month-end to as-of"
+          )
+        ),
         ("trials", .string("count 0 until converted")),
       ]))
   }

@@ -81,7 +81,7 @@ public struct SegmentSummary: Equatable, Sendable, StageSummary {
   public var notes: [String] { ["\(accounts) accounts out", Self.count(files, "file")] }
 }
 
-/// A failure of the MRR books to balance: names the account and month (DESIGN.md 4.1).
+/// A failure of the MRR books to balance: names the account and month (docs/SEGMENT.md, "MRR").
 public struct ReconciliationError: ReportableError, CustomStringConvertible {
   public let account: String
   public let month: String
@@ -140,7 +140,11 @@ public final class Segment {
     if options.mode == .full && foldedKinds["subscription"] == nil {
       let billing = (foldedKinds["payment"] ?? 0) + (foldedKinds["invoice"] ?? 0)
       if billing > 0 {
-        reporter.emit(Diagnostic(.warning, "\(billing) payment and invoice records but no subscriptions: MRR is 0 for every account; MRR needs a subscriptions export (Stripe, Chargebee, Recurly, Zuora, Paddle …)"))
+        reporter.emit(
+          Diagnostic(
+            .warning,
+            "\(billing) payment and invoice records but no subscriptions: MRR is 0 for every account; MRR needs a subscriptions export (Stripe, Chargebee, Recurly, Zuora, Paddle …)"
+          ))
       }
     }
     try writeResults()
@@ -203,7 +207,10 @@ public final class Segment {
         ("kind", .string("partial")), ("account", .string(key)), ("as_of", .string(options.asOfLabel)),
         ("shard", .string(shardFingerprint.text)), ("state", .object(accounts[key]!.partialState)),
       ])
-      try output.write { JSONValue.object(record).write(to: &$0); $0.append(0x0A) }
+      try output.write {
+        JSONValue.object(record).write(to: &$0)
+        $0.append(0x0A)
+      }
       summary.accounts += 1
     }
   }

@@ -11,7 +11,7 @@ public enum ChurnRecognition: String, Codable, Sendable {
   case scheduled
 }
 
-/// One subscription reduced to what MRR needs (DESIGN.md 4.1, docs/SEGMENT.md).
+/// One subscription reduced to what MRR needs (docs/SEGMENT.md, "MRR").
 struct SubscriptionFact: Sendable {
   let id: String
   let currency: String
@@ -53,7 +53,8 @@ struct SubscriptionFact: Sendable {
 
   /// The monthly amount in major units (for currency conversion and partial states).
   var monthly: Decimal {
-    Decimal(sign: monthlyMinor < 0 ? .minus : .plus, exponent: -Values.minorUnitDigits(of: currency),
+    Decimal(
+      sign: monthlyMinor < 0 ? .minus : .plus, exponent: -Values.minorUnitDigits(of: currency),
       significand: Decimal(monthlyMinor.magnitude))
   }
 
@@ -62,7 +63,7 @@ struct SubscriptionFact: Sendable {
     NSDecimalNumber(decimal: amount * pow(Decimal(10), Values.minorUnitDigits(of: currency))).intValue
   }
 
-  /// Months per interval, as a fraction (DESIGN.md 4.1): a day is 365/12 of a month.
+  /// Months per interval, as a fraction (docs/SEGMENT.md, "MRR"): a day is 365/12 of a month.
   static let monthsPer: [String: (numerator: Int, denominator: Int)] = [
     "day": (365, 12), "week": (52, 12), "month": (1, 1), "quarter": (1, 3), "year": (1, 12),
   ]
@@ -143,7 +144,8 @@ struct SubscriptionFact: Sendable {
     } else {
       // Exponent notation or amounts beyond 64 bits: Foundation's Decimal (38 digits).
       let discount = discountText.flatMap { Decimal(string: $0) } ?? 0
-      var monthly = (amount * Decimal(quantity) - discount) * Decimal(perMonth.numerator)
+      var monthly =
+        (amount * Decimal(quantity) - discount) * Decimal(perMonth.numerator)
         / Decimal(perMonth.denominator * count)
       var rounded = Decimal()
       NSDecimalRound(&rounded, &monthly, digits, .bankers)
@@ -154,7 +156,9 @@ struct SubscriptionFact: Sendable {
     }
     if monthlyMinor < 0 { return (nil, "discount exceeds amount × quantity: a negative monthly amount") }
     if monthlyMinor > limitMinor {
-      return (nil, "monthly amount of \(monthlyMinor) minor units is implausible (over 10^\(limitExponent); a card or account number in Amount?)")
+      return (
+        nil, "monthly amount of \(monthlyMinor) minor units is implausible (over 10^\(limitExponent); a card or account number in Amount?)"
+      )
     }
     let status = record["status"]?.stringValue ?? "active"
     func time(_ field: String) -> Int? { record[field]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) }
@@ -176,7 +180,8 @@ struct SubscriptionFact: Sendable {
       scheduled = true
       serviceEnd = cancelAt ?? time("current_period_end")
       if serviceEnd == nil {
-        problem = "subscription \(record["id"]?.stringValue ?? "?") is cancelled but has no cancel_at or current_period_end: counted as live"
+        problem =
+          "subscription \(record["id"]?.stringValue ?? "?") is cancelled but has no cancel_at or current_period_end: counted as live"
         scheduled = false
       }
     }

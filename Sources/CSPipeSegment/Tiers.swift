@@ -1,7 +1,7 @@
 import CSPipeCore
 import Foundation
 
-/// Pareto revenue tiers (DESIGN.md 4.2): rank accounts with MRR > 0 by MRR, highest first, ties
+/// Pareto revenue tiers (docs/SEGMENT.md, "Tiers"): rank accounts with MRR > 0 by MRR, highest first, ties
 /// by account key; then cut the ranking by the configured rule.
 enum Tiers {
   struct Placement: Equatable {
@@ -41,7 +41,9 @@ enum Tiers {
     // Cut points by rank, computed once (not per account: Decimal arithmetic is slow).
     let shareCuts = (ceiling(config.customerShare[0] * Decimal(count)), ceiling(config.customerShare[1] * Decimal(count)))
     let capacityFirst = (config.capacity["tier1"]?.csms ?? 0) * (config.capacity["tier1"]?.accountsPerCsm ?? 0)
-    let capacityCuts = (capacityFirst, capacityFirst + (config.capacity["tier2"]?.csms ?? 0) * (config.capacity["tier2"]?.accountsPerCsm ?? 0))
+    let capacityCuts = (
+      capacityFirst, capacityFirst + (config.capacity["tier2"]?.csms ?? 0) * (config.capacity["tier2"]?.accountsPerCsm ?? 0)
+    )
     var cumulative = 0
     var tierOneDone = false
     var tierTwoDone = false

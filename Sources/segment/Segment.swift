@@ -22,7 +22,9 @@ struct SegmentCommand: ToolCommand {
   @OptionGroup var io: IOOptions
   @OptionGroup var asOf: AsOfOption
 
-  @Option(help: ArgumentHelp("Tier rule, touch models and MRR policies (JSON). Default: the built-in defaults, as in pipelines/segments.json.", valueName: "file"))
+  @Option(
+    help: ArgumentHelp(
+      "Tier rule, touch models and MRR policies (JSON). Default: the built-in defaults, as in pipelines/segments.json.", valueName: "file"))
   var config: String?
 
   @Option(help: ArgumentHelp("Exchange rates to the base currency (CSV: date,currency,rate).", valueName: "file"))
@@ -34,7 +36,9 @@ struct SegmentCommand: ToolCommand {
   @Flag(help: "Read partial aggregates from --partial runs over shards of the input and combine them.")
   var merge = false
 
-  @Option(help: ArgumentHelp("Take tier cut points (MRR floors) from another run's output (its portfolio line) instead of ranking this input.", valueName: "file"))
+  @Option(
+    help: ArgumentHelp(
+      "Take tier cut points (MRR floors) from another run's output (its portfolio line) instead of ranking this input.", valueName: "file"))
   var cuts: String?
 
   func validate() throws {

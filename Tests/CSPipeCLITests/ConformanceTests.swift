@@ -1,19 +1,29 @@
 import Foundation
 import Testing
 
-/// What every cspipe tool must do, whatever its job (ANCHORS.md practice 11). A new tool joins
-/// by adding its name to `Tool.all` and one malformed input below.
+/// What every cspipe tool must do, whatever its job. A new tool joins with one line in
+/// `profiles`: its malformed input and what it can do.
 @Suite("Conformance")
 struct ConformanceTests {
-  /// Input that holds one bad record between good ones, and the line the bad record is on.
-  /// Per tool: input with one bad record between two good ones, the bad record's line, and how
-  /// many output lines the good ones give.
-  static let malformed: [String: (input: String, badLine: Int, goodLines: Int)] = [
-    "ingest": ("account,day,metric,value\nx,2026-01-01,logins,1\nbroken\ny,2026-01-01,logins,2\n", 3, 2),
-    "normalise": (rawUsage("x", 1) + "{\"kind\":\"raw\",\"source\":\n" + rawUsage("y", 2), 2, 2),
+  /// What the suite needs to know of a tool.
+  struct Profile {
+    /// Input with one bad record between two good ones, the bad record's line, and how many
+    /// output lines the good ones give.
+    let malformed: (input: String, badLine: Int, goodLines: Int)
+    /// The kind of the line the tool writes even for no input (segment's portfolio).
+    var headerOnEmptyInput: String?
+    /// Whether standard output is NDJSON (report's is not).
+    var writesNDJSON = true
+  }
+
+  static let profiles: [String: Profile] = [
+    "ingest": Profile(malformed: ("account,day,metric,value\nx,2026-01-01,logins,1\nbroken\ny,2026-01-01,logins,2\n", 3, 2)),
+    "normalise": Profile(malformed: (rawUsage("x", 1) + "{\"kind\":\"raw\",\"source\":\n" + rawUsage("y", 2), 2, 2)),
     // Two accounts, after the portfolio line.
-    "segment": (usage("x", 1) + "[1,2]\n" + usage("y", 2), 2, 3),
+    "segment": Profile(malformed: (usage("x", 1) + "[1,2]\n" + usage("y", 2), 2, 3), headerOnEmptyInput: "portfolio"),
   ]
+
+  static let malformed = profiles.mapValues(\.malformed)
 
   /// A canonical usage record as normalise writes it.
   static func usage(_ account: String, _ value: Int) -> String {
@@ -41,7 +51,7 @@ struct ConformanceTests {
   }
 
   /// Tools that describe a whole portfolio still write that line for no input (it says 0).
-  static let headerOnEmptyInput: [String: String] = ["segment": "portfolio"]
+  static let headerOnEmptyInput = profiles.compactMapValues(\.headerOnEmptyInput)
 
   @Test("empty input gives empty output (or only the portfolio line) and exit 0", arguments: Tool.all)
   func emptyInput(tool: String) throws {
@@ -166,7 +176,7 @@ struct ConformanceTests {
     #expect(result.stderr.isEmpty, "no broken-pipe noise")
   }
 
-  @Test("every output line is one JSON object", arguments: Tool.all)
+  @Test("every output line is one JSON object", arguments: Tool.all.filter { profiles[$0]!.writesNDJSON })
   func oneObjectPerLine(tool: String) throws {
     let sample = try #require(Self.malformed[tool])
     let result = try Tool.run(tool, [], stdinData: Data(sample.input.utf8))

@@ -31,10 +31,12 @@ struct ConservationTests {
         if tool == "normalise" {
           let value = Bool.random(using: &generator) ? "\(index)" : "not-a-number"
           lines.append(
-            #"{"kind":"raw","source":{"system":"cspipe","dataset":"usage","file":"u.csv","line":\#(index + 2)},"fields":{"account":"\#(account)","day":"2026-0\#(Int.random(in: 1...9, using: &generator))-01","metric":"logins","value":"\#(value)"}}"#)
+            #"{"kind":"raw","source":{"system":"cspipe","dataset":"usage","file":"u.csv","line":\#(index + 2)},"fields":{"account":"\#(account)","day":"2026-0\#(Int.random(in: 1...9, using: &generator))-01","metric":"logins","value":"\#(value)"}}"#
+          )
         } else {
           lines.append(
-            #"{"kind":"usage","account":"\#(account)","source":{"system":"cspipe","dataset":"usage","file":"u.csv","line":\#(index + 2)},"at":"2026-0\#(Int.random(in: 1...9, using: &generator))-01","metric":"logins","value":\#(index)}"#)
+            #"{"kind":"usage","account":"\#(account)","source":{"system":"cspipe","dataset":"usage","file":"u.csv","line":\#(index + 2)},"at":"2026-0\#(Int.random(in: 1...9, using: &generator))-01","metric":"logins","value":\#(index)}"#
+          )
         }
       }
     }
@@ -52,12 +54,22 @@ struct ConservationTests {
       var bad = 0
       for _ in 0..<300 {
         switch Int.random(in: 0..<8, using: &generator) {
-        case 0: bytes += Array("1,2\n".utf8); bad += 1  // too short
-        case 1: bytes += Array("1,2,3,4\n".utf8); bad += 1  // too long
-        case 2: bytes += Array("x,".utf8) + [0xC3, 0x28] + Array(",z\n".utf8); bad += 1  // invalid UTF-8
+        case 0:
+          bytes += Array("1,2\n".utf8)
+          bad += 1  // too short
+        case 1:
+          bytes += Array("1,2,3,4\n".utf8)
+          bad += 1  // too long
+        case 2:
+          bytes += Array("x,".utf8) + [0xC3, 0x28] + Array(",z\n".utf8)
+          bad += 1  // invalid UTF-8
         case 3: bytes += Array("\n".utf8)  // blank: no record
-        case 4: bytes += Array("\"1,\n2\",\"say \"\"hi\"\"\",3\n".utf8); good += 1
-        default: bytes += Array("p,q,r\n".utf8); good += 1
+        case 4:
+          bytes += Array("\"1,\n2\",\"say \"\"hi\"\"\",3\n".utf8)
+          good += 1
+        default:
+          bytes += Array("p,q,r\n".utf8)
+          good += 1
         }
       }
       let folder = try Tool.temporaryDirectory()
@@ -65,7 +77,8 @@ struct ConservationTests {
         "ingest", ["--format", "csv", "--rejects", "rejects.ndjson"], in: folder, stdinData: Data(bytes))
       #expect(result.status == 0)
       #expect(result.lines.count == good)
-      #expect(result.stderr.contains("ingest: \(good + bad) in, \(good) out, \(bad) rejected"), "seed \(seed): \(result.stderr.suffix(200))")
+      #expect(
+        result.stderr.contains("ingest: \(good + bad) in, \(good) out, \(bad) rejected"), "seed \(seed): \(result.stderr.suffix(200))")
       let rejects = try String(contentsOf: folder.appendingPathComponent("rejects.ndjson"), encoding: .utf8).split(separator: "\n")
       #expect(rejects.count == bad)
       for reject in rejects {

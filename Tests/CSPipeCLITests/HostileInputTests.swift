@@ -46,10 +46,11 @@ struct HostileInputTests {
 
     // A fixed linear congruential sequence: the same "garbage" on every run.
     var state: UInt32 = 99
-    let noise = Data((0..<200_000).map { _ -> UInt8 in
-      state = state &* 1_103_515_245 &+ 12345
-      return UInt8(truncatingIfNeeded: state >> 16)
-    })
+    let noise = Data(
+      (0..<200_000).map { _ -> UInt8 in
+        state = state &* 1_103_515_245 &+ 12345
+        return UInt8(truncatingIfNeeded: state >> 16)
+      })
     for format in ["csv", "xml"] {
       let result = try Tool.run("ingest", ["--format", format], stdinData: noise)
       #expect(result.status == 0 || result.status == 1, "\(format): \(result.status)")
@@ -163,7 +164,8 @@ struct HostileInputTests {
     handle.write(Data("<tickets type=\"array\">\n".utf8))
     var chunk = ""
     for index in 0..<200_000 {
-      chunk += "<ticket id=\"\(index)\"><nice-id>\(index)</nice-id><subject>Cannot export &amp; import \(index)</subject><status-id>1</status-id><created-at>2024-05-01T10:00:00Z</created-at></ticket>\n"
+      chunk +=
+        "<ticket id=\"\(index)\"><nice-id>\(index)</nice-id><subject>Cannot export &amp; import \(index)</subject><status-id>1</status-id><created-at>2024-05-01T10:00:00Z</created-at></ticket>\n"
       if index % 10_000 == 0 {
         handle.write(Data(chunk.utf8))
         chunk = ""
@@ -192,7 +194,8 @@ struct HostileInputTests {
       #"awk 'BEGIN { print "account,day,metric,value"; for (i = 0; i < 2000000; i++) print "acme-corporation-international,2026-01-01,api_calls,1234567" }' | gzip -c > usage.csv.gz"#,
       in: folder)
     #expect(made.status == 0)
-    let compressed = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("usage.csv.gz").path)[.size] as? Int ?? 0
+    let compressed =
+      try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("usage.csv.gz").path)[.size] as? Int ?? 0
     #expect(compressed < 1_000_000)
     let result = try Tool.shell("/usr/bin/time -f %M -o rss.txt ingest -o /dev/null usage.csv.gz", in: folder)
     #expect(result.status == 0)
@@ -216,7 +219,8 @@ struct HostileInputTests {
     let result = try Tool.run("ingest", ["first.csv", "middle.xml", "last.csv", "-o", "raw.ndjson"], in: folder)
     #expect(result.status == 1)
     #expect(result.stderr.contains("middle.xml:20002: error: not well-formed XML"))
-    #expect(result.stderr.contains("20003 in, 3 out, 0 rejected, 20000 dropped with the failed file(s) (3 files, 1 failed)"), "\(result.stderr)")
+    #expect(
+      result.stderr.contains("20003 in, 3 out, 0 rejected, 20000 dropped with the failed file(s) (3 files, 1 failed)"), "\(result.stderr)")
     let written = try String(contentsOf: folder.appendingPathComponent("raw.ndjson"), encoding: .utf8)
     let files = written.split(separator: "\n").map { line -> String in
       let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]

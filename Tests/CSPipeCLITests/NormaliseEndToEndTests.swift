@@ -13,7 +13,9 @@ struct NormaliseEndToEndTests {
       guard let line = stderr.split(separator: "\n").last(where: { $0.hasPrefix("normalise: ") && $0.contains(" in, ") }) else { return }
       let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
       guard numbers.count >= 6 else { return }
-      (recordsIn, out, rejected, duplicates, unmatched, afterAsOf) = (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5])
+      (recordsIn, out, rejected, duplicates, unmatched, afterAsOf) = (
+        numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5]
+      )
     }
 
     var balances: Bool { recordsIn == out + rejected + duplicates + unmatched + afterAsOf }
@@ -87,27 +89,27 @@ struct NormaliseEndToEndTests {
   func userMapping() throws {
     let folder = try Tool.temporaryDirectory()
     try """
-      Case No;Org;Opened;State;Urgency;Title
-      HD-1;Acme Corp;07.06.2026 14:05;Offen;hoch;Login klappt nicht
-      HD-2;Globex;08.06.2026 09:00;Erledigt;niedrig;Rechnung falsch
-      """.write(to: folder.appendingPathComponent("helpdesk.csv"), atomically: true, encoding: .utf8)
+    Case No;Org;Opened;State;Urgency;Title
+    HD-1;Acme Corp;07.06.2026 14:05;Offen;hoch;Login klappt nicht
+    HD-2;Globex;08.06.2026 09:00;Erledigt;niedrig;Rechnung falsch
+    """.write(to: folder.appendingPathComponent("helpdesk.csv"), atomically: true, encoding: .utf8)
     try """
-      {
-        "description": "Acme's in-house helpdesk (German locale)",
-        "source": "acmedesk/cases",
-        "kind": "ticket",
-        "timezone": "Europe/Berlin",
-        "key": ["id"],
-        "account": [{"name": "Org"}, {"mint": "Org"}],
-        "fields": {
-          "id": "Case No",
-          "status": {"from": "State", "map": {"Offen": "open", "Erledigt": "solved"}},
-          "priority": {"from": "Urgency", "map": {"hoch": "high", "niedrig": "low"}},
-          "created_at": {"from": "Opened", "format": "dmy"},
-          "subject": "Title"
-        }
+    {
+      "description": "Acme's in-house helpdesk (German locale)",
+      "source": "acmedesk/cases",
+      "kind": "ticket",
+      "timezone": "Europe/Berlin",
+      "key": ["id"],
+      "account": [{"name": "Org"}, {"mint": "Org"}],
+      "fields": {
+        "id": "Case No",
+        "status": {"from": "State", "map": {"Offen": "open", "Erledigt": "solved"}},
+        "priority": {"from": "Urgency", "map": {"hoch": "high", "niedrig": "low"}},
+        "created_at": {"from": "Opened", "format": "dmy"},
+        "subject": "Title"
       }
-      """.write(to: folder.appendingPathComponent("acmedesk.json"), atomically: true, encoding: .utf8)
+    }
+    """.write(to: folder.appendingPathComponent("acmedesk.json"), atomically: true, encoding: .utf8)
     try "account,type,value\nacme,name,Acme Corp\n".write(
       to: folder.appendingPathComponent("aliases.csv"), atomically: true, encoding: .utf8)
     let result = try Tool.shell(
@@ -123,8 +125,9 @@ struct NormaliseEndToEndTests {
     #expect(records.last?["account"] as? String == "acmedesk:Globex")
   }
 
-  @Test("real exports: cents become major units, both Chargebee date forms, Jira offsets to UTC",
-        .enabled(if: RealExportTests.available))
+  @Test(
+    "real exports: cents become major units, both Chargebee date forms, Jira offsets to UTC",
+    .enabled(if: RealExportTests.available))
   func realExports() throws {
     let folder = RealExportTests.folder
     let chargebee = try Tool.shell("ingest -q chargebee/invoices_Input.csv | normalise --strict --as-of 2026-11-15", in: folder)

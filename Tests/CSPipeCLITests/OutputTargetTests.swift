@@ -96,13 +96,15 @@ struct OutputTargetTests {
     #expect(try Self.entries(folder).filter { $0.hasPrefix(".") }.isEmpty, "no temporary file left")
   }
 
-  @Test("two outputs naming one file are a usage error", arguments: [
-    ["ingest", "-o", "x.ndjson", "--rejects", "x.ndjson"],
-    ["ingest", "-o", "x.ndjson", "--rejects", "./x.ndjson"],
-    ["segment", "-o", "sub/../x.ndjson", "--rejects", "x.ndjson"],
-    ["normalise", "-o", "x.ndjson", "--unmatched", "x.ndjson"],
-    ["normalise", "--rejects", "x.ndjson", "--unmatched", "./x.ndjson"],
-  ])
+  @Test(
+    "two outputs naming one file are a usage error",
+    arguments: [
+      ["ingest", "-o", "x.ndjson", "--rejects", "x.ndjson"],
+      ["ingest", "-o", "x.ndjson", "--rejects", "./x.ndjson"],
+      ["segment", "-o", "sub/../x.ndjson", "--rejects", "x.ndjson"],
+      ["normalise", "-o", "x.ndjson", "--unmatched", "x.ndjson"],
+      ["normalise", "--rejects", "x.ndjson", "--unmatched", "./x.ndjson"],
+    ])
   func sameFile(arguments: [String]) throws {
     let folder = try Tool.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }

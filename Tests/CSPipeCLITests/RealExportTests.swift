@@ -55,8 +55,9 @@ struct RealExportTests {
     let (result, records) = try Self.ingest("jira/SearchRequest_browser_saved_malformed.xml")
     #expect(result.status == 1)
     #expect(records.isEmpty)
-    #expect(result.stderr.hasPrefix(
-      "ingest: jira/SearchRequest_browser_saved_malformed.xml:1: error: not well-formed XML"))
+    #expect(
+      result.stderr.hasPrefix(
+        "ingest: jira/SearchRequest_browser_saved_malformed.xml:1: error: not well-formed XML"))
   }
 
   /// The raw strings equal those in the file: every CSV is read again by an independent,
@@ -85,7 +86,8 @@ struct RealExportTests {
     #expect(issues.map { $0.fields["summary"] ?? "" } == ElementTexts.collect("summary", in: jira))
 
     let recurly = try Data(contentsOf: Self.folder.appendingPathComponent("recurly/subscriptions_index-200.xml"))
-    let body = recurly.suffix(from: try #require(recurly.range(of: Data("\r\n\r\n".utf8)) ?? recurly.range(of: Data("\n\n".utf8))).upperBound)
+    let body = recurly.suffix(
+      from: try #require(recurly.range(of: Data("\r\n\r\n".utf8)) ?? recurly.range(of: Data("\n\n".utf8))).upperBound)
     let (_, subscriptions) = try Self.ingest("recurly/subscriptions_index-200.xml")
     #expect(subscriptions.map { $0.fields["uuid"] ?? "" } == ElementTexts.collect("uuid", in: Data(body)))
     #expect(subscriptions.first?.fields["unit_amount_in_cents@type"] == "integer")
@@ -149,7 +151,9 @@ final class ElementTexts: NSObject, XMLParserDelegate {
     return delegate.texts
   }
 
-  func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+  func parser(
+    _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]
+  ) {
     if element == name { current = "" }
   }
 

@@ -24,7 +24,10 @@ struct SampleTests {
     let (source, records) = try #require(Self.expected[name])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.lines.count == records)
-    #expect(result.lines.allSatisfy { $0.contains(#""source":{"system":"\#(source.split(separator: "/")[0])","dataset":"\#(source.split(separator: "/")[1])""#) })
+    #expect(
+      result.lines.allSatisfy {
+        $0.contains(#""source":{"system":"\#(source.split(separator: "/")[0])","dataset":"\#(source.split(separator: "/")[1])""#)
+      })
   }
 
   @Test("the samples folder holds exactly the files listed here")

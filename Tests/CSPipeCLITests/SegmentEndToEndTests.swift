@@ -71,7 +71,9 @@ struct SegmentEndToEndTests {
       let wantMovements = (want?["movements"] as? [[String]] ?? []).map { "\($0[0]) \($0[1]) \(Decimal(string: $0[2])!)" }
       if movements != wantMovements { differences.append("\(account): movements \(movements) vs \(wantMovements)") }
       let tier = record["tier"] as? String
-      if tier != (want?["tier"] as? String ?? "unranked") { differences.append("\(account): tier \(tier ?? "") vs \(want?["tier"] ?? "unranked")") }
+      if tier != (want?["tier"] as? String ?? "unranked") {
+        differences.append("\(account): tier \(tier ?? "") vs \(want?["tier"] ?? "unranked")")
+      }
     }
     return (differences, records.count)
   }
@@ -102,7 +104,7 @@ struct SegmentEndToEndTests {
 }
 
 extension SegmentEndToEndTests {
-  /// Scale design (DESIGN.md §6): shuffle the canonical records, split them into shards, fold
+  /// Shards (docs/SEGMENT.md, "Shards"): shuffle the canonical records, split them into shards, fold
   /// each with --partial, combine with --merge: byte for byte the output of one run.
   @Test("partial aggregates over shuffled, split input merge to exactly one run's output")
   func partialMergeEquivalence() throws {

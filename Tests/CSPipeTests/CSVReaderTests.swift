@@ -76,10 +76,12 @@ struct CSVReaderTests {
     #expect(result.rows[2] == ["2", "ok"])
   }
 
-  @Test("delimiter sniffing ignores delimiters inside quotes", arguments: [
-    ("a,b,c\n", UInt8(ascii: ",")), ("a;b;c\n", UInt8(ascii: ";")), ("\"x;y;z\",b,c\n", UInt8(ascii: ",")),
-    ("a\tb\n", UInt8(ascii: "\t")), ("a|b|c\n", UInt8(ascii: "|")), ("single\n", UInt8(ascii: ",")),
-  ])
+  @Test(
+    "delimiter sniffing ignores delimiters inside quotes",
+    arguments: [
+      ("a,b,c\n", UInt8(ascii: ",")), ("a;b;c\n", UInt8(ascii: ";")), ("\"x;y;z\",b,c\n", UInt8(ascii: ",")),
+      ("a\tb\n", UInt8(ascii: "\t")), ("a|b|c\n", UInt8(ascii: "|")), ("single\n", UInt8(ascii: ",")),
+    ])
   func sniffing(header: String, expected: UInt8) {
     #expect(CSVReader.sniffDelimiter(Array(header.utf8)[...]) == expected)
   }
@@ -95,23 +97,25 @@ struct CSVReaderTests {
       let rowCount = Int.random(in: 1...(iteration % 10 == 0 ? 40000 : 30), using: &generator)
       var table: [[String]] = []
       for _ in 0..<rowCount {
-        table.append((0..<columns).map { _ in
-          (0..<Int.random(in: 0...3, using: &generator)).map { _ in
-            pieces.randomElement(using: &generator)!
-          }.joined()
-        })
+        table.append(
+          (0..<columns).map { _ in
+            (0..<Int.random(in: 0...3, using: &generator)).map { _ in
+              pieces.randomElement(using: &generator)!
+            }.joined()
+          })
       }
       table[0] = (0..<columns).map { "col\($0)" }
       // Rows that are one empty field would read as blank lines; keep them non-empty.
       if columns == 1 { table = table.map { $0[0].isEmpty ? ["-"] : $0 } }
       let quoteAll = Bool.random(using: &generator)
       let newline = ["\n", "\r\n"].randomElement(using: &generator)!
-      let text = table.map { row in
-        row.map { field in
-          let needs = quoteAll || field.utf8.contains(where: { Array(",\"\r\n".utf8).contains($0) })
-          return needs ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-        }.joined(separator: ",")
-      }.joined(separator: newline) + (Bool.random(using: &generator) ? newline : "")
+      let text =
+        table.map { row in
+          row.map { field in
+            let needs = quoteAll || field.utf8.contains(where: { Array(",\"\r\n".utf8).contains($0) })
+            return needs ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+          }.joined(separator: ",")
+        }.joined(separator: newline) + (Bool.random(using: &generator) ? newline : "")
       let parsed = try csvRows(text, delimiter: UInt8(ascii: ","))
       let firstDifference = zip(parsed, table).enumerated().first { $0.element.0 != $0.element.1 }?.offset
       #expect(

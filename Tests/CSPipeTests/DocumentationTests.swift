@@ -43,7 +43,8 @@ extension DocumentationTests {
   /// A link to a file that moved or never existed is a dead end for the next reader.
   @Test("every relative link in README.md and docs/ points to a file that exists")
   func linksResolve() throws {
-    let documents = ["README.md", "samples/README.md"]
+    let documents =
+      ["README.md", "samples/README.md"]
       + (try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("docs").path))
       .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
     let link = /\]\(([^)#:\s]+)(#[^)]*)?\)/

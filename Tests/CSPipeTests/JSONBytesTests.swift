@@ -19,8 +19,9 @@ struct JSONBytesTests {
   func escapes() {
     #expect(encoded(Array("a\"b\\c\nd\re\tf".utf8)).text == #""a\"b\\c\nd\re\tf""#)
     #expect(encoded([0x00, 0x1F, 0x41]).text == #""\u0000\u001fA""#)
-    #expect(encoded(Array("plain ascii text longer than eight bytes".utf8)).text
-      == "\"plain ascii text longer than eight bytes\"")
+    #expect(
+      encoded(Array("plain ascii text longer than eight bytes".utf8)).text
+        == "\"plain ascii text longer than eight bytes\"")
   }
 
   @Test("passes valid UTF-8 through unchanged")
@@ -66,8 +67,9 @@ struct JSONBytesTests {
       let valid = String(validating: bytes, as: UTF8.self)
       if let valid {
         #expect(result.invalidAt == nil)
-        let parsed = try JSONSerialization.jsonObject(
-          with: Data("[\(result.text)]".utf8), options: []) as? [String]
+        let parsed =
+          try JSONSerialization.jsonObject(
+            with: Data("[\(result.text)]".utf8), options: []) as? [String]
         #expect(parsed == [valid], "bytes \(bytes)")
       } else {
         #expect(result.invalidAt != nil, "bytes \(bytes)")
@@ -120,5 +122,43 @@ struct JSONWriterTests {
     writer.reset()
     writer.decimal(units: Int.min, scale: 2)
     #expect(String(decoding: writer.bytes, as: UTF8.self) == "-92233720368547758.08")
+  }
+}
+
+@Suite("Raw envelope")
+struct RawEnvelopeTests {
+  /// Whatever the tag and file, the envelope ingest writes parses as the raw record it says it
+  /// is, and the fast reader gives the parser's tag or steps aside (nil) for escaped text.
+  @Test("the fast tag reader agrees with the full parser on every envelope written")
+  func differential() throws {
+    var generator = SeededGenerator(seed: 1202)
+    let pieces = ["stripe", "sub\"scriptions", "a\\b", "zendesk", "tickets", "ünïcode", "tab\there", "", "x/y", "\u{1}"]
+    for _ in 0..<2000 {
+      let system = pieces.randomElement(using: &generator)! + pieces.randomElement(using: &generator)!
+      let dataset = pieces.randomElement(using: &generator)!
+      let file = pieces.randomElement(using: &generator)! + ".csv"
+      var line = RawEnvelope.prefix(SourceTag(system: system, dataset: dataset), file: file)
+      JSONBytes.appendInt(Int.random(in: 1...1_000_000, using: &generator), to: &line)
+      line += RawEnvelope.fieldsOpen
+      _ = JSONBytes.appendString("id", to: &line)
+      line.append(0x3A)
+      _ = JSONBytes.appendString("1", to: &line)
+      line += RawEnvelope.recordClose.dropLast()
+      let parsed = try line.withUnsafeBufferPointer { try JSONParser.parse($0) }.objectValue
+      let source = parsed?["source"]?.objectValue
+      #expect(parsed?["kind"]?.stringValue == "raw")
+      #expect(source?["system"]?.stringValue == system && source?["dataset"]?.stringValue == dataset)
+      #expect(source?["file"]?.stringValue == file)
+      let fast = line.withUnsafeBufferPointer { RawEnvelope.sourceTag($0) }
+      if let fast {
+        #expect(fast == SourceTag(system: system, dataset: dataset))
+      } else {
+        #expect(line.contains(0x5C), "only escaped text makes the fast reader step aside")
+      }
+    }
+    // Anything not in ingest's exact form is left to the parser.
+    for other in [#"{"source":{"system":"x","dataset":"y"},"kind":"raw"}"#, #"{"kind":"raw","source":{"system":"x""#, "", "{}"] {
+      #expect(Array(other.utf8).withUnsafeBufferPointer { RawEnvelope.sourceTag($0) } == nil, "\(other)")
+    }
   }
 }

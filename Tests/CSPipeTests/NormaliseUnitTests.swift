@@ -16,18 +16,20 @@ struct TimestampTests {
     return Timestamps.rfc3339(Timestamps.epochSeconds(civil, zone: TimeZone(identifier: zone)!))
   }
 
-  @Test("the forms real exports use become RFC 3339 UTC", arguments: [
-    ("2024-06-07 02:38:54", "2024-06-07T02:38:54Z"),  // Stripe, naive UTC
-    ("2015-05-12T11:00:00.000Z", "2015-05-12T11:00:00Z"),  // Chargebee
-    ("2022-08-01T11:02:04Z", "2022-08-01T11:02:04Z"),  // Recurly
-    ("2009-03-16T14:03:28-04:00", "2009-03-16T18:03:28Z"),  // Rails with offset
-    ("Tue, 17 Dec 2024 23:24:02 +0300", "2024-12-17T20:24:02Z"),  // Jira
-    ("Sun, 10 Mar 2024 03:55:53 -0700", "2024-03-10T10:55:53Z"),
-    ("17 Dec 2024 23:24:02 GMT", "2024-12-17T23:24:02Z"),
-    ("2026-03-01 15:17", "2026-03-01T15:17:00Z"),  // HubSpot minute precision
-    ("2024-02-29", "2024-02-29T00:00:00Z"),
-    ("3 Jan 2024", "2024-01-03T00:00:00Z"),  // Xero j M Y
-  ])
+  @Test(
+    "the forms real exports use become RFC 3339 UTC",
+    arguments: [
+      ("2024-06-07 02:38:54", "2024-06-07T02:38:54Z"),  // Stripe, naive UTC
+      ("2015-05-12T11:00:00.000Z", "2015-05-12T11:00:00Z"),  // Chargebee
+      ("2022-08-01T11:02:04Z", "2022-08-01T11:02:04Z"),  // Recurly
+      ("2009-03-16T14:03:28-04:00", "2009-03-16T18:03:28Z"),  // Rails with offset
+      ("Tue, 17 Dec 2024 23:24:02 +0300", "2024-12-17T20:24:02Z"),  // Jira
+      ("Sun, 10 Mar 2024 03:55:53 -0700", "2024-03-10T10:55:53Z"),
+      ("17 Dec 2024 23:24:02 GMT", "2024-12-17T23:24:02Z"),
+      ("2026-03-01 15:17", "2026-03-01T15:17:00Z"),  // HubSpot minute precision
+      ("2024-02-29", "2024-02-29T00:00:00Z"),
+      ("3 Jan 2024", "2024-01-03T00:00:00Z"),  // Xero j M Y
+    ])
   func forms(text: String, expected: String) throws {
     #expect(try rfc3339(text) == expected)
   }
@@ -52,10 +54,12 @@ struct TimestampTests {
     #expect(try rfc3339("2025-07-03 16:29:08+02:00", zone: "America/New_York") == "2025-07-03T14:29:08Z")
   }
 
-  @Test("impossible and malformed values are errors", arguments: [
-    "2025-02-29", "2025-13-01", "2025-01-01 25:00", "yesterday", "2025-01-01T10:00:00+25:00", "",
-    "Tue, 17 Foo 2024 10:00:00 +0000", "2025-01-01 10:00:00 trailing",
-  ])
+  @Test(
+    "impossible and malformed values are errors",
+    arguments: [
+      "2025-02-29", "2025-13-01", "2025-01-01 25:00", "yesterday", "2025-01-01T10:00:00+25:00", "",
+      "Tue, 17 Foo 2024 10:00:00 +0000", "2025-01-01 10:00:00 trailing",
+    ])
   func invalid(text: String) {
     #expect(throws: TimestampError.self) { try Timestamps.parse(text, order: .monthFirst) }
   }
@@ -83,7 +87,10 @@ struct TimestampTests {
       let general = try Timestamps.parse(day, order: nil)
       #expect(Timestamps.epochSeconds(ofCanonical: day) == Timestamps.daysFromCivil(general.year, general.month, general.day) * 86400)
     }
-    for bad in ["2023-02-29", "2024-13-01", "2024-00-10", "2024-01-32", "2024-01-01T24:00:00Z", "2024-01-01T23:60:00Z", "2024-1-01", "2024-01-01T00:00:00", "２０２４-01-01"] {
+    for bad in [
+      "2023-02-29", "2024-13-01", "2024-00-10", "2024-01-32", "2024-01-01T24:00:00Z", "2024-01-01T23:60:00Z", "2024-1-01",
+      "2024-01-01T00:00:00", "２０２４-01-01",
+    ] {
       if (try? Timestamps.parse(bad, order: nil)) == nil { #expect(Timestamps.epochSeconds(ofCanonical: bad) == nil, "\(bad)") }
     }
   }
@@ -114,8 +121,9 @@ struct ValueTests {
     }
     #expect(try Values.money("5", minorUnits: true, currency: "USD").text == "0.05")
     #expect(try Values.money("-0", minorUnits: true, currency: "USD").text == "0")
-    #expect(try Values.exactDecimal("123456789012345678901234567890123456789012.5").text
-      == "123456789012345678901234567890123456789012.5")
+    #expect(
+      try Values.exactDecimal("123456789012345678901234567890123456789012.5").text
+        == "123456789012345678901234567890123456789012.5")
   }
 
   @Test("money in exponent notation is read and rounded half-even to the currency's unit")
@@ -144,9 +152,10 @@ struct ValueTests {
   func roundingReference() {
     var generator = SeededGenerator(seed: 20261202)
     for _ in 0..<5000 {
-      let digits = String((0..<Int.random(in: 1...30, using: &generator)).map { _ in
-        Character(String(Int.random(in: 0...9, using: &generator)))
-      })
+      let digits = String(
+        (0..<Int.random(in: 1...30, using: &generator)).map { _ in
+          Character(String(Int.random(in: 0...9, using: &generator)))
+        })
       let scale = Int.random(in: 0...min(20, digits.count), using: &generator)
       let places = Int.random(in: 0...6, using: &generator)
       var text = scale == 0 ? digits : String(digits.dropLast(scale)) + "." + String(digits.suffix(scale))
@@ -258,16 +267,21 @@ struct MappingTests {
     #expect(set.mappings.count == files.count)
   }
 
-  @Test("mistakes in a mapping are reported when it loads", arguments: [
-    (#"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"fields":{"colour":"c"}}"#, "ticket has no field \"colour\""),
-    (#"{"source":"x/y","kind":"widget","account":[{"field":"a"}],"fields":{}}"#, "unknown kind \"widget\""),
-    (#"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"fields":{"status":{"from":"s","map":{"1":"done"}}}}"#, "maps to \"done\""),
-    (#"{"source":"x/y","kind":"ticket","account":[],"fields":{}}"#, "at least one identity rule"),
-    (#"{"source":"x/y","kind":"ticket","account":[{"guess":"a"}],"fields":{}}"#, "an identity rule is one of"),
-    (#"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"key":["id"],"fields":{}}"#, "\"id\" is used as a key"),
-    (#"{"source":"x","kind":"ticket","account":[{"field":"a"}],"fields":{}}"#, "must be system/dataset"),
-    (#"{"kind":"ticket","account":[{"field":"a"}],"fields":{}}"#, "missing \"source\""),
-  ])
+  @Test(
+    "mistakes in a mapping are reported when it loads",
+    arguments: [
+      (#"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"fields":{"colour":"c"}}"#, "ticket has no field \"colour\""),
+      (#"{"source":"x/y","kind":"widget","account":[{"field":"a"}],"fields":{}}"#, "unknown kind \"widget\""),
+      (
+        #"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"fields":{"status":{"from":"s","map":{"1":"done"}}}}"#,
+        "maps to \"done\""
+      ),
+      (#"{"source":"x/y","kind":"ticket","account":[],"fields":{}}"#, "at least one identity rule"),
+      (#"{"source":"x/y","kind":"ticket","account":[{"guess":"a"}],"fields":{}}"#, "an identity rule is one of"),
+      (#"{"source":"x/y","kind":"ticket","account":[{"field":"a"}],"key":["id"],"fields":{}}"#, "\"id\" is used as a key"),
+      (#"{"source":"x","kind":"ticket","account":[{"field":"a"}],"fields":{}}"#, "must be system/dataset"),
+      (#"{"kind":"ticket","account":[{"field":"a"}],"fields":{}}"#, "missing \"source\""),
+    ])
   func invalid(json: String, message: String) {
     do {
       _ = try load(json)
@@ -284,7 +298,10 @@ struct MappingTests {
     #expect(IdentityIndex.isFreeMail("domain:gmail.com"))
     #expect(!IdentityIndex.isFreeMail("domain:acme.example"))
     #expect(!IdentityIndex.isFreeMail("email:jo@gmail.com"))
-    #expect(IdentityIndex.keys(.domain, system: "s", value: "https://www.acme.example/ acme.co.uk") == ["domain:acme.example", "domain:acme.co.uk"])
+    #expect(
+      IdentityIndex.keys(.domain, system: "s", value: "https://www.acme.example/ acme.co.uk") == [
+        "domain:acme.example", "domain:acme.co.uk",
+      ])
     #expect(IdentityIndex.keys(.name, system: "s", value: "  Maple  &  Oak Legal ") == ["name:maple & oak legal"])
     #expect(IdentityIndex.keys(.customer, system: "stripe", value: "cus_1") == ["customer:stripe:cus_1"])
   }
@@ -316,16 +333,18 @@ extension MappingTests {
     }
   }
 
-  @Test("the XML datasets ingest names have a built-in mapping, or are listed as holding no customer facts",
-        arguments: ["jira/issues", "zendesk/tickets", "zendesk/organizations", "zendesk/users", "recurly/subscriptions",
-                    "recurly/invoices", "recurly/accounts", "recurly/transactions", "servicenow/incident"])
+  @Test(
+    "the XML datasets ingest names have a built-in mapping, or are listed as holding no customer facts",
+    arguments: [
+      "jira/issues", "zendesk/tickets", "zendesk/organizations", "zendesk/users", "recurly/subscriptions",
+      "recurly/invoices", "recurly/accounts", "recurly/transactions", "servicenow/incident",
+    ])
   func xmlCoverage(source: String) throws {
     let set = try MappingSet.load(extra: [])
     #expect(set.mapping(for: SourceTag(source)!) != nil)
     #expect(!Self.deliberatelyUnmapped.contains(source))
   }
 }
-
 
 @Suite("Record schemas")
 struct RecordSchemaTests {

@@ -26,10 +26,13 @@ func xmlRecords(
       records.append([("problem", problem)])
       return
     }
-    records.append(record.fields.map { field in
-      (String(decoding: record.storage[field.key], as: UTF8.self),
-       String(decoding: record.storage[field.value], as: UTF8.self))
-    })
+    records.append(
+      record.fields.map { field in
+        (
+          String(decoding: record.storage[field.key], as: UTF8.self),
+          String(decoding: record.storage[field.value], as: UTF8.self)
+        )
+      })
   }
   let parser = XMLPushParser(sink: flattener, fileName: "test.xml")
   // Feed in small pieces so records straddle chunk boundaries, as they do on real files.
@@ -65,28 +68,37 @@ struct XMLReaderTests {
     #expect(result.failure == nil)
     #expect(result.guessed == ["subscriptions/subscription"])
     #expect(result.records.count == 2)
-    #expect(pairs(result.records[0]) == [
-      "@href=https://x/1", "plan.plan_code=gold", "plan.name=Gold & more",
-      "labels.label=a", "labels.label[2]=b", "labels.label[3]=c",
-      "canceled_at@nil=nil", "canceled_at=", "empty=", "note=<b>raw</b> ЗD",
-      // Mixed content keeps its text whole, whitespace included: ingest reinterprets nothing.
-      "#text=\n    \n    \n    ,\n    \n    \n  ",
-    ])
+    #expect(
+      pairs(result.records[0]) == [
+        "@href=https://x/1", "plan.plan_code=gold", "plan.name=Gold & more",
+        "labels.label=a", "labels.label[2]=b", "labels.label[3]=c",
+        "canceled_at@nil=nil", "canceled_at=", "empty=", "note=<b>raw</b> ЗD",
+        // Mixed content keeps its text whole, whitespace included: ingest reinterprets nothing.
+        "#text=\n    \n    \n    ,\n    \n    \n  ",
+      ])
     #expect(pairs(result.records[1]) == ["@href=https://x/2", "plan.plan_code=tin"])
     #expect(result.lines == [2, 9])
   }
 
-  @Test("finds the records of real layouts", arguments: [
-    ("<rss><channel><title>t</title><item><key>A-1</key><x><y>1</y></x></item><item><key>A-2</key></item></channel></rss>",
-     ["rss/channel/item"]),
-    ("<unload><incident><a>1</a></incident><sys_journal_field><b>2</b></sys_journal_field><incident><a>3</a></incident></unload>",
-     ["unload/incident", "unload/sys_journal_field"]),
-    ("<tickets type=\"array\"><ticket><id>1</id></ticket></tickets>", ["tickets/ticket"]),
-    ("<rows><row a=\"1\"/><row a=\"2\"/></rows>", ["rows/row"]),
-    ("<export><meta><when>now</when></meta><data><rec><v>1</v></rec><rec><v>2</v></rec></data></export>",
-     ["export/meta", "export/data"]),
-    ("<account><code>x</code><name>y</name></account>", ["account"]),
-  ])
+  @Test(
+    "finds the records of real layouts",
+    arguments: [
+      (
+        "<rss><channel><title>t</title><item><key>A-1</key><x><y>1</y></x></item><item><key>A-2</key></item></channel></rss>",
+        ["rss/channel/item"]
+      ),
+      (
+        "<unload><incident><a>1</a></incident><sys_journal_field><b>2</b></sys_journal_field><incident><a>3</a></incident></unload>",
+        ["unload/incident", "unload/sys_journal_field"]
+      ),
+      ("<tickets type=\"array\"><ticket><id>1</id></ticket></tickets>", ["tickets/ticket"]),
+      ("<rows><row a=\"1\"/><row a=\"2\"/></rows>", ["rows/row"]),
+      (
+        "<export><meta><when>now</when></meta><data><rec><v>1</v></rec><rec><v>2</v></rec></data></export>",
+        ["export/meta", "export/data"]
+      ),
+      ("<account><code>x</code><name>y</name></account>", ["account"]),
+    ])
   func recordDetection(xml: String, expected: [String]) {
     #expect(xmlRecords(xml).guessed == expected)
   }
@@ -142,17 +154,19 @@ struct XMLReaderTests {
 
 @Suite("Source detection")
 struct SourceDetectionTests {
-  @Test("CSV headers name their system", arguments: [
-    (["id", "Customer ID", "Plan", "Quantity", "Interval", "Status", "Current Period End (UTC)"], "stripe/subscriptions"),
-    (["Created date (UTC)", "Amount", "Currency", "Captured", "Converted Amount", "Customer ID"], "stripe/payments"),
-    (["Customer Id", "Subscription Id", "Invoice Number", "Invoice Date", "Amount", "Status"], "chargebee/invoices"),
-    (["Ticket ID", "Subject", "Status", "Priority", "Created time", "Company Name"], "freshdesk/tickets"),
-    (["Ticket ID", "Ticket name", "Pipeline", "Ticket status", "Create date"], "hubspot/tickets"),
-    (["Transaction ID", "Subscription ID", "Transaction Type", "Transaction Status", "Created Datetime"], "braintree/transactions"),
-    (["*ContactName", "EmailAddress", "*InvoiceNumber", "*InvoiceDate", "*DueDate"], "xero/invoices"),
-    (["Id", "IsDeleted", "CaseNumber", "AccountId", "Status", "Priority"], "salesforce/cases"),
-    (["account", "day", "metric", "value"], "cspipe/usage"),
-  ])
+  @Test(
+    "CSV headers name their system",
+    arguments: [
+      (["id", "Customer ID", "Plan", "Quantity", "Interval", "Status", "Current Period End (UTC)"], "stripe/subscriptions"),
+      (["Created date (UTC)", "Amount", "Currency", "Captured", "Converted Amount", "Customer ID"], "stripe/payments"),
+      (["Customer Id", "Subscription Id", "Invoice Number", "Invoice Date", "Amount", "Status"], "chargebee/invoices"),
+      (["Ticket ID", "Subject", "Status", "Priority", "Created time", "Company Name"], "freshdesk/tickets"),
+      (["Ticket ID", "Ticket name", "Pipeline", "Ticket status", "Create date"], "hubspot/tickets"),
+      (["Transaction ID", "Subscription ID", "Transaction Type", "Transaction Status", "Created Datetime"], "braintree/transactions"),
+      (["*ContactName", "EmailAddress", "*InvoiceNumber", "*InvoiceDate", "*DueDate"], "xero/invoices"),
+      (["Id", "IsDeleted", "CaseNumber", "AccountId", "Status", "Priority"], "salesforce/cases"),
+      (["account", "day", "metric", "value"], "cspipe/usage"),
+    ])
   func csv(header: [String], expected: String) {
     #expect(SourceCatalog.detectCSV(header: header)?.description == expected)
   }

@@ -3,7 +3,7 @@
 
 Reads canonical NDJSON (normalise output) and prints, per account, the current MRR, the MRR
 at the last 13 month-ends, each month's movement and the customer-share tier, following
-DESIGN.md 4.1 and 4.2 directly with Python's decimal module: a different language, a different
+the definitions of docs/SEGMENT.md directly with Python's decimal module: a different language, a different
 method (dates through datetime, not epoch arithmetic), the same definitions.
 
     segment_reference.py CANONICAL.ndjson AS_OF [GRACE_DAYS] [CHURN_RECOGNITION]

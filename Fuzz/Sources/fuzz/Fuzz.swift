@@ -36,9 +36,10 @@ struct Fuzz {
     argv[1] = argv[0]
     var argc = CommandLine.argc - 1
     var shifted = argv + 1
-    exit(runFuzzerDriver(&argc, &shifted) { data, count in
-      reader(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
-      return 0
-    })
+    exit(
+      runFuzzerDriver(&argc, &shifted) { data, count in
+        reader(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
+        return 0
+      })
   }
 }

@@ -69,7 +69,8 @@ public enum Values {
     let trimmed = text.trimmed
     guard let parsed = ExactDecimal(trimmed) ?? ExactDecimal(scientific: trimmed, largestExponent: largestExponent) else {
       if ExactDecimal(scientific: trimmed, largestExponent: 9999) != nil {
-        throw ValueError("\(text.debugDescription) has an exponent beyond ±\(largestExponent): not an amount (an identifier read as a number?)")
+        throw ValueError(
+          "\(text.debugDescription) has an exponent beyond ±\(largestExponent): not an amount (an identifier read as a number?)")
       }
       throw ValueError("not a number: \(text.debugDescription)")
     }

@@ -2,7 +2,7 @@ import Glibc
 
 /// Raised when the reader of our standard output has gone away (`| head`).
 ///
-/// Tools treat it as a quiet, successful end (DESIGN.md §1: a closed downstream pipe ends the
+/// Tools treat it as a quiet, successful end (docs/CONTRACT.md §1: a closed downstream pipe ends the
 /// tool with 0), the way ripgrep and xsv map `BrokenPipe` to exit 0.
 public struct DownstreamClosed: Error {}
 

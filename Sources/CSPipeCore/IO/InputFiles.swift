@@ -31,7 +31,9 @@ public enum InputFiles {
           return digest != nil && candidates[index].digest == digest && sameBytes(candidates[index].path, path)
         }) {
           bySize[size] = candidates
-          warn(path, "has the same content as \(candidates[copy].path), already read: read once (the same export saved twice?)", reporter: reporter)
+          warn(
+            path, "has the same content as \(candidates[copy].path), already read: read once (the same export saved twice?)",
+            reporter: reporter)
           continue
         }
         candidates.append((path, digest))

@@ -2,7 +2,7 @@
 ///
 /// Every tool emits NDJSON through these helpers rather than `JSONEncoder`: values are appended
 /// as bytes, strings are validated as UTF-8 and escaped in one pass, and key order is whatever
-/// the caller writes, so output is byte-stable (perf-anchors.md: Foundation's encoder is ~4×
+/// the caller writes, so output is byte-stable (measured: Foundation's encoder is ~4×
 /// slower and randomises key order unless told otherwise).
 public enum JSONBytes {
   @usableFromInline static let ones: UInt64 = 0x0101_0101_0101_0101

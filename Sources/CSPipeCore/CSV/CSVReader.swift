@@ -45,7 +45,7 @@ public struct CSVRow {
   }
 }
 
-/// A streaming RFC 4180 reader that also accepts what real exports do (export-formats.md §0):
+/// A streaming RFC 4180 reader that also accepts what real exports do (docs/CONTRACT.md §2, "CSV rows"):
 /// `,` `;` tab or `|` delimiters, CRLF, LF or bare CR row ends, line breaks inside quoted
 /// fields, a UTF-8 byte order mark, no final newline, stray quotes inside unquoted fields
 /// (kept as text) and text after a closing quote (kept, as Python's csv module does).

@@ -21,7 +21,7 @@ public struct SourceLocation: Sendable, Equatable {
   }
 }
 
-/// One message for a person, in the single format all tools share (DESIGN.md §1):
+/// One message for a person, in the single format all tools share (docs/CONTRACT.md §1):
 /// `TOOL: FILE:LINE[:COL]: error|warning: message`.
 public struct Diagnostic: Sendable, Equatable {
   public enum Severity: String, Sendable { case error, warning, note }

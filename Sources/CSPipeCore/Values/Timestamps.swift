@@ -89,7 +89,8 @@ public enum Timestamps {
 
   /// Seconds since 1970-01-01T00:00:00Z, applying `zone` when the value itself has no offset.
   public static func epochSeconds(_ civil: CivilTime, zone: TimeZone) -> Int {
-    let local = daysFromCivil(civil.year, civil.month, civil.day) * 86400
+    let local =
+      daysFromCivil(civil.year, civil.month, civil.day) * 86400
       + civil.hour * 3600 + civil.minute * 60 + civil.second
     if let offset = civil.offset { return local - offset }
     if zone == utc || zone.identifier == "UTC" || zone.identifier == "GMT" { return local }
@@ -152,7 +153,8 @@ public enum Timestamps {
     if let epoch = canonicalFastPath(text) { return epoch }
     guard let civil = try? parse(text, order: nil) else { return nil }
     // Canonical values are UTC or carry their offset: no time zone lookup (it is costly).
-    let local = daysFromCivil(civil.year, civil.month, civil.day) * 86400
+    let local =
+      daysFromCivil(civil.year, civil.month, civil.day) * 86400
       + civil.hour * 3600 + civil.minute * 60 + civil.second
     return local - (civil.offset ?? 0)
   }

@@ -159,7 +159,8 @@ public final class ByteSource {
 /// A new empty file in `$TMPDIR` (or /tmp) for a tool's own scratch data: its descriptor, open
 /// for writing, and its path. The caller closes and unlinks it.
 public func makeTemporaryFile(prefix: String, for name: String) throws -> (fd: Int32, path: String) {
-  var template = Array((ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp").utf8CString.dropLast())
+  var template =
+    Array((ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp").utf8CString.dropLast())
     + Array("/\(prefix)-XXXXXX".utf8CString)
   let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
   guard fd >= 0 else {

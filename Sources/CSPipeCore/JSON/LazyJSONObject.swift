@@ -39,9 +39,10 @@ public struct LazyJSONObject: Sendable {
 
   /// Every member built (for code that needs the whole object).
   public var object: JSONObject {
-    JSONObject(members.map { member in
-      (String(decoding: storage[member.keyStart..<member.keyEnd], as: UTF8.self), value(of: member))
-    })
+    JSONObject(
+      members.map { member in
+        (String(decoding: storage[member.keyStart..<member.keyEnd], as: UTF8.self), value(of: member))
+      })
   }
 
   private func member(named key: String) -> Member? {

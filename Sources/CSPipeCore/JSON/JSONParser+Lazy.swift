@@ -1,0 +1,252 @@
+import Foundation
+
+/// The lazy path: an object checked in full, its values built only when asked for (segment
+/// reads a few fields of each canonical record).
+extension JSONParser {
+
+  /// A document that is an object, checked in full but with its members' values left as
+  /// spans of the line, built when asked for (`LazyJSONObject`). Nil when the document is
+  /// valid JSON but not an object. Same grammar, errors and offsets as `parse`.
+  public static func parseLazyObject(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> LazyJSONObject? {
+    if let object = scanPlainObject(bytes) { return object }
+    var parser = JSONParser(bytes: bytes)
+    parser.skipSpace()
+    guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return try parseNonObject(bytes) }
+    var object = LazyJSONObject(storage: Array(bytes))
+    object.members.reserveCapacity(24)
+    try parser.parseMembers(readKey: { (parser) throws(JSONSyntaxError) in try parser.stringSpan(in: &object.storage) }) {
+      (parser, key) throws(JSONSyntaxError) in
+      let start = parser.index
+      try parser.skipValue()
+      object.members.append(.init(keyStart: key.lowerBound, keyEnd: key.upperBound, valueStart: start, valueEnd: parser.index))
+    }
+    parser.skipSpace()
+    if parser.index < bytes.count { throw parser.error("unexpected text after the JSON value") }
+    return object
+  }
+
+  /// A cursor for the fast paths below: plain tokens only, every check local, `false` or nil
+  /// on anything unusual (the exact parser then reads the line again).
+  private struct PlainScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    var i = 0
+
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+      guard let base = bytes.baseAddress else { return nil }
+      self.bytes = bytes
+      self.base = base
+      count = bytes.count
+    }
+
+    @inline(__always) func at(_ byte: UInt8) -> Bool { i < count && base[i] == byte }
+
+    @inline(__always) mutating func skipSpace() {
+      while i < count, base[i] == 0x20 || base[i] == 0x09 || base[i] == 0x0A || base[i] == 0x0D { i += 1 }
+    }
+
+    /// Moves past a string whose opening quote is at `i`; false when it is not plain (an
+    /// escape, a control character, invalid UTF-8, no closing quote).
+    @inline(__always) mutating func string() -> Bool {
+      let raw = UnsafeRawPointer(base)
+      i += 1
+      while i < count {
+        while i + 8 <= count, !JSONBytes.mayNeedEscape(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+        guard i < count else { return false }
+        let byte = base[i]
+        if byte == 0x22 {
+          i += 1
+          return true
+        }
+        if byte < 0x80 {
+          if byte == 0x5C || byte < 0x20 { return false }
+          i += 1
+        } else {
+          let length = JSONBytes.validUTF8SequenceLength(bytes, at: i)
+          if length == 0 { return false }
+          i += length
+        }
+      }
+      return false
+    }
+
+    @inline(__always) mutating func digits() -> Int {
+      let start = i
+      while i < count, base[i] &- 0x30 < 10 { i += 1 }
+      return i - start
+    }
+
+    @inline(__always) mutating func literal(_ word: StaticString) -> Bool {
+      let length = word.utf8CodeUnitCount
+      guard i + length <= count, memcmp(base + i, word.utf8Start, length) == 0 else { return false }
+      i += length
+      return true
+    }
+
+    /// Moves past any value: plain scalars here, objects and arrays through the exact parser
+    /// (which also counts their depth). False when the value is not plain or not valid.
+    @inline(__always) mutating func value() -> Bool {
+      guard i < count else { return false }
+      switch base[i] {
+      case 0x22:
+        return string()
+      case 0x2D, 0x30...0x39:
+        if base[i] == 0x2D { i += 1 }
+        guard i < count else { return false }
+        if base[i] == 0x30 {
+          i += 1
+        } else if digits() == 0 {
+          return false
+        }
+        if at(0x2E) {
+          i += 1
+          guard digits() > 0 else { return false }
+        }
+        if at(0x65) || at(0x45) {
+          i += 1
+          if at(0x2B) || at(0x2D) { i += 1 }
+          guard digits() > 0 else { return false }
+        }
+        return true
+      case 0x74: return literal("true")
+      case 0x66: return literal("false")
+      case 0x6E: return literal("null")
+      case 0x7B, 0x5B:
+        var parser = JSONParser(bytes: bytes)
+        parser.index = i
+        parser.depth = 1
+        guard (try? parser.skipValue()) != nil else { return false }
+        i = parser.index
+        return true
+      default:
+        return false
+      }
+    }
+
+    /// Reads `{ member, … }` from `i`: `member(key range)` is called with `i` at the value and
+    /// must move past it. Nil when anything is not plain.
+    @inline(__always) mutating func members(_ member: (inout PlainScanner, Range<Int>) -> Bool) -> Bool {
+      guard at(0x7B) else { return false }
+      i += 1
+      skipSpace()
+      if at(0x7D) {
+        i += 1
+        return true
+      }
+      while true {
+        skipSpace()
+        guard at(0x22) else { return false }
+        let keyStart = i + 1
+        guard string() else { return false }
+        let key = keyStart..<(i - 1)
+        skipSpace()
+        guard at(0x3A) else { return false }
+        i += 1
+        skipSpace()
+        guard member(&self, key) else { return false }
+        skipSpace()
+        if at(0x2C) {
+          i += 1
+          continue
+        }
+        guard at(0x7D) else { return false }
+        i += 1
+        return true
+      }
+    }
+
+    /// True when only spaces are left.
+    mutating func atEnd() -> Bool {
+      skipSpace()
+      return i == count
+    }
+  }
+
+  /// The lazy reader's fast path for the common line: an object whose keys and strings have no
+  /// escapes, in one tight loop over the bytes. Anything else (an escape, a control
+  /// character, invalid UTF-8, any syntax error) returns nil, and the exact parser reads the
+  /// line again, so errors and results are the exact parser's. Nested objects and arrays are
+  /// checked by the exact parser in place.
+  static func scanPlainObject(_ bytes: UnsafeBufferPointer<UInt8>) -> LazyJSONObject? {
+    guard var scanner = PlainScanner(bytes) else { return nil }
+    var object = LazyJSONObject(storage: Array(bytes))
+    object.members.reserveCapacity(24)
+    scanner.skipSpace()
+    let read = scanner.members { scanner, key in
+      let start = scanner.i
+      guard scanner.value() else { return false }
+      object.members.append(.init(keyStart: key.lowerBound, keyEnd: key.upperBound, valueStart: start, valueEnd: scanner.i))
+      return true
+    }
+    return read && scanner.atEnd() ? object : nil
+  }
+
+  /// The raw reader's fast path, on the same terms: the member named `flatKey` read flat when
+  /// all its values are plain strings, the other members built by the exact parser in place.
+  static func scanPlainRawLine(
+    _ bytes: UnsafeBufferPointer<UInt8>, flatKey: String
+  ) -> (object: JSONObject, flat: FlatFields?, notString: String?)? {
+    guard var scanner = PlainScanner(bytes) else { return nil }
+    var entries: [(key: String, value: JSONValue)] = []
+    var flat: FlatFields?
+    var flatName = flatKey
+    scanner.skipSpace()
+    let read = flatName.withUTF8 { flatName in
+      scanner.members { scanner, key in
+        let isFlat =
+          flat == nil && scanner.at(0x7B) && key.count == flatName.count
+          && memcmp(scanner.base + key.lowerBound, flatName.baseAddress!, key.count) == 0
+        if isFlat {
+          var fields = FlatFields()
+          fields.storage = Array(bytes)
+          fields.spans.reserveCapacity(32)
+          let fieldsRead = scanner.members { scanner, name in
+            let start = scanner.i + 1
+            guard scanner.at(0x22), scanner.string() else { return false }
+            fields.add(.init(keyStart: name.lowerBound, keyEnd: name.upperBound, valueStart: start, valueEnd: scanner.i - 1))
+            return true
+          }
+          guard fieldsRead else { return false }
+          flat = fields
+          return true
+        }
+        var parser = JSONParser(bytes: bytes)
+        parser.index = scanner.i
+        parser.depth = 1
+        guard let value = try? parser.parseValue() else { return false }
+        scanner.i = parser.index
+        entries.append((String(decoding: UnsafeBufferPointer(rebasing: bytes[key]), as: UTF8.self), value))
+        return true
+      }
+    }
+    return read && scanner.atEnd() ? (JSONObject(entries), flat, nil) : nil
+  }
+
+  /// For readers of objects given something else: the syntax error, as `parse` reports it, or
+  /// nil for valid JSON that is not an object.
+  static func parseNonObject<T>(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> T? {
+    _ = try parse(bytes)
+    return nil
+  }
+
+  /// Checks one value against the grammar without building it (nothing is allocated unless a
+  /// string has escapes).
+  mutating func skipValue() throws(JSONSyntaxError) {
+    guard index < bytes.count else { throw error("unexpected end of input") }
+    var scratch: [UInt8] = []
+    switch bytes[index] {
+    case 0x7B:
+      try parseMembers(readKey: { (parser) throws(JSONSyntaxError) in _ = try parser.stringSpan(in: &scratch) }) {
+        (parser, _) throws(JSONSyntaxError) in try parser.skipValue()
+      }
+    case 0x5B: try parseElements { (parser) throws(JSONSyntaxError) in try parser.skipValue() }
+    case 0x22: _ = try stringSpan(in: &scratch)
+    case 0x74: _ = try parseLiteral("true", .bool(true))
+    case 0x66: _ = try parseLiteral("false", .bool(false))
+    case 0x6E: _ = try parseLiteral("null", .null)
+    case 0x2D, 0x30...0x39: try scanNumber()
+    default: throw error("unexpected character")
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import Glibc
+
+/// The envelope of a raw record, `{"kind":"raw","source":{"system":…,"dataset":…,"file":…,"line":N},"fields":{…}}`,
+/// owned here for both of its sides: ingest writes it byte by byte, and normalise reads the
+/// source tag straight from a line in this exact form before deciding whether to parse it.
+/// Tested against the full parser on every form a line can take (JSONBytesTests).
+public enum RawEnvelope {
+  /// Up to the opening quote of the system.
+  static let head = Array(#"{"kind":"raw","source":{"system":""#.utf8)
+  static let afterSystem = Array(#"","dataset":""#.utf8)
+
+  /// Everything before the line number: `{"kind":"raw","source":{…,"file":"…","line":`.
+  public static func prefix(_ tag: SourceTag, file: String) -> [UInt8] {
+    var bytes = Array(head.dropLast())
+    JSONBytes.appendString(tag.system, to: &bytes)
+    bytes.append(contentsOf: #","dataset":"#.utf8)
+    JSONBytes.appendString(tag.dataset, to: &bytes)
+    bytes.append(contentsOf: #","file":"#.utf8)
+    JSONBytes.appendString(file, to: &bytes)
+    bytes.append(contentsOf: #","line":"#.utf8)
+    return bytes
+  }
+
+  /// Between the line number and the first field.
+  public static let fieldsOpen = Array(#"},"fields":{"#.utf8)
+  /// After the last field, with the line's end.
+  public static let recordClose = Array("}}\n".utf8)
+
+  /// The source tag of a line that starts exactly as `prefix` writes it (a system and dataset
+  /// without escapes), or nil for anything else: the caller then parses the line in full.
+  public static func sourceTag(_ line: UnsafeBufferPointer<UInt8>) -> SourceTag? {
+    guard line.count > head.count, memcmp(line.baseAddress!, head, head.count) == 0 else { return nil }
+    var index = head.count
+    func string() -> String? {
+      let start = index
+      while index < line.count, line[index] != 0x22 {
+        if line[index] == 0x5C { return nil }  // an escape: leave it to the full parser
+        index += 1
+      }
+      guard index < line.count else { return nil }
+      return String(decoding: UnsafeBufferPointer(rebasing: line[start..<index]), as: UTF8.self)
+    }
+    guard let system = string(), line.count - index > afterSystem.count,
+      memcmp(line.baseAddress! + index, afterSystem, afterSystem.count) == 0
+    else { return nil }
+    index += afterSystem.count
+    guard let dataset = string() else { return nil }
+    return SourceTag(system: system, dataset: dataset)
+  }
+}
