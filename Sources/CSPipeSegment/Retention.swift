@@ -1,7 +1,7 @@
 import CSPipeCore
 
-/// Net and gross revenue retention and logo churn over a window ending at as-of (docs/SEGMENT.md, "Retention";
-/// docs/SEGMENT.md "Retention").
+/// Net and gross revenue retention and logo churn over a window ending at as-of (docs/SEGMENT.md,
+/// "Retention").
 ///
 /// The unit is a top-level account: a parent together with all its descendants, the same unit
 /// that is ranked into tiers, so a child's growth is its parent's expansion and a new child of a

@@ -69,3 +69,12 @@ extension DocumentationTests {
     }
   }
 }
+
+extension DocumentationTests {
+  /// The shipped config is what `segment` does without one (its help says so), and it loads.
+  @Test("pipelines/segments.json loads and says what the built-in defaults are")
+  func shippedSegmentConfig() throws {
+    let shipped = try SegmentConfig.load(path: Self.root.appendingPathComponent("pipelines/segments.json").path)
+    #expect(shipped.echo == SegmentConfig().echo)
+  }
+}

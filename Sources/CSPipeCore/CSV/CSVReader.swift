@@ -33,13 +33,13 @@ public struct CSVRow {
     for index in 0..<count {
       if index > 0 { bytes.append(delimiter) }
       let value = field(index)
-      let needsQuotes = value.contains { $0 == 0x22 || $0 == delimiter || $0 == 0x0A || $0 == 0x0D }
-      if needsQuotes { bytes.append(0x22) }
+      let needsQuotes = value.contains { $0 == ASCII.quote || $0 == delimiter || $0 == ASCII.lineFeed || $0 == ASCII.carriageReturn }
+      if needsQuotes { bytes.append(ASCII.quote) }
       for byte in value {
-        if byte == 0x22 { bytes.append(0x22) }
+        if byte == ASCII.quote { bytes.append(ASCII.quote) }
         bytes.append(byte)
       }
-      if needsQuotes { bytes.append(0x22) }
+      if needsQuotes { bytes.append(ASCII.quote) }
     }
     return String(decoding: bytes, as: UTF8.self)
   }
@@ -59,9 +59,9 @@ public final class CSVReader {
   /// Empty lines between rows: skipped, and counted so the summary can say so.
   public private(set) var blankLines = 0
 
-  static let quote: UInt8 = 0x22
-  static let lineFeed: UInt8 = 0x0A
-  static let carriageReturn: UInt8 = 0x0D
+  static let quote: UInt8 = ASCII.quote
+  static let lineFeed: UInt8 = ASCII.lineFeed
+  static let carriageReturn: UInt8 = ASCII.carriageReturn
   private static let chunkSize = 1 << 20
 
   /// Whether the first line is Excel's `sep=` directive, to be skipped (its line still counts).
@@ -82,7 +82,7 @@ public final class CSVReader {
     let quoted = head.first == quote
     if quoted { index += 1 }
     for expected in Array("sep=".utf8) {
-      guard index < head.endIndex, head[index] | 0x20 == expected else { return nil }
+      guard index < head.endIndex, head[index] | ASCII.space == expected else { return nil }
       index += 1
     }
     guard index < head.endIndex else { return nil }
@@ -104,7 +104,7 @@ public final class CSVReader {
   /// Picks the delimiter from the header line: the most frequent of `,` `;` tab `|` outside
   /// quotes, `,` when none occurs (a one-column file) or on a tie.
   public static func sniffDelimiter(_ prefix: ArraySlice<UInt8>) -> UInt8 {
-    let candidates: [UInt8] = [0x2C, 0x3B, 0x09, 0x7C]
+    let candidates: [UInt8] = [ASCII.comma, ASCII.semicolon, ASCII.tab, ASCII.pipe]
     var counts = [Int](repeating: 0, count: candidates.count)
     var inQuotes = false
     for byte in prefix {

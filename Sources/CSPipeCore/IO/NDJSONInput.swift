@@ -24,7 +24,7 @@ public final class LineReader {
     func deliver(_ line: UnsafeBufferPointer<UInt8>, tooLong: Bool) throws {
       number += 1
       var trimmed = line
-      if let last = trimmed.last, last == 0x0D {
+      if let last = trimmed.last, last == ASCII.carriageReturn {
         trimmed = UnsafeBufferPointer(rebasing: trimmed.dropLast())
       }
       try body(trimmed, number, tooLong)
@@ -36,7 +36,7 @@ public final class LineReader {
         var start = 0
         while start < count {
           let remaining = count - start
-          guard let found = memchr(buffer.baseAddress! + start, 0x0A, remaining) else {
+          guard let found = memchr(buffer.baseAddress! + start, Int32(ASCII.lineFeed), remaining) else {
             if carry.count + remaining > maxLineBytes {
               carryTooLong = true
             } else {
@@ -99,7 +99,7 @@ public struct NDJSONInput {
     let reader = LineReader(source: source, maxLineBytes: maxLineBytes)
     var read = 0
     try reader.forEachLine { line, number, tooLong in
-      if !tooLong && line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+      if !tooLong && line.allSatisfy({ $0 == ASCII.space || $0 == ASCII.tab }) { return }
       read += 1
       var location = SourceLocation(file: source.name, line: number)
       if tooLong {

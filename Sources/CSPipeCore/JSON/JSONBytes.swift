@@ -30,10 +30,10 @@ public enum JSONBytes {
   public static func appendString<Output: ByteAppending & ~Copyable>(
     _ bytes: UnsafeBufferPointer<UInt8>, to out: inout Output
   ) -> Int? {
-    out.append(0x22)
+    out.append(ASCII.quote)
     let count = bytes.count
     guard let base = bytes.baseAddress else {
-      out.append(0x22)
+      out.append(ASCII.quote)
       return nil
     }
     var index = 0
@@ -47,7 +47,7 @@ public enum JSONBytes {
         }
       }
       let byte = base[index]
-      if byte >= 0x20 && byte < 0x80 && byte != 0x22 && byte != 0x5C {
+      if byte >= ASCII.space && byte < 0x80 && byte != ASCII.quote && byte != ASCII.backslash {
         index &+= 1
         continue
       }
@@ -67,7 +67,7 @@ public enum JSONBytes {
     if runStart < count {
       out.append(UnsafeBufferPointer(start: base + runStart, count: count &- runStart))
     }
-    out.append(0x22)
+    out.append(ASCII.quote)
     return nil
   }
 
@@ -82,18 +82,18 @@ public enum JSONBytes {
 
   @usableFromInline
   static func appendEscape<Output: ByteAppending & ~Copyable>(_ byte: UInt8, to out: inout Output) {
-    out.append(0x5C)
+    out.append(ASCII.backslash)
     switch byte {
-    case 0x22: out.append(0x22)
-    case 0x5C: out.append(0x5C)
-    case 0x0A: out.append(0x6E)
-    case 0x0D: out.append(0x72)
-    case 0x09: out.append(0x74)
+    case ASCII.quote: out.append(ASCII.quote)
+    case ASCII.backslash: out.append(ASCII.backslash)
+    case ASCII.lineFeed: out.append(0x6E)
+    case ASCII.carriageReturn: out.append(0x72)
+    case ASCII.tab: out.append(0x74)
     default:
       let hex: StaticString = "0123456789abcdef"
       out.append(0x75)
-      out.append(0x30)
-      out.append(0x30)
+      out.append(ASCII.digit0)
+      out.append(ASCII.digit0)
       out.append(hex.utf8Start[Int(byte >> 4)])
       out.append(hex.utf8Start[Int(byte & 0x0F)])
     }
@@ -152,14 +152,14 @@ public enum JSONBytes {
   /// Appends an integer in decimal.
   @inlinable
   public static func appendInt<Output: ByteAppending & ~Copyable>(_ value: Int, to out: inout Output) {
-    if value < 0 { out.append(0x2D) }
+    if value < 0 { out.append(ASCII.minus) }
     var magnitude = value.magnitude
     var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
     withUnsafeMutableBytes(of: &digits) { buffer in
       var position = buffer.count
       repeat {
         position -= 1
-        buffer[position] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
+        buffer[position] = UInt8(truncatingIfNeeded: magnitude % 10) &+ ASCII.digit0
         magnitude /= 10
       } while magnitude > 0
       let written = UnsafeRawBufferPointer(rebasing: buffer[position...])

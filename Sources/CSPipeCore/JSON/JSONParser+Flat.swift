@@ -14,12 +14,12 @@ extension JSONParser {
     if let read = scanPlainRawLine(bytes, flatKey: flatKey) { return read }
     var parser = JSONParser(bytes: bytes)
     parser.skipSpace()
-    guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return try parseNonObject(bytes) }
+    guard parser.index < bytes.count, bytes[parser.index] == ASCII.openBrace else { return try parseNonObject(bytes) }
     var entries: [(key: String, value: JSONValue)] = []
     var flat: FlatFields?
     var notString: String?
     try parser.parseMembers { (parser, key) throws(JSONSyntaxError) in
-      if key == flatKey, flat == nil, parser.index < bytes.count, bytes[parser.index] == 0x7B {
+      if key == flatKey, flat == nil, parser.index < bytes.count, bytes[parser.index] == ASCII.openBrace {
         var fields = FlatFields()
         notString = try parser.parseFlatObject(into: &fields)
         flat = fields
@@ -41,7 +41,7 @@ extension JSONParser {
     var notString: String?
     try parseMembers(readKey: { (parser) throws(JSONSyntaxError) in try parser.stringSpan(in: &fields.storage) }) {
       (parser, key) throws(JSONSyntaxError) in
-      if parser.index < parser.bytes.count && parser.bytes[parser.index] == 0x22 {
+      if parser.index < parser.bytes.count && parser.bytes[parser.index] == ASCII.quote {
         let value = try parser.stringSpan(in: &fields.storage)
         fields.add(.init(keyStart: key.lowerBound, keyEnd: key.upperBound, valueStart: value.lowerBound, valueEnd: value.upperBound))
       } else {
@@ -69,7 +69,7 @@ extension JSONParser {
       }
       guard index < bytes.count else { break }
       let byte = bytes[index]
-      if byte == 0x22 {
+      if byte == ASCII.quote {
         if let firstInvalid {
           index = firstInvalid
           throw error("invalid UTF-8")
@@ -77,7 +77,7 @@ extension JSONParser {
         index += 1
         return start..<(index - 1)
       }
-      if byte == 0x5C || byte < 0x20 { break }
+      if byte == ASCII.backslash || byte < ASCII.space { break }
       if byte >= 0x80 {
         let length = JSONBytes.validUTF8SequenceLength(bytes, at: index)
         if length == 0 && firstInvalid == nil { firstInvalid = index }
@@ -100,7 +100,7 @@ extension JSONParser {
       let byte = bytes[index]
       let digit: UInt8
       switch byte {
-      case 0x30...0x39: digit = byte - 0x30
+      case ASCII.digit0...ASCII.digit9: digit = byte - ASCII.digit0
       case 0x41...0x46: digit = byte - 0x41 + 10
       case 0x61...0x66: digit = byte - 0x61 + 10
       default: throw error("invalid \\u escape")

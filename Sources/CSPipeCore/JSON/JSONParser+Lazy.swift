@@ -11,7 +11,7 @@ extension JSONParser {
     if let object = scanPlainObject(bytes) { return object }
     var parser = JSONParser(bytes: bytes)
     parser.skipSpace()
-    guard parser.index < bytes.count, bytes[parser.index] == 0x7B else { return try parseNonObject(bytes) }
+    guard parser.index < bytes.count, bytes[parser.index] == ASCII.openBrace else { return try parseNonObject(bytes) }
     var object = LazyJSONObject(storage: Array(bytes))
     object.members.reserveCapacity(24)
     try parser.parseMembers(readKey: { (parser) throws(JSONSyntaxError) in try parser.stringSpan(in: &object.storage) }) {
@@ -43,7 +43,9 @@ extension JSONParser {
     @inline(__always) func at(_ byte: UInt8) -> Bool { i < count && base[i] == byte }
 
     @inline(__always) mutating func skipSpace() {
-      while i < count, base[i] == 0x20 || base[i] == 0x09 || base[i] == 0x0A || base[i] == 0x0D { i += 1 }
+      while i < count, base[i] == ASCII.space || base[i] == ASCII.tab || base[i] == ASCII.lineFeed || base[i] == ASCII.carriageReturn {
+        i += 1
+      }
     }
 
     /// Moves past a string whose opening quote is at `i`; false when it is not plain (an
@@ -55,12 +57,12 @@ extension JSONParser {
         while i + 8 <= count, !JSONBytes.mayNeedEscape(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
         guard i < count else { return false }
         let byte = base[i]
-        if byte == 0x22 {
+        if byte == ASCII.quote {
           i += 1
           return true
         }
         if byte < 0x80 {
-          if byte == 0x5C || byte < 0x20 { return false }
+          if byte == ASCII.backslash || byte < ASCII.space { return false }
           i += 1
         } else {
           let length = JSONBytes.validUTF8SequenceLength(bytes, at: i)
@@ -73,7 +75,7 @@ extension JSONParser {
 
     @inline(__always) mutating func digits() -> Int {
       let start = i
-      while i < count, base[i] &- 0x30 < 10 { i += 1 }
+      while i < count, base[i] &- ASCII.digit0 < 10 { i += 1 }
       return i - start
     }
 
@@ -89,30 +91,30 @@ extension JSONParser {
     @inline(__always) mutating func value() -> Bool {
       guard i < count else { return false }
       switch base[i] {
-      case 0x22:
+      case ASCII.quote:
         return string()
-      case 0x2D, 0x30...0x39:
-        if base[i] == 0x2D { i += 1 }
+      case ASCII.minus, ASCII.digit0...ASCII.digit9:
+        if base[i] == ASCII.minus { i += 1 }
         guard i < count else { return false }
-        if base[i] == 0x30 {
+        if base[i] == ASCII.digit0 {
           i += 1
         } else if digits() == 0 {
           return false
         }
-        if at(0x2E) {
+        if at(ASCII.dot) {
           i += 1
           guard digits() > 0 else { return false }
         }
         if at(0x65) || at(0x45) {
           i += 1
-          if at(0x2B) || at(0x2D) { i += 1 }
+          if at(ASCII.plus) || at(ASCII.minus) { i += 1 }
           guard digits() > 0 else { return false }
         }
         return true
       case 0x74: return literal("true")
       case 0x66: return literal("false")
       case 0x6E: return literal("null")
-      case 0x7B, 0x5B:
+      case ASCII.openBrace, ASCII.openBracket:
         var parser = JSONParser(bytes: bytes)
         parser.index = i
         parser.depth = 1
@@ -127,30 +129,30 @@ extension JSONParser {
     /// Reads `{ member, … }` from `i`: `member(key range)` is called with `i` at the value and
     /// must move past it. Nil when anything is not plain.
     @inline(__always) mutating func members(_ member: (inout PlainScanner, Range<Int>) -> Bool) -> Bool {
-      guard at(0x7B) else { return false }
+      guard at(ASCII.openBrace) else { return false }
       i += 1
       skipSpace()
-      if at(0x7D) {
+      if at(ASCII.closeBrace) {
         i += 1
         return true
       }
       while true {
         skipSpace()
-        guard at(0x22) else { return false }
+        guard at(ASCII.quote) else { return false }
         let keyStart = i + 1
         guard string() else { return false }
         let key = keyStart..<(i - 1)
         skipSpace()
-        guard at(0x3A) else { return false }
+        guard at(ASCII.colon) else { return false }
         i += 1
         skipSpace()
         guard member(&self, key) else { return false }
         skipSpace()
-        if at(0x2C) {
+        if at(ASCII.comma) {
           i += 1
           continue
         }
-        guard at(0x7D) else { return false }
+        guard at(ASCII.closeBrace) else { return false }
         i += 1
         return true
       }
@@ -195,7 +197,7 @@ extension JSONParser {
     let read = flatName.withUTF8 { flatName in
       scanner.members { scanner, key in
         let isFlat =
-          flat == nil && scanner.at(0x7B) && key.count == flatName.count
+          flat == nil && scanner.at(ASCII.openBrace) && key.count == flatName.count
           && memcmp(scanner.base + key.lowerBound, flatName.baseAddress!, key.count) == 0
         if isFlat {
           var fields = FlatFields()
@@ -203,7 +205,7 @@ extension JSONParser {
           fields.spans.reserveCapacity(32)
           let fieldsRead = scanner.members { scanner, name in
             let start = scanner.i + 1
-            guard scanner.at(0x22), scanner.string() else { return false }
+            guard scanner.at(ASCII.quote), scanner.string() else { return false }
             fields.add(.init(keyStart: name.lowerBound, keyEnd: name.upperBound, valueStart: start, valueEnd: scanner.i - 1))
             return true
           }
@@ -236,16 +238,16 @@ extension JSONParser {
     guard index < bytes.count else { throw error("unexpected end of input") }
     var scratch: [UInt8] = []
     switch bytes[index] {
-    case 0x7B:
+    case ASCII.openBrace:
       try parseMembers(readKey: { (parser) throws(JSONSyntaxError) in _ = try parser.stringSpan(in: &scratch) }) {
         (parser, _) throws(JSONSyntaxError) in try parser.skipValue()
       }
-    case 0x5B: try parseElements { (parser) throws(JSONSyntaxError) in try parser.skipValue() }
-    case 0x22: _ = try stringSpan(in: &scratch)
+    case ASCII.openBracket: try parseElements { (parser) throws(JSONSyntaxError) in try parser.skipValue() }
+    case ASCII.quote: _ = try stringSpan(in: &scratch)
     case 0x74: _ = try parseLiteral("true", .bool(true))
     case 0x66: _ = try parseLiteral("false", .bool(false))
     case 0x6E: _ = try parseLiteral("null", .null)
-    case 0x2D, 0x30...0x39: try scanNumber()
+    case ASCII.minus, ASCII.digit0...ASCII.digit9: try scanNumber()
     default: throw error("unexpected character")
     }
   }

@@ -43,7 +43,7 @@ public struct JSONParser {
   mutating func skipSpace() {
     while index < bytes.count {
       switch bytes[index] {
-      case 0x20, 0x09, 0x0A, 0x0D: index += 1
+      case ASCII.space, ASCII.tab, ASCII.lineFeed, ASCII.carriageReturn: index += 1
       default: return
       }
     }
@@ -52,13 +52,13 @@ public struct JSONParser {
   mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
     guard index < bytes.count else { throw error("unexpected end of input") }
     switch bytes[index] {
-    case 0x7B: return .object(try parseObject())
-    case 0x5B: return try parseArray()
-    case 0x22: return .string(try parseString())
+    case ASCII.openBrace: return .object(try parseObject())
+    case ASCII.openBracket: return try parseArray()
+    case ASCII.quote: return .string(try parseString())
     case 0x74: return try parseLiteral("true", .bool(true))
     case 0x66: return try parseLiteral("false", .bool(false))
     case 0x6E: return try parseLiteral("null", .null)
-    case 0x2D, 0x30...0x39: return try parseNumber()
+    case ASCII.minus, ASCII.digit0...ASCII.digit9: return try parseNumber()
     default: throw error("unexpected character")
     }
   }
@@ -102,26 +102,26 @@ public struct JSONParser {
     defer { depth -= 1 }
     index += 1
     skipSpace()
-    if index < bytes.count && bytes[index] == 0x7D {
+    if index < bytes.count && bytes[index] == ASCII.closeBrace {
       index += 1
       return
     }
     while true {
       skipSpace()
-      guard index < bytes.count, bytes[index] == 0x22 else { throw error("expected a string key") }
+      guard index < bytes.count, bytes[index] == ASCII.quote else { throw error("expected a string key") }
       let key = try readKey(&self)
       skipSpace()
-      guard index < bytes.count, bytes[index] == 0x3A else { throw error("expected ':'") }
+      guard index < bytes.count, bytes[index] == ASCII.colon else { throw error("expected ':'") }
       index += 1
       skipSpace()
       try member(&self, key)
       skipSpace()
       guard index < bytes.count else { throw error("unterminated object") }
-      if bytes[index] == 0x2C {
+      if bytes[index] == ASCII.comma {
         index += 1
         continue
       }
-      guard bytes[index] == 0x7D else { throw error("expected ',' or '}'") }
+      guard bytes[index] == ASCII.closeBrace else { throw error("expected ',' or '}'") }
       index += 1
       return
     }
@@ -140,7 +140,7 @@ public struct JSONParser {
     defer { depth -= 1 }
     index += 1
     skipSpace()
-    if index < bytes.count && bytes[index] == 0x5D {
+    if index < bytes.count && bytes[index] == ASCII.closeBracket {
       index += 1
       return
     }
@@ -149,11 +149,11 @@ public struct JSONParser {
       try element(&self)
       skipSpace()
       guard index < bytes.count else { throw error("unterminated array") }
-      if bytes[index] == 0x2C {
+      if bytes[index] == ASCII.comma {
         index += 1
         continue
       }
-      guard bytes[index] == 0x5D else { throw error("expected ',' or ']'") }
+      guard bytes[index] == ASCII.closeBracket else { throw error("expected ',' or ']'") }
       index += 1
       return
     }
@@ -167,27 +167,27 @@ public struct JSONParser {
 
   /// Moves past one number, checking its grammar.
   mutating func scanNumber() throws(JSONSyntaxError) {
-    if bytes[index] == 0x2D { index += 1 }
+    if bytes[index] == ASCII.minus { index += 1 }
     func digits(_ parser: inout JSONParser) -> Int {
       let begin = parser.index
-      while parser.index < parser.bytes.count, (0x30...0x39).contains(parser.bytes[parser.index]) {
+      while parser.index < parser.bytes.count, (ASCII.digit0...ASCII.digit9).contains(parser.bytes[parser.index]) {
         parser.index += 1
       }
       return parser.index - begin
     }
-    guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else { throw error("invalid number") }
-    if bytes[index] == 0x30 {
+    guard index < bytes.count, (ASCII.digit0...ASCII.digit9).contains(bytes[index]) else { throw error("invalid number") }
+    if bytes[index] == ASCII.digit0 {
       index += 1
     } else {
       _ = digits(&self)
     }
-    if index < bytes.count && bytes[index] == 0x2E {
+    if index < bytes.count && bytes[index] == ASCII.dot {
       index += 1
       guard digits(&self) > 0 else { throw error("invalid number") }
     }
     if index < bytes.count && (bytes[index] == 0x65 || bytes[index] == 0x45) {
       index += 1
-      if index < bytes.count && (bytes[index] == 0x2B || bytes[index] == 0x2D) { index += 1 }
+      if index < bytes.count && (bytes[index] == ASCII.plus || bytes[index] == ASCII.minus) { index += 1 }
       guard digits(&self) > 0 else { throw error("invalid number") }
     }
   }
@@ -198,7 +198,7 @@ public struct JSONParser {
     // Fast path: no escapes.
     while index < bytes.count {
       let byte = bytes[index]
-      if byte == 0x22 {
+      if byte == ASCII.quote {
         let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
         if let bad = JSONBytes.firstInvalidUTF8(slice) {
           index = start + bad
@@ -207,22 +207,22 @@ public struct JSONParser {
         index += 1
         return String(decoding: slice, as: UTF8.self)
       }
-      if byte == 0x5C { break }
-      if byte < 0x20 { throw error("control character in string") }
+      if byte == ASCII.backslash { break }
+      if byte < ASCII.space { throw error("control character in string") }
       index += 1
     }
     var scalars: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
     while index < bytes.count {
       let byte = bytes[index]
-      if byte == 0x22 {
+      if byte == ASCII.quote {
         if let bad = scalars.withUnsafeBufferPointer({ JSONBytes.firstInvalidUTF8($0) }) {
           throw JSONSyntaxError(offset: start + bad, message: "invalid UTF-8")
         }
         index += 1
         return String(decoding: scalars, as: UTF8.self)
       }
-      if byte < 0x20 { throw error("control character in string") }
-      if byte != 0x5C {
+      if byte < ASCII.space { throw error("control character in string") }
+      if byte != ASCII.backslash {
         scalars.append(byte)
         index += 1
         continue
@@ -232,18 +232,18 @@ public struct JSONParser {
       let escape = bytes[index]
       index += 1
       switch escape {
-      case 0x22: scalars.append(0x22)
-      case 0x5C: scalars.append(0x5C)
-      case 0x2F: scalars.append(0x2F)
+      case ASCII.quote: scalars.append(ASCII.quote)
+      case ASCII.backslash: scalars.append(ASCII.backslash)
+      case ASCII.slash: scalars.append(ASCII.slash)
       case 0x62: scalars.append(0x08)
       case 0x66: scalars.append(0x0C)
-      case 0x6E: scalars.append(0x0A)
-      case 0x72: scalars.append(0x0D)
-      case 0x74: scalars.append(0x09)
+      case 0x6E: scalars.append(ASCII.lineFeed)
+      case 0x72: scalars.append(ASCII.carriageReturn)
+      case 0x74: scalars.append(ASCII.tab)
       case 0x75:
         var code = try hex4()
         if (0xD800...0xDBFF).contains(code) {
-          guard index + 1 < bytes.count, bytes[index] == 0x5C, bytes[index + 1] == 0x75 else {
+          guard index + 1 < bytes.count, bytes[index] == ASCII.backslash, bytes[index + 1] == 0x75 else {
             throw error("unpaired surrogate")
           }
           index += 2

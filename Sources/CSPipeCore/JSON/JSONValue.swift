@@ -46,12 +46,12 @@ public enum JSONValue: Equatable, Sendable {
       copy.withUTF8 { out.append($0) }
     case .string(let text): JSONBytes.appendString(text, to: &out)
     case .array(let items):
-      out.append(0x5B)
+      out.append(ASCII.openBracket)
       for (index, item) in items.enumerated() {
-        if index > 0 { out.append(0x2C) }
+        if index > 0 { out.append(ASCII.comma) }
         item.write(to: &out)
       }
-      out.append(0x5D)
+      out.append(ASCII.closeBracket)
     case .object(let object):
       object.write(to: &out)
     }
@@ -88,14 +88,14 @@ public struct JSONObject: Equatable, Sendable {
   public var keys: [String] { entries.map(\.key) }
 
   public func write<Output: ByteAppending & ~Copyable>(to out: inout Output) {
-    out.append(0x7B)
+    out.append(ASCII.openBrace)
     for (index, entry) in entries.enumerated() {
-      if index > 0 { out.append(0x2C) }
+      if index > 0 { out.append(ASCII.comma) }
       JSONBytes.appendString(entry.key, to: &out)
-      out.append(0x3A)
+      out.append(ASCII.colon)
       entry.value.write(to: &out)
     }
-    out.append(0x7D)
+    out.append(ASCII.closeBrace)
   }
 
   public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {

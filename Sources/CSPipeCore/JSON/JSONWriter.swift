@@ -22,29 +22,29 @@ public struct JSONWriter: ~Copyable {
 
   @inline(__always)
   private mutating func separate() {
-    if needsComma { buffer.append(0x2C) }
+    if needsComma { buffer.append(ASCII.comma) }
     needsComma = true
   }
 
   public mutating func openObject() {
     separate()
-    buffer.append(0x7B)
+    buffer.append(ASCII.openBrace)
     needsComma = false
   }
 
   public mutating func closeObject() {
-    buffer.append(0x7D)
+    buffer.append(ASCII.closeBrace)
     needsComma = true
   }
 
   public mutating func openArray() {
     separate()
-    buffer.append(0x5B)
+    buffer.append(ASCII.openBracket)
     needsComma = false
   }
 
   public mutating func closeArray() {
-    buffer.append(0x5D)
+    buffer.append(ASCII.closeBracket)
     needsComma = true
   }
 
@@ -52,7 +52,7 @@ public struct JSONWriter: ~Copyable {
   public mutating func key(_ name: String) {
     separate()
     JSONBytes.appendString(name, to: &buffer)
-    buffer.append(0x3A)
+    buffer.append(ASCII.colon)
     needsComma = false
   }
 
@@ -81,10 +81,10 @@ public struct JSONWriter: ~Copyable {
   public mutating func decimal(units: Int, scale: Int) {
     separate()
     if units == 0 {
-      buffer.append(0x30)
+      buffer.append(ASCII.digit0)
       return
     }
-    if units < 0 { buffer.append(0x2D) }
+    if units < 0 { buffer.append(ASCII.minus) }
     var magnitude = units.magnitude
     var scale = scale
     while scale > 0 && magnitude % 10 == 0 {
@@ -94,18 +94,18 @@ public struct JSONWriter: ~Copyable {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { digits in
       var count = 0
       repeat {
-        digits[count] = UInt8(truncatingIfNeeded: 0x30 + magnitude % 10)
+        digits[count] = ASCII.digit0 + UInt8(truncatingIfNeeded: magnitude % 10)
         magnitude /= 10
         count += 1
       } while magnitude > 0
       // Digits are in reverse; pad with zeros up to the point when the value is below one.
       if scale >= count {
         buffer.append(ascii: "0.")
-        for _ in 0..<(scale - count) { buffer.append(0x30) }
+        for _ in 0..<(scale - count) { buffer.append(ASCII.digit0) }
       }
       for position in stride(from: count - 1, through: 0, by: -1) {
         buffer.append(digits[position])
-        if position == scale && scale > 0 && scale < count { buffer.append(0x2E) }
+        if position == scale && scale > 0 && scale < count { buffer.append(ASCII.dot) }
       }
     }
   }

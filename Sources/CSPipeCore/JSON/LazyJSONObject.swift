@@ -32,7 +32,7 @@ public struct LazyJSONObject: Sendable {
   public func nested(_ key: String) -> LazyJSONObject? {
     guard let member = member(named: key) else { return nil }
     return storage.withUnsafeBufferPointer { bytes in
-      guard bytes[member.valueStart] == 0x7B else { return nil }
+      guard bytes[member.valueStart] == ASCII.openBrace else { return nil }
       return try? JSONParser.parseLazyObject(UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd]))
     }
   }
@@ -65,10 +65,12 @@ public struct LazyJSONObject: Sendable {
       // The span was checked when the line was read: strings without escapes and numbers are
       // their bytes; the rest is parsed again (which cannot fail).
       switch span[0] {
-      case 0x22:
+      case ASCII.quote:
         let inner = UnsafeBufferPointer(rebasing: span[1..<(span.count - 1)])
-        if inner.isEmpty || memchr(inner.baseAddress!, 0x5C, inner.count) == nil { return .string(String(decoding: inner, as: UTF8.self)) }
-      case 0x2D, 0x30...0x39:
+        if inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
+          return .string(String(decoding: inner, as: UTF8.self))
+        }
+      case ASCII.minus, ASCII.digit0...ASCII.digit9:
         return .number(String(decoding: span, as: UTF8.self))
       default:
         break

@@ -33,8 +33,8 @@ public enum RawEnvelope {
     var index = head.count
     func string() -> String? {
       let start = index
-      while index < line.count, line[index] != 0x22 {
-        if line[index] == 0x5C { return nil }  // an escape: leave it to the full parser
+      while index < line.count, line[index] != ASCII.quote {
+        if line[index] == ASCII.backslash { return nil }  // an escape: leave it to the full parser
         index += 1
       }
       guard index < line.count else { return nil }

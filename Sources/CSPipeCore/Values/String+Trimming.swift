@@ -28,10 +28,12 @@ extension String {
 /// of records (a file name, a source, a metric) is stored once however many holders keep it.
 /// For low-cardinality text only: the table keeps every distinct value.
 public struct StringInterner {
-  private var table: Set<String> = []
+  @usableFromInline var table: Set<String> = []
 
   public init() {}
 
+  /// Inlinable: it runs for every record segment folds, from another module.
+  @inlinable
   public mutating func callAsFunction(_ text: String) -> String {
     if let shared = table.firstIndex(of: text) { return table[shared] }
     table.insert(text)
