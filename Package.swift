@@ -9,6 +9,7 @@ let tools: [(name: String, stage: String, needs: [Target.Dependency])] = [
   ("ingest", "CSPipeIngest", ["CLibXML2"]),
   ("normalise", "CSPipeNormalise", []),
   ("segment", "CSPipeSegment", []),
+  ("score", "CSPipeScore", []),
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

@@ -127,7 +127,7 @@ def generate(out_dir, count, seed, usage_days):
         while renewal <= AS_OF:
             renewal = add_months(renewal, 12)
         crm.append([account["key"], account["name"], account["domain"], parent, account["industry"], account["region"],
-                    account["country"], owner, start.isoformat(), renewal.isoformat(), 100 * account["seats"]])
+                    account["country"], owner, start.isoformat(), renewal.isoformat(), 6 * account["seats"]])
         created = dt.datetime.combine(start - dt.timedelta(days=3), dt.time(9, rng.randrange(60), rng.randrange(60)))
         customers.append([account["customer"], account["name"], f"billing@{account['domain']}", account["name"], dtstr(created),
                           "0.00", "usd", "true" if account["story"] == "past_due_beyond" else "false", account["key"]])

@@ -3,9 +3,7 @@
 
 enum BuiltinMappings {
   static let files: [(name: String, json: String)] = [
-    (
-      "braintree-transactions.json",
-      #"""
+    ("braintree-transactions.json", #"""
       {
         "description": "Braintree transaction search CSV: 'Created Datetime' is US m/d/yyyy in the zone named by 'Created Timezone' (declare yours here; the column is not read per row).",
         "source": "braintree/transactions",
@@ -29,11 +27,8 @@ enum BuiltinMappings {
           "at": "Created Datetime"
         }
       }
-      """#
-    ),
-    (
-      "chargebee-customers.json",
-      #"""
+      """#),
+    ("chargebee-customers.json", #"""
       {
         "description": "Chargebee customers export (unverified layouts). Defines customer ids, domains and names.",
         "source": "chargebee/customers",
@@ -66,11 +61,8 @@ enum BuiltinMappings {
           "created_at": {"from": ["Created At", "customer.created_at"]}
         }
       }
-      """#
-    ),
-    (
-      "chargebee-invoices.json",
-      #"""
+      """#),
+    ("chargebee-invoices.json", #"""
       {
         "description": "Chargebee invoice list export: amounts in cents, 'Paid On' in US spreadsheet form (m/d/yyyy).",
         "source": "chargebee/invoices",
@@ -102,11 +94,8 @@ enum BuiltinMappings {
           "paid_at": "Paid On"
         }
       }
-      """#
-    ),
-    (
-      "chargebee-subscriptions.json",
-      #"""
+      """#),
+    ("chargebee-subscriptions.json", #"""
       {
         "description": "Chargebee subscriptions export (title-case app export or dotted API-style names; unverified layouts): amounts in cents, Unix times in the API style.",
         "source": "chargebee/subscriptions",
@@ -135,11 +124,8 @@ enum BuiltinMappings {
           "current_period_end": {"from": ["Current Term End", "Next Billing At"]}
         }
       }
-      """#
-    ),
-    (
-      "cspipe-accounts.json",
-      #"""
+      """#),
+    ("cspipe-accounts.json", #"""
       {
         "description": "cspipe account list (a CRM export): the account key, owner, segments, contract dates.",
         "source": "cspipe/accounts",
@@ -167,11 +153,8 @@ enum BuiltinMappings {
           "target_value": "target_value"
         }
       }
-      """#
-    ),
-    (
-      "cspipe-surveys.json",
-      #"""
+      """#),
+    ("cspipe-surveys.json", #"""
       {
         "description": "cspipe survey responses (NPS, CSAT, CES).",
         "source": "cspipe/surveys",
@@ -189,11 +172,8 @@ enum BuiltinMappings {
           "comment": "comment"
         }
       }
-      """#
-    ),
-    (
-      "cspipe-usage.json",
-      #"""
+      """#),
+    ("cspipe-usage.json", #"""
       {
         "description": "cspipe usage facts: account, day, metric, value.",
         "source": "cspipe/usage",
@@ -207,11 +187,8 @@ enum BuiltinMappings {
           "value": "value"
         }
       }
-      """#
-    ),
-    (
-      "freshdesk-tickets.json",
-      #"""
+      """#),
+    ("freshdesk-tickets.json", #"""
       {
         "description": "Freshdesk ticket export: times in the helpdesk's zone without an offset (declare it here), 'No Summary' placeholders.",
         "source": "freshdesk/tickets",
@@ -241,11 +218,8 @@ enum BuiltinMappings {
           "requester": "Email"
         }
       }
-      """#
-    ),
-    (
-      "hubspot-companies.json",
-      #"""
+      """#),
+    ("hubspot-companies.json", #"""
       {
         "description": "HubSpot companies CSV. Defines company domains and names.",
         "source": "hubspot/companies",
@@ -278,11 +252,8 @@ enum BuiltinMappings {
           "created_at": "Create Date"
         }
       }
-      """#
-    ),
-    (
-      "hubspot-tickets.json",
-      #"""
+      """#),
+    ("hubspot-tickets.json", #"""
       {
         "description": "HubSpot tickets CSV: minute-precision times in the portal's zone (declare it here), status labels from the pipeline.",
         "source": "hubspot/tickets",
@@ -305,11 +276,8 @@ enum BuiltinMappings {
           "subject": "Ticket name"
         }
       }
-      """#
-    ),
-    (
-      "intercom-conversations.json",
-      #"""
+      """#),
+    ("intercom-conversations.json", #"""
       {
         "description": "Intercom conversations (third-party exporter, one row per message, UTC times; or the reporting export). Messages of one conversation merge into one ticket.",
         "source": "intercom/conversations",
@@ -329,11 +297,8 @@ enum BuiltinMappings {
           "channel": {"value": "chat"}
         }
       }
-      """#
-    ),
-    (
-      "jira-issues.json",
-      #"""
+      """#),
+    ("jira-issues.json", #"""
       {
         "description": "Jira / JSM XML (RSS) export: RFC 822 dates with offsets; status by category key, not the localised name. The account comes from the project key through an alias (organization, jira:KEY).",
         "source": "jira/issues",
@@ -356,11 +321,8 @@ enum BuiltinMappings {
           "requester": "reporter@accountid"
         }
       }
-      """#
-    ),
-    (
-      "paddle-subscriptions.json",
-      #"""
+      """#),
+    ("paddle-subscriptions.json", #"""
       {
         "description": "Paddle subscriptions export (Classic snake_case or title case; unverified layout; amounts in major units).",
         "source": "paddle/subscriptions",
@@ -389,11 +351,8 @@ enum BuiltinMappings {
           "current_period_end": {"from": ["next_bill_date", "Next Bill Date"]}
         }
       }
-      """#
-    ),
-    (
-      "paddle-transactions.json",
-      #"""
+      """#),
+    ("paddle-transactions.json", #"""
       {
         "description": "Paddle transactions export (Billing or Classic; unverified layout; amounts in major units).",
         "source": "paddle/transactions",
@@ -416,11 +375,8 @@ enum BuiltinMappings {
           "at": {"from": ["Billed At", "Created At", "event_time"]}
         }
       }
-      """#
-    ),
-    (
-      "quickbooks-invoices.json",
-      #"""
+      """#),
+    ("quickbooks-invoices.json", #"""
       {
         "description": "QuickBooks Online invoice CSV (import/export labels; one row per line, merged per invoice number; US dates).",
         "source": "quickbooks/invoices",
@@ -443,11 +399,8 @@ enum BuiltinMappings {
           "due_at": {"from": ["DueDate", "Due Date"]}
         }
       }
-      """#
-    ),
-    (
-      "recurly-accounts-csv.json",
-      #"""
+      """#),
+    ("recurly-accounts-csv.json", #"""
       {
         "description": "Recurly accounts CSV export (unverified layout). Defines account codes, domains and names.",
         "source": "recurly/accounts-csv",
@@ -472,11 +425,8 @@ enum BuiltinMappings {
           "created_at": "created_at"
         }
       }
-      """#
-    ),
-    (
-      "recurly-accounts.json",
-      #"""
+      """#),
+    ("recurly-accounts.json", #"""
       {
         "description": "Recurly API v2 accounts XML. Defines account codes, e-mail domains and company names.",
         "source": "recurly/accounts",
@@ -501,11 +451,8 @@ enum BuiltinMappings {
           "created_at": "created_at"
         }
       }
-      """#
-    ),
-    (
-      "recurly-invoices-csv.json",
-      #"""
+      """#),
+    ("recurly-invoices-csv.json", #"""
       {
         "description": "Recurly invoices CSV export (amounts in major units; unverified layout).",
         "source": "recurly/invoices-csv",
@@ -529,11 +476,8 @@ enum BuiltinMappings {
           "paid_at": "closed_at"
         }
       }
-      """#
-    ),
-    (
-      "recurly-invoices.json",
-      #"""
+      """#),
+    ("recurly-invoices.json", #"""
       {
         "description": "Recurly API v2 invoices XML: amounts in cents.",
         "source": "recurly/invoices",
@@ -559,11 +503,8 @@ enum BuiltinMappings {
           "paid_at": "closed_at"
         }
       }
-      """#
-    ),
-    (
-      "recurly-subscriptions-csv.json",
-      #"""
+      """#),
+    ("recurly-subscriptions-csv.json", #"""
       {
         "description": "Recurly subscriptions CSV export (snake_case columns; amounts in major units; unverified layout).",
         "source": "recurly/subscriptions-csv",
@@ -590,11 +531,8 @@ enum BuiltinMappings {
           "current_period_end": "current_period_ends_at"
         }
       }
-      """#
-    ),
-    (
-      "recurly-subscriptions.json",
-      #"""
+      """#),
+    ("recurly-subscriptions.json", #"""
       {
         "description": "Recurly API v2 subscriptions XML: amounts in cents, nil=\"nil\" marks empty values.",
         "source": "recurly/subscriptions",
@@ -623,11 +561,8 @@ enum BuiltinMappings {
           "interval_count": {"from": "plan.plan_interval_length", "default": "1"}
         }
       }
-      """#
-    ),
-    (
-      "recurly-transactions.json",
-      #"""
+      """#),
+    ("recurly-transactions.json", #"""
       {
         "description": "Recurly API v2 transactions XML: amounts in cents.",
         "source": "recurly/transactions",
@@ -649,11 +584,8 @@ enum BuiltinMappings {
           "at": "created_at"
         }
       }
-      """#
-    ),
-    (
-      "salesforce-accounts.json",
-      #"""
+      """#),
+    ("salesforce-accounts.json", #"""
       {
         "description": "Salesforce Account CSV (API names). Defines the account ids, websites and names; the account key is the 18-character id unless an alias says otherwise.",
         "source": "salesforce/accounts",
@@ -683,11 +615,8 @@ enum BuiltinMappings {
           "created_at": "CreatedDate"
         }
       }
-      """#
-    ),
-    (
-      "salesforce-cases.json",
-      #"""
+      """#),
+    ("salesforce-cases.json", #"""
       {
         "description": "Salesforce Case CSV (Weekly Data Export / Data Loader): 18-character ids, the null id 000000000000000AAA, booleans 0/1 or true/false, naive UTC or ISO times.",
         "source": "salesforce/cases",
@@ -713,11 +642,8 @@ enum BuiltinMappings {
           "requester": {"from": ["ContactId", "SuppliedEmail"]}
         }
       }
-      """#
-    ),
-    (
-      "servicenow-incident.json",
-      #"""
+      """#),
+    ("servicenow-incident.json", #"""
       {
         "description": "ServiceNow XML unload, incident table: integer state and priority codes (instance defaults), naive UTC times. The same number can repeat under two sys_ids: deduplicated on sys_id, the repeat reported.",
         "source": "servicenow/incident",
@@ -744,11 +670,8 @@ enum BuiltinMappings {
           "requester": "caller_id@display_value"
         }
       }
-      """#
-    ),
-    (
-      "stripe-customers.json",
-      #"""
+      """#),
+    ("stripe-customers.json", #"""
       {
         "description": "Stripe Dashboard customers export. Defines the customer ids, billing domains and names of accounts.",
         "source": "stripe/customers",
@@ -775,11 +698,8 @@ enum BuiltinMappings {
           "created_at": "Created (UTC)"
         }
       }
-      """#
-    ),
-    (
-      "stripe-invoices.json",
-      #"""
+      """#),
+    ("stripe-invoices.json", #"""
       {
         "description": "Stripe invoices export: amounts in major units, times in UTC.",
         "source": "stripe/invoices",
@@ -809,11 +729,8 @@ enum BuiltinMappings {
           "period_end": "Period End (UTC)"
         }
       }
-      """#
-    ),
-    (
-      "stripe-payments.json",
-      #"""
+      """#),
+    ("stripe-payments.json", #"""
       {
         "description": "Stripe Dashboard payments (charges) export, including spreadsheet re-saves (TRUE, ';').",
         "source": "stripe/payments",
@@ -840,11 +757,8 @@ enum BuiltinMappings {
           "at": {"from": ["Created date (UTC)", "Created (UTC)"]}
         }
       }
-      """#
-    ),
-    (
-      "stripe-subscriptions.json",
-      #"""
+      """#),
+    ("stripe-subscriptions.json", #"""
       {
         "description": "Stripe Dashboard subscriptions export: amounts in major units, times in UTC.",
         "source": "stripe/subscriptions",
@@ -877,11 +791,8 @@ enum BuiltinMappings {
           "current_period_end": "Current Period End (UTC)"
         }
       }
-      """#
-    ),
-    (
-      "xero-invoices.json",
-      #"""
+      """#),
+    ("xero-invoices.json", #"""
       {
         "description": "Xero sales invoice CSV: one row per invoice line; the invoice's Total repeats on each, so the lines of one invoice merge into one invoice record (counted as merged duplicates). Dates follow the organisation's locale: d/m/yyyy here, change dateOrder for a US organisation.",
         "source": "xero/invoices",
@@ -907,11 +818,8 @@ enum BuiltinMappings {
           "due_at": {"from": ["*DueDate", "DueDate"]}
         }
       }
-      """#
-    ),
-    (
-      "zendesk-organizations.json",
-      #"""
+      """#),
+    ("zendesk-organizations.json", #"""
       {
         "description": "Zendesk XML export organizations.xml. Defines the organization ids and domains of accounts.",
         "source": "zendesk/organizations",
@@ -937,11 +845,8 @@ enum BuiltinMappings {
           "created_at": "created-at"
         }
       }
-      """#
-    ),
-    (
-      "zendesk-tickets.json",
-      #"""
+      """#),
+    ("zendesk-tickets.json", #"""
       {
         "description": "Zendesk tickets: the legacy XML export (tickets.xml: integer status-id and priority-id) and the CSV export (names). Explore CSVs use their own column names and are covered too.",
         "source": "zendesk/tickets",
@@ -971,11 +876,8 @@ enum BuiltinMappings {
           "requester": {"from": ["requester-id", "Requester email", "Requester id"]}
         }
       }
-      """#
-    ),
-    (
-      "zendesk-users.json",
-      #"""
+      """#),
+    ("zendesk-users.json", #"""
       {
         "description": "Zendesk XML export users.xml: end users and agents (role 0 end-user, 2 admin, 4 agent).",
         "source": "zendesk/users",
@@ -994,11 +896,8 @@ enum BuiltinMappings {
           "last_seen_at": "last-login"
         }
       }
-      """#
-    ),
-    (
-      "zuora-accounts.json",
-      #"""
+      """#),
+    ("zuora-accounts.json", #"""
       {
         "description": "Zuora accounts data source export (unverified layout). Defines account numbers and names.",
         "source": "zuora/accounts",
@@ -1026,11 +925,8 @@ enum BuiltinMappings {
           "created_at": {"from": ["Account.CreatedDate", "Account: Created Date"]}
         }
       }
-      """#
-    ),
-    (
-      "zuora-charges.json",
-      #"""
+      """#),
+    ("zuora-charges.json", #"""
       {
         "description": "Zuora rate plan charges (the priced lines of subscriptions): one subscription record per recurring charge (unverified layout).",
         "source": "zuora/charges",
@@ -1058,11 +954,8 @@ enum BuiltinMappings {
           "ended_at": {"from": ["RatePlanCharge.EffectiveEndDate", "Rate Plan Charge: Effective End Date"]}
         }
       }
-      """#
-    ),
-    (
-      "zuora-invoices.json",
-      #"""
+      """#),
+    ("zuora-invoices.json", #"""
       {
         "description": "Zuora invoices data source export (unverified layout).",
         "source": "zuora/invoices",
@@ -1089,11 +982,8 @@ enum BuiltinMappings {
           "due_at": {"from": ["Invoice.DueDate", "Invoice: Due Date"]}
         }
       }
-      """#
-    ),
-    (
-      "zuora-subscriptions.json",
-      #"""
+      """#),
+    ("zuora-subscriptions.json", #"""
       {
         "description": "Zuora data source export of subscriptions (ZOQL API names or UI labels; dates in the tenant's locale, declare dateOrder; unverified layout).",
         "source": "zuora/subscriptions",
@@ -1118,7 +1008,6 @@ enum BuiltinMappings {
           "current_period_end": {"from": ["Subscription.TermEndDate", "Subscription: Term End Date"]}
         }
       }
-      """#
-    ),
+      """#),
   ]
 }

@@ -1,0 +1,229 @@
+import CSPipeCore
+import Foundation
+
+/// What a measure reads from the account record (docs/SCORE.md, "Inputs"). Paths are dotted
+/// (`usage.last_30_days.logins`); where a path may name several keys, a segment may hold `*`
+/// (`surveys.*.at`, `freshness.*/usage`).
+public enum MeasureInput: Sendable {
+  /// The number at the path (true is 1, false 0).
+  case path(String)
+  /// 1 when the path holds a value that is not null, else 0: "a cancellation was requested".
+  case present(String)
+  /// The relative change from `previous` to `current` (−0.38 is down 38%); missing when
+  /// neither has a value, +1 when only the current one is above 0.
+  case change(current: String, previous: String)
+  /// How many keys of the object at the path start with `prefix` and hold a number above 0
+  /// (`feature:` metrics used: depth of adoption).
+  case count(path: String, prefix: String)
+  /// The sum of the numbers at the paths; a path with no value adds 0.
+  case sum([String])
+  /// `numerator` ÷ the sum of `denominator`; missing when that sum is 0 (no rated tickets).
+  case share(numerator: String, denominator: [String])
+  /// `numerator` ÷ `denominator`; missing when either has no value or the denominator is 0.
+  case ratio(numerator: String, denominator: String)
+  /// Days from the latest date at the paths to as-of; missing when none holds a date.
+  case daysSince([String])
+  /// Movements of `type` in the last `months` months, the month of as-of included.
+  case movements(type: String, months: Int)
+
+  init(reader: ConfigReader) throws {
+    let kinds = reader.keys
+    guard kinds.count == 1, let kind = kinds.first else {
+      throw reader.fail(
+        nil, "expected exactly one of path, present, change, count, sum, share, ratio, daysSince, movements")
+    }
+    func checked(_ path: String, _ key: String, globs: Bool = false) throws -> String {
+      guard !path.isEmpty, !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
+        throw reader.fail(key, "expected a dotted path such as usage.last_30_days.logins")
+      }
+      if !globs && path.contains("*") { throw reader.fail(key, "a single value's path cannot hold *") }
+      return path
+    }
+    switch kind {
+    case "path": self = .path(try checked(try reader.string("path"), "path"))
+    case "present": self = .present(try checked(try reader.string("present"), "present"))
+    case "change":
+      let spec = try reader.object("change")
+      self = .change(
+        current: try checked(try spec.string("current"), "change.current"),
+        previous: try checked(try spec.string("previous"), "change.previous"))
+      try spec.finish()
+    case "count":
+      let spec = try reader.object("count")
+      self = .count(path: try checked(try spec.string("path"), "count.path"), prefix: try spec.optionalString("prefix") ?? "")
+      try spec.finish()
+    case "sum":
+      let paths = try reader.strings("sum")
+      guard !paths.isEmpty else { throw reader.fail("sum", "expected at least one path") }
+      self = .sum(try paths.map { try checked($0, "sum", globs: true) })
+    case "share":
+      let spec = try reader.object("share")
+      let denominator = try spec.strings("denominator")
+      guard !denominator.isEmpty else { throw spec.fail("denominator", "expected at least one path") }
+      self = .share(
+        numerator: try checked(try spec.string("numerator"), "share.numerator", globs: true),
+        denominator: try denominator.map { try checked($0, "share.denominator", globs: true) })
+      try spec.finish()
+    case "ratio":
+      let spec = try reader.object("ratio")
+      self = .ratio(
+        numerator: try checked(try spec.string("numerator"), "ratio.numerator"),
+        denominator: try checked(try spec.string("denominator"), "ratio.denominator"))
+      try spec.finish()
+    case "daysSince":
+      let paths = try reader.strings("daysSince")
+      guard !paths.isEmpty else { throw reader.fail("daysSince", "expected at least one path") }
+      self = .daysSince(try paths.map { try checked($0, "daysSince", globs: true) })
+    case "movements":
+      let spec = try reader.object("movements")
+      let months = try spec.optionalInt("months") ?? 3
+      guard (1...36).contains(months) else { throw spec.fail("months", "expected 1 to 36") }
+      self = .movements(type: try spec.string("type"), months: months)
+      try spec.finish()
+    default:
+      throw reader.fail(
+        kind, "not an input kind (path, present, change, count, sum, share, ratio, daysSince, movements)")
+    }
+  }
+
+  /// The input's value in `record` as of the day ending at `cutoff`; nil when it has none.
+  func value(in record: JSONObject, cutoff: Int, asOfMonth: String) -> Double? {
+    switch self {
+    case .path(let path):
+      return RecordPath.number(RecordPath.first(path, in: record))
+    case .present(let path):
+      let found = RecordPath.first(path, in: record)
+      return found == nil || found == .null ? 0 : 1
+    case .change(let currentPath, let previousPath):
+      let current = RecordPath.number(RecordPath.first(currentPath, in: record))
+      let previous = RecordPath.number(RecordPath.first(previousPath, in: record))
+      guard current != nil || previous != nil else { return nil }
+      let now = current ?? 0
+      let before = previous ?? 0
+      if before <= 0 { return now > 0 ? 1 : 0 }
+      return (now - before) / before
+    case .count(let path, let prefix):
+      guard let object = RecordPath.first(path, in: record)?.objectValue else { return nil }
+      return Double(
+        object.entries.filter { $0.key.hasPrefix(prefix) && (RecordPath.number($0.value) ?? 0) > 0 }.count)
+    case .sum(let paths):
+      return paths.reduce(0) { total, path in
+        total + RecordPath.all(path, in: record).reduce(0) { $0 + (RecordPath.number($1) ?? 0) }
+      }
+    case .share(let numeratorPath, let denominatorPaths):
+      let numerator = RecordPath.all(numeratorPath, in: record).reduce(0) { $0 + (RecordPath.number($1) ?? 0) }
+      let denominator = denominatorPaths.reduce(0.0) { total, path in
+        total + RecordPath.all(path, in: record).reduce(0) { $0 + (RecordPath.number($1) ?? 0) }
+      }
+      return denominator > 0 ? numerator / denominator : nil
+    case .ratio(let numeratorPath, let denominatorPath):
+      guard let numerator = RecordPath.number(RecordPath.first(numeratorPath, in: record)),
+        let denominator = RecordPath.number(RecordPath.first(denominatorPath, in: record)), denominator != 0
+      else { return nil }
+      return numerator / denominator
+    case .daysSince(let paths):
+      guard let latest = RecordPath.latestInstant(paths, in: record, before: cutoff) else { return nil }
+      return Double(RecordPath.days(from: latest, toDayEndingAt: cutoff))
+    case .movements(let type, let months):
+      guard case .array(let movements)? = record["movements"] else { return nil }
+      let first = RecordPath.month(asOfMonth, minus: months - 1)
+      return Double(
+        movements.filter { entry in
+          guard let object = entry.objectValue, object["type"]?.stringValue == type,
+            let month = object["month"]?.stringValue
+          else { return false }
+          return month >= first && month <= asOfMonth
+        }.count)
+    }
+  }
+
+  /// The paths a reason's `{field:…}` may also name are any; these are the ones it reads.
+  var paths: [String] {
+    switch self {
+    case .path(let path), .present(let path): return [path]
+    case .change(let current, let previous): return [current, previous]
+    case .count(let path, _): return [path]
+    case .sum(let paths), .daysSince(let paths): return paths
+    case .share(let numerator, let denominator): return [numerator] + denominator
+    case .ratio(let numerator, let denominator): return [numerator, denominator]
+    case .movements: return ["movements"]
+    }
+  }
+}
+
+/// Dotted paths into a record, with `*` matching any run of characters inside one segment.
+enum RecordPath {
+  static func all(_ path: String, in record: JSONObject) -> [JSONValue] {
+    var current: [JSONValue] = [.object(record)]
+    for segment in path.split(separator: ".") {
+      var next: [JSONValue] = []
+      for value in current {
+        guard let object = value.objectValue else { continue }
+        if segment.contains("*") {
+          for (key, nested) in object.entries where glob(segment, matches: key) { next.append(nested) }
+        } else if let nested = object[String(segment)] {
+          next.append(nested)
+        }
+      }
+      current = next
+    }
+    return current
+  }
+
+  static func first(_ path: String, in record: JSONObject) -> JSONValue? {
+    all(path, in: record).first
+  }
+
+  static func number(_ value: JSONValue?) -> Double? {
+    switch value {
+    case .number(let text)?: return Double(text)
+    case .bool(let flag)?: return flag ? 1 : 0
+    default: return nil
+    }
+  }
+
+  /// The latest instant (a date is its day's start) at the paths that lies before `cutoff`:
+  /// a date after as-of is not known then.
+  static func latestInstant(_ paths: [String], in record: JSONObject, before cutoff: Int) -> Int? {
+    var latest: Int?
+    for path in paths {
+      for value in all(path, in: record) {
+        guard let text = value.stringValue, let instant = Timestamps.epochSeconds(ofCanonical: text), instant < cutoff
+        else { continue }
+        latest = max(latest ?? instant, instant)
+      }
+    }
+    return latest
+  }
+
+  /// Whole days from `instant` to the end of the as-of day (0 on the day itself).
+  static func days(from instant: Int, toDayEndingAt cutoff: Int) -> Int {
+    let lastDay = (cutoff - 1) / 86400
+    let day = instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
+    return max(0, lastDay - day)
+  }
+
+  /// `2026-11` minus 2 months is `2026-09`.
+  static func month(_ label: String, minus months: Int) -> String {
+    let parts = label.split(separator: "-").compactMap { Int($0) }
+    guard parts.count >= 2 else { return label }
+    let index = parts[0] * 12 + (parts[1] - 1) - months
+    let year = index / 12
+    let month = index % 12 + 1
+    return "\(year)-\(month < 10 ? "0" : "")\(month)"
+  }
+
+  static func glob(_ pattern: Substring, matches key: String) -> Bool {
+    let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count > 1 else { return key == pattern }
+    var rest = Substring(key)
+    guard rest.hasPrefix(parts[0]) else { return false }
+    rest = rest.dropFirst(parts[0].count)
+    for (index, part) in parts.enumerated().dropFirst() {
+      if index == parts.count - 1 { return part.isEmpty || rest.hasSuffix(part) }
+      guard let range = rest.range(of: part) else { return false }
+      rest = rest[range.upperBound...]
+    }
+    return true
+  }
+}

@@ -1,0 +1,235 @@
+import CSPipeCore
+
+/// One account's health, as written in its `health` object (docs/SCORE.md, "Output").
+struct HealthReport {
+  let score: Double?
+  let color: String?
+  let profile: String
+  let tierWeights: String?
+  let coverage: Double
+  let renewalProbability: Double?
+  let reasons: [(code: String, measure: String?, text: String)]
+  let result: HealthScore
+  let groupOrder: [String]
+  let trend: Trend?
+
+  struct Trend {
+    let previousAsOf: String
+    let previousScore: Double?
+    let previousColor: String?
+    let daysInColor: Int?
+  }
+
+  func write(to out: inout JSONWriter) {
+    out.openObject()
+    out.key("score")
+    if let score { out.value(JSONNumber.fixed(score, places: 2)) } else { out.null() }
+    out.key("color")
+    if let color { out.string(color) } else { out.null() }
+    out.member("profile", string: profile)
+    out.key("tier_weights")
+    if let tierWeights { out.string(tierWeights) } else { out.null() }
+    out.member("coverage", JSONNumber.fixed(coverage, places: 4))
+    out.key("renewal_probability")
+    if let renewalProbability { out.value(JSONNumber.fixed(renewalProbability, places: 4)) } else { out.null() }
+    out.array("reasons") { out in
+      for reason in reasons {
+        out.openObject()
+        out.member("code", string: reason.code)
+        if let measure = reason.measure { out.member("measure", string: measure) }
+        out.member("text", string: reason.text)
+        out.closeObject()
+      }
+    }
+    out.object("measures") { out in
+      for reading in result.readings where reading.state != .unused {
+        out.object(reading.measure.name) { out in
+          out.member("group", string: reading.measure.group)
+          if let value = reading.value { out.member("value", JSONNumber.fixed(value, places: 4)) }
+          if let age = reading.ageDays { out.member("age_days", int: age) }
+          out.member("weight", JSONNumber.fixed(reading.weight, places: 4))
+          switch reading.state {
+          case .scored(let points):
+            out.member("points", JSONNumber.fixed(points, places: 2))
+            out.member("share", JSONNumber.fixed(reading.share, places: 4))
+            out.member("contribution", .number(Self.cents(reading.contributionCents)))
+          case .stale:
+            out.member("stale", .bool(true))
+          case .missing:
+            out.member("missing", .bool(true))
+          case .unused:
+            break
+          }
+        }
+      }
+    }
+    out.object("groups") { out in
+      for name in groupOrder {
+        guard let weight = result.groupWeights[name], weight > 0 else { continue }
+        out.object(name) { out in
+          out.member("weight", JSONNumber.fixed(weight, places: 4))
+          out.key("score")
+          if let score = result.groupScores[name] ?? nil { out.value(JSONNumber.fixed(score, places: 2)) } else { out.null() }
+        }
+      }
+    }
+    if let trend {
+      out.object("trend") { out in
+        out.member("previous_as_of", string: trend.previousAsOf)
+        out.key("previous_score")
+        if let previous = trend.previousScore { out.value(JSONNumber.fixed(previous, places: 2)) } else { out.null() }
+        out.key("score_change")
+        if let previous = trend.previousScore, let score {
+          out.value(JSONNumber.fixed(score - previous, places: 2))
+        } else {
+          out.null()
+        }
+        out.key("previous_color")
+        if let previous = trend.previousColor { out.string(previous) } else { out.null() }
+        out.key("days_in_color")
+        if let days = trend.daysInColor { out.int(days) } else { out.null() }
+      }
+    }
+    out.closeObject()
+  }
+
+  static func cents(_ value: Int) -> String {
+    ExactDecimal(negative: value < 0, digits: Array(String(value.magnitude).utf8), scale: 2).text
+  }
+}
+
+extension Score {
+  /// The health of one account record as of the run's day.
+  func assess(_ record: JSONObject) -> HealthReport {
+    let model = options.model
+    let cutoff = self.cutoff!
+    let profile = model.profiles.first { $0.rule.holds(for: record, cutoff: cutoff) }!
+    var weights = profile.weights
+    let tier = record["tier"]?.stringValue
+    let tierWeights = tier.flatMap { model.tierWeights[$0] }
+    for (name, weight) in tierWeights ?? [:] { weights[name] = weight }
+    let asOfMonth = String(asOfLabel!.prefix(7))
+    let readings = model.measures.map { measure -> MeasureReading in
+      let weight = weights[measure.name] ?? measure.weight
+      if weight == 0 {
+        return MeasureReading(measure: measure, weight: 0, value: nil, ageDays: nil, state: .unused)
+      }
+      var age: Int?
+      if !measure.datedBy.isEmpty {
+        // The input's date: without one, the source is not in this run (no silent zero).
+        guard let dated = RecordPath.latestInstant(measure.datedBy, in: record, before: cutoff) else {
+          return MeasureReading(measure: measure, weight: weight, value: nil, ageDays: nil, state: .missing)
+        }
+        age = RecordPath.days(from: dated, toDayEndingAt: cutoff)
+      }
+      guard let value = measure.input.value(in: record, cutoff: cutoff, asOfMonth: asOfMonth), value.isFinite else {
+        return MeasureReading(measure: measure, weight: weight, value: nil, ageDays: age, state: .missing)
+      }
+      if let limit = measure.staleDays, let age, age > limit {
+        return MeasureReading(measure: measure, weight: weight, value: value, ageDays: age, state: .stale)
+      }
+      return MeasureReading(
+        measure: measure, weight: weight, value: value, ageDays: age, state: .scored(points: measure.scale.points(value)))
+    }
+    let result = HealthScore(model: model, weights: weights, readings: readings)
+    let color = result.score.map(model.color(of:))
+    coverageTotal += result.coverage
+    profileCounts[profile.name, default: 0] += 1
+    for reading in result.readings where reading.state != .unused {
+      var counts = measureCounts[reading.measure.name] ?? (0, 0, 0)
+      switch reading.state {
+      case .scored: counts.scored += 1
+      case .stale: counts.stale += 1
+      default: counts.missing += 1
+      }
+      measureCounts[reading.measure.name] = counts
+    }
+    return HealthReport(
+      score: result.score, color: color, profile: profile.name, tierWeights: tierWeights == nil ? nil : tier,
+      coverage: result.coverage, renewalProbability: color.flatMap { model.renewalProbability[$0] },
+      reasons: reasons(result, record: record), result: result, groupOrder: model.groups.map(\.name),
+      trend: trend(record, score: result.score, color: color))
+  }
+
+  /// The top negative drivers (points below the model's bar, by points lost), then stale
+  /// inputs and low coverage: stable codes with a sentence a person reads.
+  func reasons(_ result: HealthScore, record: JSONObject) -> [(code: String, measure: String?, text: String)] {
+    let model = options.model
+    var drivers: [(loss: Double, index: Int)] = []
+    for (index, reading) in result.readings.enumerated() {
+      guard case .scored(let points) = reading.state, points < model.reasonBelow else { continue }
+      drivers.append((reading.share * (100 - points), index))
+    }
+    drivers.sort { $0.loss != $1.loss ? $0.loss > $1.loss : $0.index < $1.index }
+    var reasons = drivers.prefix(model.reasonCount).map { driver -> (code: String, measure: String?, text: String) in
+      let reading = result.readings[driver.index]
+      return (reading.measure.reasonCode, reading.measure.name, ReasonText.fill(reading.measure.reasonText, reading, record))
+    }
+    for reading in result.readings where reading.state == .stale {
+      reasons.append(
+        (
+          "stale_input", reading.measure.name,
+          "\(reading.measure.name): its data is \(reading.ageDays ?? 0) days old (limit \(reading.measure.staleDays ?? 0)), not scored"
+        ))
+    }
+    if result.scoreCents == nil {
+      reasons.append(("no_data", nil, "no measure of the model has data for this account"))
+    } else if result.coverage < model.coverageFloor {
+      reasons.append(
+        ("low_coverage", nil, "only \(Int((result.coverage * 100).rounded()))% of the model's weight had data"))
+    }
+    return reasons
+  }
+
+  func trend(_ record: JSONObject, score: Double?, color: String?) -> HealthReport.Trend? {
+    guard let previous = options.previous, let key = record["account"]?.stringValue else { return nil }
+    guard let earlier = previous.accounts[key] else {
+      return HealthReport.Trend(previousAsOf: previous.asOf, previousScore: nil, previousColor: nil, daysInColor: nil)
+    }
+    var days: Int?
+    if let color, color == earlier.color, let since = AsOfDay.cutoff(previous.asOf) {
+      days = (earlier.daysInColor ?? 0) + max(0, (cutoff! - since) / 86400)
+    } else if color != nil {
+      days = 0
+    }
+    return HealthReport.Trend(
+      previousAsOf: previous.asOf, previousScore: earlier.score, previousColor: earlier.color, daysInColor: days)
+  }
+}
+
+/// A reason's sentence: `{value}`, `{percent}`, `{abs_percent}`, `{days}` and `{field:PATH}`.
+enum ReasonText {
+  static func fill(_ template: String, _ reading: MeasureReading, _ record: JSONObject) -> String {
+    var text = ""
+    var rest = Substring(template)
+    while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+      text += rest[..<open]
+      let name = rest[rest.index(after: open)..<close]
+      text += replacement(String(name), reading, record) ?? String(rest[open...close])
+      rest = rest[rest.index(after: close)...]
+    }
+    return text + rest
+  }
+
+  static func replacement(_ name: String, _ reading: MeasureReading, _ record: JSONObject) -> String? {
+    switch name {
+    case "value": return reading.value.map { number($0) }
+    case "percent": return reading.value.map { String(Int(($0 * 100).rounded())) }
+    case "abs_percent": return reading.value.map { String(Int((abs($0) * 100).rounded())) }
+    case "days": return reading.ageDays.map(String.init)
+    default:
+      guard name.hasPrefix("field:") else { return nil }
+      switch RecordPath.first(String(name.dropFirst(6)), in: record) {
+      case .string(let text)?: return text.count > 10 && text.dropFirst(10).first == "T" ? String(text.prefix(10)) : text
+      case .number(let text)?: return text
+      case .bool(let flag)?: return flag ? "yes" : "no"
+      default: return "unknown"
+      }
+    }
+  }
+
+  /// Up to two decimals, no trailing zeros.
+  static func number(_ value: Double) -> String {
+    JSONNumber.fixed(value, places: 2).numberText ?? String(value)
+  }
+}

@@ -1,0 +1,203 @@
+import CSPipeCore
+import Glibc
+
+/// Settings of one `score` run beyond the shared I/O flags.
+public struct ScoreOptions: Sendable {
+  public var model: HealthModel
+  /// The first instant after the as-of day; nil takes the records' own as-of.
+  public var cutoff: Int?
+  public var asOfLabel: String?
+  /// An earlier run's output: the change in score and colour, days in the colour.
+  public var previous: PreviousScores?
+  /// Check every account record against segment's declared schema first.
+  public var validate = false
+
+  public init(model: HealthModel, cutoff: Int?, asOfLabel: String?) {
+    self.model = model
+    self.cutoff = cutoff
+    self.asOfLabel = asOfLabel
+  }
+}
+
+/// What one `score` run did. In = scored + portfolio lines + rejected.
+public struct ScoreSummary: Equatable, Sendable, StageSummary {
+  public var files = 0
+  public var recordsIn = 0
+  public var scored = 0
+  public var portfolios = 0
+  public var rejected = 0
+  public var colors: [String: Int] = [:]
+
+  public var shares: [(count: Int, label: String)] {
+    [(scored, "scored"), (portfolios, "portfolio"), (rejected, "rejected")]
+  }
+
+  public var notes: [String] {
+    let distribution = HealthModel.colors.reversed().map { "\(colors[$0] ?? 0) \($0)" }.joined(separator: ", ")
+    return [distribution, Self.count(files, "file")]
+  }
+}
+
+/// `score`: account records in (segment's output), the same records out with a `health`
+/// object added (docs/SCORE.md), sorted by account; the portfolio line first with the model
+/// and the colour distribution. Memory grows with accounts: scored lines wait in a temporary
+/// file until the portfolio line, which needs them all, is written.
+public final class Score {
+  let options: ScoreOptions
+  let output: OutputSink
+  let rejects: RejectLog
+  let reporter: StderrReporter
+  let inputs: [String]
+  var summary = ScoreSummary()
+  lazy var warnings = CappedWarnings(reporter: reporter)
+  /// The portfolio line of the input (segment's), kept to be written first.
+  var portfolio: JSONObject?
+  var portfolioAt: SourceLocation?
+  /// The run's as-of: given, or taken from the first record.
+  var cutoff: Int?
+  var asOfLabel: String?
+  var spool: ScoredSpool?
+  var coverageTotal = 0.0
+  var profileCounts: [String: Int] = [:]
+  var measureCounts: [String: (scored: Int, stale: Int, missing: Int)] = [:]
+
+  public init(options: ScoreOptions, context: StageContext) {
+    self.options = options
+    output = context.output
+    rejects = context.rejects
+    reporter = context.reporter
+    inputs = context.inputs
+    cutoff = options.cutoff
+    asOfLabel = options.asOfLabel
+  }
+
+  public func run() throws -> ScoreSummary {
+    summary.files = inputs.count
+    let spool = try ScoredSpool()
+    self.spool = spool
+    defer { spool.close() }
+    var input = NDJSONInput(rejects: rejects)
+    for path in inputs {
+      try input.forEachLine(
+        in: try ByteSource(path: path),
+        parse: { (line) throws(JSONSyntaxError) -> JSONObject? in try JSONParser.parse(line).objectValue }
+      ) { record, location, line in
+        try take(record, line: line, location: location)
+      }
+    }
+    summary.recordsIn = input.recordsRead
+    summary.rejected = rejects.count
+    try writePortfolioLine()
+    try spool.replay(into: output)
+    warnings.finish()
+    return summary
+  }
+
+  private func take(_ record: JSONObject, line: UnsafeBufferPointer<UInt8>, location: SourceLocation) throws {
+    let raw = { String(decoding: line.prefix(1 << 16), as: UTF8.self) }
+    let kind = record["kind"]?.stringValue
+    guard kind == "account" || kind == "portfolio" else {
+      return try rejects.reject(
+        at: location, reason: "score reads segment's account records, not \(kind.map { "\"\($0)\"" } ?? "a record without kind")",
+        raw: raw())
+    }
+    guard let recordAsOf = record["as_of"]?.stringValue, let recordCutoff = AsOfDay.cutoff(recordAsOf) else {
+      return try rejects.reject(at: location, field: "as_of", reason: "expected the as-of day segment writes", raw: raw())
+    }
+    if cutoff == nil {
+      cutoff = recordCutoff
+      asOfLabel = recordAsOf
+    }
+    guard recordCutoff <= cutoff! else {
+      return try rejects.reject(
+        at: location, field: "as_of",
+        reason: "made as of \(recordAsOf), after this run's as-of \(asOfLabel!): its facts were not known then", raw: raw())
+    }
+    if options.cutoff == nil && recordCutoff != cutoff! {
+      return try rejects.reject(
+        at: location, field: "as_of",
+        reason: "as of \(recordAsOf) while the run is as of \(asOfLabel!) (from the first record): pass --as-of", raw: raw())
+    }
+    if kind == "portfolio" {
+      guard portfolio == nil else {
+        return try rejects.reject(
+          at: location, reason: "a second portfolio line (the first is at \(portfolioAt?.rendered ?? "?"))", raw: raw())
+      }
+      portfolio = record
+      portfolioAt = location
+      summary.portfolios += 1
+      return
+    }
+    guard let key = record["account"]?.stringValue, !key.isEmpty else {
+      return try rejects.reject(at: location, field: "account", reason: "an account record needs its account key", raw: raw())
+    }
+    if options.validate {
+      var bare = record
+      bare["health"] = nil
+      let problems = AccountRecordSchema.account.validate(bare)
+      if !problems.isEmpty {
+        return try rejects.reject(
+          at: location,
+          reason: "does not conform to segment's account record (docs/SEGMENT.md): " + problems.prefix(5).joined(separator: "; "),
+          raw: raw())
+      }
+    }
+    let health = assess(record)
+    var out = ByteBuffer(capacity: line.count + 2048)
+    Self.appendRecord(record, line: line, health: health, to: &out)
+    if let duplicate = try spool!.add(key: key, line: out.bytes) {
+      let reason = "account \(key.debugDescription) is in the input twice; "
+      // The record kept is the same whatever the input order: the smaller line.
+      return try rejects.reject(
+        at: location, reason: reason + (duplicate.keptNew ? "this one is kept, the other dropped" : "the other one is kept"),
+        raw: duplicate.keptNew ? duplicate.droppedLine : raw())
+    }
+    summary.scored += 1
+    summary.colors[health.color ?? "unscored", default: 0] += 1
+  }
+
+  /// The input line with `"health":{…}` added at its end. A record that already has a health
+  /// object (scored before) is written again from its tree without it.
+  static func appendRecord(_ record: JSONObject, line: UnsafeBufferPointer<UInt8>, health: HealthReport, to out: inout ByteBuffer) {
+    var trimmed = line[...]
+    while let last = trimmed.last, last == ASCII.space || last == ASCII.tab || last == ASCII.carriageReturn {
+      trimmed = trimmed.dropLast()
+    }
+    if record["health"] == nil, trimmed.last == ASCII.closeBrace, trimmed.count > 2 {
+      out.append(UnsafeBufferPointer(rebasing: trimmed.dropLast()))
+      out.append(record.entries.isEmpty ? ASCII.space : ASCII.comma)
+    } else {
+      var bare = record
+      bare["health"] = nil
+      var writer = JSONWriter()
+      writer.value(.object(bare))
+      out.append(UnsafeBufferPointer(rebasing: writer.bytes.dropLast()))
+      if !bare.entries.isEmpty { out.append(ASCII.comma) }
+    }
+    out.append(ascii: #""health":"#)
+    var writer = JSONWriter()
+    health.write(to: &writer)
+    out.append(writer.bytes)
+    out.append(ASCII.closeBrace)
+    out.append(ASCII.lineFeed)
+  }
+}
+
+/// `YYYY-MM-DD` → the first instant after that day.
+enum AsOfDay {
+  static func cutoff(_ label: String) -> Int? {
+    guard label.utf8.count == 10, let start = Timestamps.epochSeconds(ofCanonical: label) else { return nil }
+    return start + 86400
+  }
+}
+
+extension ScoreOptions {
+  /// The options from their files: the model (`--model`, else the built-in one) and an
+  /// earlier run's output (`--previous`).
+  public static func load(modelPath: String?, previousPath: String?, asOf: (cutoff: Int, label: String)?) throws -> ScoreOptions {
+    let model = try modelPath.map(HealthModel.load(path:)) ?? HealthModel.builtin()
+    var options = ScoreOptions(model: model, cutoff: asOf?.cutoff, asOfLabel: asOf?.label)
+    options.previous = try previousPath.map(PreviousScores.load(path:))
+    return options
+  }
+}

@@ -1,0 +1,73 @@
+import CSPipeCore
+import Glibc
+
+/// Scored lines waiting for the portfolio line: in a temporary file, with their account keys
+/// and positions in memory, replayed in account order (the output does not depend on the
+/// input's order).
+final class ScoredSpool {
+  private let fd: Int32
+  private let path: String
+  private var size = 0
+  private var entries: [String: (offset: Int, length: Int)] = [:]
+
+  init() throws {
+    (fd, path) = try makeTemporaryFile(prefix: "cspipe-score", for: "score")
+    unlink(path)  // nothing to clean up, whatever happens next
+  }
+
+  func close() { Glibc.close(fd) }
+
+  /// Adds an account's line. For an account already here, the smaller line is kept (so the
+  /// result is the same in any input order) and the other returned.
+  func add(key: String, line: UnsafeBufferPointer<UInt8>) throws -> (keptNew: Bool, droppedLine: String)? {
+    if let existing = entries[key] {
+      let earlier = try read(existing)
+      let current = Array(line)
+      guard current.lexicographicallyPrecedes(earlier) else {
+        return (false, "")
+      }
+      entries[key] = try append(line)
+      return (true, String(decoding: earlier.prefix(1 << 16), as: UTF8.self))
+    }
+    entries[key] = try append(line)
+    return nil
+  }
+
+  private func append(_ line: UnsafeBufferPointer<UInt8>) throws -> (offset: Int, length: Int) {
+    var written = 0
+    while written < line.count {
+      let result = pwrite(fd, line.baseAddress! + written, line.count - written, off_t(size + written))
+      if result < 0 {
+        if errno == EINTR { continue }
+        throw IOFailure(path: "score", message: "cannot write its temporary file: \(errnoDescription())")
+      }
+      written += result
+    }
+    defer { size += line.count }
+    return (size, line.count)
+  }
+
+  private func read(_ entry: (offset: Int, length: Int)) throws -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: entry.length)
+    var done = 0
+    while done < entry.length {
+      let result = bytes.withUnsafeMutableBytes { buffer in
+        pread(fd, buffer.baseAddress! + done, entry.length - done, off_t(entry.offset + done))
+      }
+      if result < 0 && errno == EINTR { continue }
+      guard result > 0 else {
+        throw IOFailure(path: "score", message: "cannot read its temporary file: \(errnoDescription())")
+      }
+      done += result
+    }
+    return bytes
+  }
+
+  /// Writes every line in account order.
+  func replay(into output: OutputSink) throws {
+    for key in entries.keys.sorted() {
+      let line = try read(entries[key]!)
+      try output.write(bytes: line)
+    }
+  }
+}
