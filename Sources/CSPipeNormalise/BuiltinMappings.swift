@@ -3,7 +3,9 @@
 
 enum BuiltinMappings {
   static let files: [(name: String, json: String)] = [
-    ("braintree-transactions.json", #"""
+    (
+      "braintree-transactions.json",
+      #"""
       {
         "description": "Braintree transaction search CSV: 'Created Datetime' is US m/d/yyyy in the zone named by 'Created Timezone' (declare yours here; the column is not read per row).",
         "source": "braintree/transactions",
@@ -27,8 +29,11 @@ enum BuiltinMappings {
           "at": "Created Datetime"
         }
       }
-      """#),
-    ("chargebee-customers.json", #"""
+      """#
+    ),
+    (
+      "chargebee-customers.json",
+      #"""
       {
         "description": "Chargebee customers export (unverified layouts). Defines customer ids, domains and names.",
         "source": "chargebee/customers",
@@ -61,8 +66,11 @@ enum BuiltinMappings {
           "created_at": {"from": ["Created At", "customer.created_at"]}
         }
       }
-      """#),
-    ("chargebee-invoices.json", #"""
+      """#
+    ),
+    (
+      "chargebee-invoices.json",
+      #"""
       {
         "description": "Chargebee invoice list export: amounts in cents, 'Paid On' in US spreadsheet form (m/d/yyyy).",
         "source": "chargebee/invoices",
@@ -94,8 +102,11 @@ enum BuiltinMappings {
           "paid_at": "Paid On"
         }
       }
-      """#),
-    ("chargebee-subscriptions.json", #"""
+      """#
+    ),
+    (
+      "chargebee-subscriptions.json",
+      #"""
       {
         "description": "Chargebee subscriptions export (title-case app export or dotted API-style names; unverified layouts): amounts in cents, Unix times in the API style.",
         "source": "chargebee/subscriptions",
@@ -124,8 +135,11 @@ enum BuiltinMappings {
           "current_period_end": {"from": ["Current Term End", "Next Billing At"]}
         }
       }
-      """#),
-    ("cspipe-accounts.json", #"""
+      """#
+    ),
+    (
+      "cspipe-accounts.json",
+      #"""
       {
         "description": "cspipe account list (a CRM export): the account key, owner, segments, contract dates.",
         "source": "cspipe/accounts",
@@ -153,8 +167,11 @@ enum BuiltinMappings {
           "target_value": "target_value"
         }
       }
-      """#),
-    ("cspipe-surveys.json", #"""
+      """#
+    ),
+    (
+      "cspipe-surveys.json",
+      #"""
       {
         "description": "cspipe survey responses (NPS, CSAT, CES).",
         "source": "cspipe/surveys",
@@ -172,8 +189,11 @@ enum BuiltinMappings {
           "comment": "comment"
         }
       }
-      """#),
-    ("cspipe-usage.json", #"""
+      """#
+    ),
+    (
+      "cspipe-usage.json",
+      #"""
       {
         "description": "cspipe usage facts: account, day, metric, value.",
         "source": "cspipe/usage",
@@ -187,8 +207,11 @@ enum BuiltinMappings {
           "value": "value"
         }
       }
-      """#),
-    ("freshdesk-tickets.json", #"""
+      """#
+    ),
+    (
+      "freshdesk-tickets.json",
+      #"""
       {
         "description": "Freshdesk ticket export: times in the helpdesk's zone without an offset (declare it here), 'No Summary' placeholders.",
         "source": "freshdesk/tickets",
@@ -218,8 +241,11 @@ enum BuiltinMappings {
           "requester": "Email"
         }
       }
-      """#),
-    ("hubspot-companies.json", #"""
+      """#
+    ),
+    (
+      "hubspot-companies.json",
+      #"""
       {
         "description": "HubSpot companies CSV. Defines company domains and names.",
         "source": "hubspot/companies",
@@ -252,8 +278,11 @@ enum BuiltinMappings {
           "created_at": "Create Date"
         }
       }
-      """#),
-    ("hubspot-tickets.json", #"""
+      """#
+    ),
+    (
+      "hubspot-tickets.json",
+      #"""
       {
         "description": "HubSpot tickets CSV: minute-precision times in the portal's zone (declare it here), status labels from the pipeline.",
         "source": "hubspot/tickets",
@@ -276,8 +305,11 @@ enum BuiltinMappings {
           "subject": "Ticket name"
         }
       }
-      """#),
-    ("intercom-conversations.json", #"""
+      """#
+    ),
+    (
+      "intercom-conversations.json",
+      #"""
       {
         "description": "Intercom conversations (third-party exporter, one row per message, UTC times; or the reporting export). Messages of one conversation merge into one ticket.",
         "source": "intercom/conversations",
@@ -297,8 +329,11 @@ enum BuiltinMappings {
           "channel": {"value": "chat"}
         }
       }
-      """#),
-    ("jira-issues.json", #"""
+      """#
+    ),
+    (
+      "jira-issues.json",
+      #"""
       {
         "description": "Jira / JSM XML (RSS) export: RFC 822 dates with offsets; status by category key, not the localised name. The account comes from the project key through an alias (organization, jira:KEY).",
         "source": "jira/issues",
@@ -321,8 +356,11 @@ enum BuiltinMappings {
           "requester": "reporter@accountid"
         }
       }
-      """#),
-    ("paddle-subscriptions.json", #"""
+      """#
+    ),
+    (
+      "paddle-subscriptions.json",
+      #"""
       {
         "description": "Paddle subscriptions export (Classic snake_case or title case; unverified layout; amounts in major units).",
         "source": "paddle/subscriptions",
@@ -351,8 +389,11 @@ enum BuiltinMappings {
           "current_period_end": {"from": ["next_bill_date", "Next Bill Date"]}
         }
       }
-      """#),
-    ("paddle-transactions.json", #"""
+      """#
+    ),
+    (
+      "paddle-transactions.json",
+      #"""
       {
         "description": "Paddle transactions export (Billing or Classic; unverified layout; amounts in major units).",
         "source": "paddle/transactions",
@@ -375,8 +416,11 @@ enum BuiltinMappings {
           "at": {"from": ["Billed At", "Created At", "event_time"]}
         }
       }
-      """#),
-    ("quickbooks-invoices.json", #"""
+      """#
+    ),
+    (
+      "quickbooks-invoices.json",
+      #"""
       {
         "description": "QuickBooks Online invoice CSV (import/export labels; one row per line, merged per invoice number; US dates).",
         "source": "quickbooks/invoices",
@@ -399,8 +443,11 @@ enum BuiltinMappings {
           "due_at": {"from": ["DueDate", "Due Date"]}
         }
       }
-      """#),
-    ("recurly-accounts-csv.json", #"""
+      """#
+    ),
+    (
+      "recurly-accounts-csv.json",
+      #"""
       {
         "description": "Recurly accounts CSV export (unverified layout). Defines account codes, domains and names.",
         "source": "recurly/accounts-csv",
@@ -425,8 +472,11 @@ enum BuiltinMappings {
           "created_at": "created_at"
         }
       }
-      """#),
-    ("recurly-accounts.json", #"""
+      """#
+    ),
+    (
+      "recurly-accounts.json",
+      #"""
       {
         "description": "Recurly API v2 accounts XML. Defines account codes, e-mail domains and company names.",
         "source": "recurly/accounts",
@@ -451,8 +501,11 @@ enum BuiltinMappings {
           "created_at": "created_at"
         }
       }
-      """#),
-    ("recurly-invoices-csv.json", #"""
+      """#
+    ),
+    (
+      "recurly-invoices-csv.json",
+      #"""
       {
         "description": "Recurly invoices CSV export (amounts in major units; unverified layout).",
         "source": "recurly/invoices-csv",
@@ -476,8 +529,11 @@ enum BuiltinMappings {
           "paid_at": "closed_at"
         }
       }
-      """#),
-    ("recurly-invoices.json", #"""
+      """#
+    ),
+    (
+      "recurly-invoices.json",
+      #"""
       {
         "description": "Recurly API v2 invoices XML: amounts in cents.",
         "source": "recurly/invoices",
@@ -503,8 +559,11 @@ enum BuiltinMappings {
           "paid_at": "closed_at"
         }
       }
-      """#),
-    ("recurly-subscriptions-csv.json", #"""
+      """#
+    ),
+    (
+      "recurly-subscriptions-csv.json",
+      #"""
       {
         "description": "Recurly subscriptions CSV export (snake_case columns; amounts in major units; unverified layout).",
         "source": "recurly/subscriptions-csv",
@@ -531,8 +590,11 @@ enum BuiltinMappings {
           "current_period_end": "current_period_ends_at"
         }
       }
-      """#),
-    ("recurly-subscriptions.json", #"""
+      """#
+    ),
+    (
+      "recurly-subscriptions.json",
+      #"""
       {
         "description": "Recurly API v2 subscriptions XML: amounts in cents, nil=\"nil\" marks empty values.",
         "source": "recurly/subscriptions",
@@ -561,8 +623,11 @@ enum BuiltinMappings {
           "interval_count": {"from": "plan.plan_interval_length", "default": "1"}
         }
       }
-      """#),
-    ("recurly-transactions.json", #"""
+      """#
+    ),
+    (
+      "recurly-transactions.json",
+      #"""
       {
         "description": "Recurly API v2 transactions XML: amounts in cents.",
         "source": "recurly/transactions",
@@ -584,8 +649,11 @@ enum BuiltinMappings {
           "at": "created_at"
         }
       }
-      """#),
-    ("salesforce-accounts.json", #"""
+      """#
+    ),
+    (
+      "salesforce-accounts.json",
+      #"""
       {
         "description": "Salesforce Account CSV (API names). Defines the account ids, websites and names; the account key is the 18-character id unless an alias says otherwise.",
         "source": "salesforce/accounts",
@@ -615,8 +683,11 @@ enum BuiltinMappings {
           "created_at": "CreatedDate"
         }
       }
-      """#),
-    ("salesforce-cases.json", #"""
+      """#
+    ),
+    (
+      "salesforce-cases.json",
+      #"""
       {
         "description": "Salesforce Case CSV (Weekly Data Export / Data Loader): 18-character ids, the null id 000000000000000AAA, booleans 0/1 or true/false, naive UTC or ISO times.",
         "source": "salesforce/cases",
@@ -642,8 +713,11 @@ enum BuiltinMappings {
           "requester": {"from": ["ContactId", "SuppliedEmail"]}
         }
       }
-      """#),
-    ("servicenow-incident.json", #"""
+      """#
+    ),
+    (
+      "servicenow-incident.json",
+      #"""
       {
         "description": "ServiceNow XML unload, incident table: integer state and priority codes (instance defaults), naive UTC times. The same number can repeat under two sys_ids: deduplicated on sys_id, the repeat reported.",
         "source": "servicenow/incident",
@@ -670,8 +744,11 @@ enum BuiltinMappings {
           "requester": "caller_id@display_value"
         }
       }
-      """#),
-    ("stripe-customers.json", #"""
+      """#
+    ),
+    (
+      "stripe-customers.json",
+      #"""
       {
         "description": "Stripe Dashboard customers export. Defines the customer ids, billing domains and names of accounts.",
         "source": "stripe/customers",
@@ -698,8 +775,11 @@ enum BuiltinMappings {
           "created_at": "Created (UTC)"
         }
       }
-      """#),
-    ("stripe-invoices.json", #"""
+      """#
+    ),
+    (
+      "stripe-invoices.json",
+      #"""
       {
         "description": "Stripe invoices export: amounts in major units, times in UTC.",
         "source": "stripe/invoices",
@@ -729,8 +809,11 @@ enum BuiltinMappings {
           "period_end": "Period End (UTC)"
         }
       }
-      """#),
-    ("stripe-payments.json", #"""
+      """#
+    ),
+    (
+      "stripe-payments.json",
+      #"""
       {
         "description": "Stripe Dashboard payments (charges) export, including spreadsheet re-saves (TRUE, ';').",
         "source": "stripe/payments",
@@ -757,8 +840,11 @@ enum BuiltinMappings {
           "at": {"from": ["Created date (UTC)", "Created (UTC)"]}
         }
       }
-      """#),
-    ("stripe-subscriptions.json", #"""
+      """#
+    ),
+    (
+      "stripe-subscriptions.json",
+      #"""
       {
         "description": "Stripe Dashboard subscriptions export: amounts in major units, times in UTC.",
         "source": "stripe/subscriptions",
@@ -791,8 +877,11 @@ enum BuiltinMappings {
           "current_period_end": "Current Period End (UTC)"
         }
       }
-      """#),
-    ("xero-invoices.json", #"""
+      """#
+    ),
+    (
+      "xero-invoices.json",
+      #"""
       {
         "description": "Xero sales invoice CSV: one row per invoice line; the invoice's Total repeats on each, so the lines of one invoice merge into one invoice record (counted as merged duplicates). Dates follow the organisation's locale: d/m/yyyy here, change dateOrder for a US organisation.",
         "source": "xero/invoices",
@@ -818,8 +907,11 @@ enum BuiltinMappings {
           "due_at": {"from": ["*DueDate", "DueDate"]}
         }
       }
-      """#),
-    ("zendesk-organizations.json", #"""
+      """#
+    ),
+    (
+      "zendesk-organizations.json",
+      #"""
       {
         "description": "Zendesk XML export organizations.xml. Defines the organization ids and domains of accounts.",
         "source": "zendesk/organizations",
@@ -845,8 +937,11 @@ enum BuiltinMappings {
           "created_at": "created-at"
         }
       }
-      """#),
-    ("zendesk-tickets.json", #"""
+      """#
+    ),
+    (
+      "zendesk-tickets.json",
+      #"""
       {
         "description": "Zendesk tickets: the legacy XML export (tickets.xml: integer status-id and priority-id) and the CSV export (names). Explore CSVs use their own column names and are covered too.",
         "source": "zendesk/tickets",
@@ -876,8 +971,11 @@ enum BuiltinMappings {
           "requester": {"from": ["requester-id", "Requester email", "Requester id"]}
         }
       }
-      """#),
-    ("zendesk-users.json", #"""
+      """#
+    ),
+    (
+      "zendesk-users.json",
+      #"""
       {
         "description": "Zendesk XML export users.xml: end users and agents (role 0 end-user, 2 admin, 4 agent).",
         "source": "zendesk/users",
@@ -896,8 +994,11 @@ enum BuiltinMappings {
           "last_seen_at": "last-login"
         }
       }
-      """#),
-    ("zuora-accounts.json", #"""
+      """#
+    ),
+    (
+      "zuora-accounts.json",
+      #"""
       {
         "description": "Zuora accounts data source export (unverified layout). Defines account numbers and names.",
         "source": "zuora/accounts",
@@ -925,8 +1026,11 @@ enum BuiltinMappings {
           "created_at": {"from": ["Account.CreatedDate", "Account: Created Date"]}
         }
       }
-      """#),
-    ("zuora-charges.json", #"""
+      """#
+    ),
+    (
+      "zuora-charges.json",
+      #"""
       {
         "description": "Zuora rate plan charges (the priced lines of subscriptions): one subscription record per recurring charge (unverified layout).",
         "source": "zuora/charges",
@@ -954,8 +1058,11 @@ enum BuiltinMappings {
           "ended_at": {"from": ["RatePlanCharge.EffectiveEndDate", "Rate Plan Charge: Effective End Date"]}
         }
       }
-      """#),
-    ("zuora-invoices.json", #"""
+      """#
+    ),
+    (
+      "zuora-invoices.json",
+      #"""
       {
         "description": "Zuora invoices data source export (unverified layout).",
         "source": "zuora/invoices",
@@ -982,8 +1089,11 @@ enum BuiltinMappings {
           "due_at": {"from": ["Invoice.DueDate", "Invoice: Due Date"]}
         }
       }
-      """#),
-    ("zuora-subscriptions.json", #"""
+      """#
+    ),
+    (
+      "zuora-subscriptions.json",
+      #"""
       {
         "description": "Zuora data source export of subscriptions (ZOQL API names or UI labels; dates in the tenant's locale, declare dateOrder; unverified layout).",
         "source": "zuora/subscriptions",
@@ -1008,6 +1118,7 @@ enum BuiltinMappings {
           "current_period_end": {"from": ["Subscription.TermEndDate", "Subscription: Term End Date"]}
         }
       }
-      """#),
+      """#
+    ),
   ]
 }
