@@ -4,7 +4,7 @@
 #
 #   make INPUTS='exports/*.csv exports/*.xml' OUT=build/acme AS_OF=2026-11-30
 #
-# Stages that do not exist yet (score, stage, report) join here as they land.
+# Stages that do not exist yet (stage, report) join here as they land.
 
 INPUTS ?= $(sort $(wildcard samples/exports/*.csv samples/exports/*.xml))
 OUT ?= build/pipeline
@@ -21,12 +21,15 @@ TIMEZONES ?= freshdesk=UTC
 # holds several currencies.
 SEGMENT_CONFIG ?= pipelines/segments.json
 RATES ?=
+# The health model (docs/SCORE.md).
+MODEL ?= pipelines/model.json
 
 INGESTED := $(OUT)/01-ingest/raw.ndjson
 NORMALISED := $(OUT)/02-normalise/canonical.ndjson
 SEGMENTED := $(OUT)/03-segment/accounts.ndjson
+SCORED := $(OUT)/04-score/scored.ndjson
 
-pipeline: $(SEGMENTED)
+pipeline: $(SCORED)
 
 $(INGESTED): $(INPUTS) $(BIN)/ingest
 	@mkdir -p $(@D)
@@ -42,5 +45,9 @@ $(SEGMENTED): $(NORMALISED) $(BIN)/segment $(SEGMENT_CONFIG) $(RATES)
 	@mkdir -p $(@D)
 	$(BIN)/segment $< -o $@ --as-of $(AS_OF) --config $(SEGMENT_CONFIG) $(addprefix --rates ,$(RATES)) \
 	  --rejects $(@D)/rejects.ndjson
+
+$(SCORED): $(SEGMENTED) $(BIN)/score $(MODEL)
+	@mkdir -p $(@D)
+	$(BIN)/score $< -o $@ --as-of $(AS_OF) --model $(MODEL) --rejects $(@D)/rejects.ndjson
 
 .PHONY: pipeline

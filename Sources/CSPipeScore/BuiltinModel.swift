@@ -18,7 +18,8 @@ enum BuiltinModel {
         {"name": "relationship", "weight": 20},
         {"name": "support", "weight": 10},
         {"name": "commercial", "weight": 20},
-        {"name": "revenue", "weight": 0}
+        {"name": "revenue", "weight": 0},
+        {"name": "renewal", "weight": 0}
       ],
       "measures": [
         {
@@ -106,7 +107,7 @@ enum BuiltinModel {
           "reason": {"code": "contraction", "text": "MRR contracted in {value} of the last 3 months"}
         },
         {
-          "name": "cancellation", "group": "commercial", "weight": 3,
+          "name": "cancellation", "group": "renewal", "weight": 1,
           "input": {"present": "cancellation_scheduled_at"}, "direction": "lower",
           "points": {"thresholds": [{"from": 0, "points": 100}, {"from": 1, "points": 0}]},
           "reason": {"code": "cancellation_requested", "text": "cancellation requested on {field:cancellation_scheduled_at}; service ends {field:ends_at}"}
@@ -122,7 +123,12 @@ enum BuiltinModel {
         {
           "name": "not-paying",
           "when": {"mrr": "zero"},
-          "weights": {"revenue": 300}
+          "weights": {"revenue": 400}
+        },
+        {
+          "name": "cancelling",
+          "when": {"has": "cancellation_scheduled_at"},
+          "weights": {"renewal": 300}
         },
         {
           "name": "onboarding",

@@ -102,9 +102,13 @@ extension HealthModel {
   }
 
   static func make(_ reader: ConfigReader) throws -> HealthModel {
-    let model = try HealthModel(reader: reader)
-    try reader.finish()
-    return model
+    do {
+      let model = try HealthModel(reader: reader)
+      try reader.finish()
+      return model
+    } catch let error as ConfigError {
+      throw error.asRole("model")
+    }
   }
 
   init(reader: ConfigReader) throws {

@@ -63,13 +63,23 @@ struct HealthScore {
       hasData[name] = own || below
       return own || below
     }
+    // A group with no weighted measure anywhere below it is not part of this profile's model
+    // (onboarding leaves value progress out): it takes no share of the nominal weight either.
+    var usable: [String: Bool] = [:]
+    func groupUsable(_ name: String) -> Bool {
+      if let known = usable[name] { return known }
+      let own = (measuresOf[name] ?? []).contains { readings[$0].weight > 0 }
+      let below = (childGroups[name] ?? []).contains { groupWeights[$0]! > 0 && groupUsable($0) }
+      usable[name] = own || below
+      return own || below
+    }
     // Walks down from the top sharing out weight: `actual` among children with data,
     // `nominal` among all children with weight (for coverage).
     var groupScores: [String: Double?] = [:]
     var coverage = 0.0
     func visit(_ group: String, actual: Double, nominal: Double) -> Double? {
       let measures = (measuresOf[group] ?? []).filter { readings[$0].weight > 0 }
-      let groups = (childGroups[group] ?? []).filter { groupWeights[$0]! > 0 }
+      let groups = (childGroups[group] ?? []).filter { groupWeights[$0]! > 0 && groupUsable($0) }
       let nominalTotal = measures.reduce(0.0) { $0 + readings[$1].weight } + groups.reduce(0.0) { $0 + groupWeights[$1]! }
       var actualTotal = 0.0
       for index in measures {
@@ -95,7 +105,7 @@ struct HealthScore {
       groupScores[group] = score
       return score
     }
-    let top = (childGroups[nil] ?? []).filter { groupWeights[$0]! > 0 }
+    let top = (childGroups[nil] ?? []).filter { groupWeights[$0]! > 0 && groupUsable($0) }
     let topNominal = top.reduce(0.0) { $0 + groupWeights[$1]! }
     let topActual = top.filter(groupHasData).reduce(0.0) { $0 + groupWeights[$1]! }
     for group in top {

@@ -12,8 +12,12 @@ public struct ProfileRule: Sendable {
   public var contractWithinDays: Int?
   public var tiers: [String] = []
   public var touches: [String] = []
+  /// A path that holds a value (not null): `cancellation_scheduled_at` for a cancelling account.
+  public var has: String?
 
-  var isAlways: Bool { mrrZero == nil && hadMrr == nil && contractWithinDays == nil && tiers.isEmpty && touches.isEmpty }
+  var isAlways: Bool {
+    mrrZero == nil && hadMrr == nil && contractWithinDays == nil && tiers.isEmpty && touches.isEmpty && has == nil
+  }
 
   init(reader: ConfigReader?) throws {
     guard let reader else { return }
@@ -26,6 +30,7 @@ public struct ProfileRule: Sendable {
     if let days = contractWithinDays, days <= 0 { throw reader.fail("contractWithinDays", "expected a number of days > 0") }
     tiers = try reader.strings("tier")
     touches = try reader.strings("touch")
+    has = try reader.optionalString("has")
     try reader.finish()
   }
 
@@ -47,6 +52,10 @@ public struct ProfileRule: Sendable {
     }
     if !tiers.isEmpty && !tiers.contains(record["tier"]?.stringValue ?? "") { return false }
     if !touches.isEmpty && !touches.contains(record["touch"]?.stringValue ?? "") { return false }
+    if let has {
+      let value = RecordPath.first(has, in: record)
+      if value == nil || value == .null { return false }
+    }
     return true
   }
 
@@ -58,6 +67,7 @@ public struct ProfileRule: Sendable {
     if let contractWithinDays { parts.append("contract started under \(contractWithinDays) days ago") }
     if !tiers.isEmpty { parts.append("tier \(tiers.joined(separator: " or "))") }
     if !touches.isEmpty { parts.append("touch \(touches.joined(separator: " or "))") }
+    if let has { parts.append("\(has) is set") }
     return parts.isEmpty ? "every other account" : parts.joined(separator: " and ")
   }
 }

@@ -133,17 +133,6 @@ extension Score {
     }
     let result = HealthScore(model: model, weights: weights, readings: readings)
     let color = result.score.map(model.color(of:))
-    coverageTotal += result.coverage
-    profileCounts[profile.name, default: 0] += 1
-    for reading in result.readings where reading.state != .unused {
-      var counts = measureCounts[reading.measure.name] ?? (0, 0, 0)
-      switch reading.state {
-      case .scored: counts.scored += 1
-      case .stale: counts.stale += 1
-      default: counts.missing += 1
-      }
-      measureCounts[reading.measure.name] = counts
-    }
     return HealthReport(
       score: result.score, color: color, profile: profile.name, tierWeights: tierWeights == nil ? nil : tier,
       coverage: result.coverage, renewalProbability: color.flatMap { model.renewalProbability[$0] },

@@ -5,6 +5,23 @@ extension Score {
   /// `health` object: the model and its version, the colour and profile distributions, and how
   /// often each measure had data.
   func writePortfolioLine() throws {
+    var coverageTotal = 0.0
+    var profileCounts: [String: Int] = [:]
+    var measureCounts: [String: (scored: Int, stale: Int, missing: Int)] = [:]
+    for account in stats.values {
+      summary.colors[account.color ?? "unscored", default: 0] += 1
+      coverageTotal += account.coverage
+      profileCounts[account.profile, default: 0] += 1
+      for (measure, state) in account.states where state != .unused {
+        var counts = measureCounts[measure] ?? (0, 0, 0)
+        switch state {
+        case .scored: counts.scored += 1
+        case .stale: counts.stale += 1
+        default: counts.missing += 1
+        }
+        measureCounts[measure] = counts
+      }
+    }
     var line = portfolio ?? JSONObject([("kind", .string("portfolio")), ("as_of", .string(asOfLabel ?? ""))])
     if portfolio == nil && asOfLabel == nil { line["as_of"] = .null }
     line["health"] = nil

@@ -33,8 +33,9 @@ public struct ScoreSummary: Equatable, Sendable, StageSummary {
   }
 
   public var notes: [String] {
-    let distribution = HealthModel.colors.reversed().map { "\(colors[$0] ?? 0) \($0)" }.joined(separator: ", ")
-    return [distribution, Self.count(files, "file")]
+    var distribution = HealthModel.colors.reversed().map { "\(colors[$0] ?? 0) \($0)" }
+    if let unscored = colors["unscored"] { distribution.append("\(unscored) without data") }
+    return distribution + [Self.count(files, "file")]
   }
 }
 
@@ -57,9 +58,22 @@ public final class Score {
   var cutoff: Int?
   var asOfLabel: String?
   var spool: ScoredSpool?
-  var coverageTotal = 0.0
-  var profileCounts: [String: Int] = [:]
-  var measureCounts: [String: (scored: Int, stale: Int, missing: Int)] = [:]
+  /// What the portfolio line counts, per account kept (a duplicate's replaced when it loses).
+  var stats: [String: AccountStats] = [:]
+
+  struct AccountStats {
+    let color: String?
+    let coverage: Double
+    let profile: String
+    let states: [(measure: String, state: MeasureReading.State)]
+
+    init(_ health: HealthReport) {
+      color = health.color
+      coverage = health.coverage
+      profile = health.profile
+      states = health.result.readings.map { ($0.measure.name, $0.state) }
+    }
+  }
 
   public init(options: ScoreOptions, context: StageContext) {
     self.options = options
@@ -146,6 +160,7 @@ public final class Score {
     var out = ByteBuffer(capacity: line.count + 2048)
     Self.appendRecord(record, line: line, health: health, to: &out)
     if let duplicate = try spool!.add(key: key, line: out.bytes) {
+      if duplicate.keptNew { stats[key] = AccountStats(health) }
       let reason = "account \(key.debugDescription) is in the input twice; "
       // The record kept is the same whatever the input order: the smaller line.
       return try rejects.reject(
@@ -153,7 +168,7 @@ public final class Score {
         raw: duplicate.keptNew ? duplicate.droppedLine : raw())
     }
     summary.scored += 1
-    summary.colors[health.color ?? "unscored", default: 0] += 1
+    stats[key] = AccountStats(health)
   }
 
   /// The input line with `"health":{…}` added at its end. A record that already has a health

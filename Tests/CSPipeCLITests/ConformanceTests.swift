@@ -21,9 +21,16 @@ struct ConformanceTests {
     "normalise": Profile(malformed: (rawUsage("x", 1) + "{\"kind\":\"raw\",\"source\":\n" + rawUsage("y", 2), 2, 2)),
     // Two accounts, after the portfolio line.
     "segment": Profile(malformed: (usage("x", 1) + "[1,2]\n" + usage("y", 2), 2, 3), headerOnEmptyInput: "portfolio"),
+    // Two accounts, after the portfolio line.
+    "score": Profile(malformed: (account("x", 1) + "[1,2]\n" + account("y", 2), 2, 3), headerOnEmptyInput: "portfolio"),
   ]
 
   static let malformed = profiles.mapValues(\.malformed)
+
+  /// A (small) account record as segment writes it.
+  static func account(_ key: String, _ mrr: Int) -> String {
+    #"{"kind":"account","account":"\#(key)","as_of":"2026-01-01","mrr":\#(mrr),"tier":"tier3","adoption":0.5}"# + "\n"
+  }
 
   /// A canonical usage record as normalise writes it.
   static func usage(_ account: String, _ value: Int) -> String {
@@ -40,10 +47,11 @@ struct ConformanceTests {
   /// Enough input for far more output than a pipe buffer holds.
   static func bigInput(for tool: String) -> String {
     var text = tool == "ingest" ? "account,day,metric,value\n" : ""
-    for index in 0..<(tool == "segment" ? 30_000 : 200_000) {
+    for index in 0..<(tool == "segment" || tool == "score" ? 20_000 : 200_000) {
       switch tool {
       case "ingest": text += "acct-\(index),2026-01-01,logins,\(index)\n"
       case "normalise": text += rawUsage("acct-\(index)", index)
+      case "score": text += account("acct-\(index)", index)
       default: text += usage("acct-\(index)", index)
       }
     }

@@ -30,7 +30,7 @@ struct SchemaConformanceTests {
     #expect(checked > 50)
   }
 
-  @Test("every record segment writes on the samples and a generated portfolio conforms")
+  @Test("every record segment and score write on the samples and a generated portfolio conforms")
   func pipelineOutputs() throws {
     let folder = try Tool.temporaryDirectory()
     let made = try Tool.shell(
@@ -38,7 +38,7 @@ struct SchemaConformanceTests {
     #expect(made.status == 0, "\(made.stderr)")
     for exports in ["\(Tool.packageRoot.path)/samples/exports/*", "gen/*"] {
       let result = try Tool.shell(
-        "ingest -q \(exports) | normalise -q --as-of 2026-11-15 --aliases \(Tool.packageRoot.path)/pipelines/aliases.csv | segment -q --as-of 2026-11-15",
+        "ingest -q \(exports) | normalise -q --as-of 2026-11-15 --aliases \(Tool.packageRoot.path)/pipelines/aliases.csv | segment -q --as-of 2026-11-15 | score -q --as-of 2026-11-15",
         in: folder)
       #expect(result.status == 0, "\(result.stderr)")
       #expect(result.lines.count > 10)
@@ -46,6 +46,21 @@ struct SchemaConformanceTests {
         let found = Self.problems(line)
         #expect(found.isEmpty, "\(exports) line \(index + 1): \(found)")
       }
+    }
+  }
+
+  @Test("a user's own scoring program in place of score (pipelines/score_example.py) writes conforming records")
+  func swappedScore() throws {
+    let folder = try Tool.temporaryDirectory()
+    let result = try Tool.shell(
+      "ingest -q \(Tool.packageRoot.path)/samples/exports/* | normalise -q --as-of 2026-11-15 --aliases \(Tool.packageRoot.path)/pipelines/aliases.csv | segment -q --as-of 2026-11-15 | python3 \(Tool.packageRoot.path)/pipelines/score_example.py",
+      in: folder)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.lines.count == 17)
+    for (index, line) in result.lines.enumerated() {
+      let found = Self.problems(line)
+      #expect(found.isEmpty, "line \(index + 1): \(found)")
+      #expect(line.contains(#""health":{"#))
     }
   }
 }

@@ -90,7 +90,47 @@ public enum AccountRecordSchema {
         ]),
         required: true),
       FieldSpec("freshness", .map(.date), required: true),
+      // Added by score (docs/SCORE.md).
+      FieldSpec("health", health),
     ])
+
+  /// The `health` object `score` adds to each account record (docs/SCORE.md, "Output").
+  public static let health = ValueShape.object([
+    FieldSpec("score", .nullable(.number), required: true),
+    FieldSpec("color", .nullable(.oneOf(["red", "orange", "yellow", "green"])), required: true),
+    FieldSpec("profile", .string, required: true),
+    FieldSpec("tier_weights", .nullable(.string), required: true),
+    FieldSpec("coverage", .number, required: true),
+    FieldSpec("renewal_probability", .nullable(.number), required: true),
+    FieldSpec(
+      "reasons",
+      .array(
+        .object([
+          FieldSpec("code", .string, required: true), FieldSpec("measure", .string),
+          FieldSpec("text", .string, required: true),
+        ])),
+      required: true),
+    FieldSpec(
+      "measures",
+      .map(
+        .object([
+          FieldSpec("group", .string, required: true), FieldSpec("value", .number), FieldSpec("age_days", .integer),
+          FieldSpec("weight", .number, required: true), FieldSpec("points", .number), FieldSpec("share", .number),
+          FieldSpec("contribution", .number), FieldSpec("stale", .boolean), FieldSpec("missing", .boolean),
+        ])),
+      required: true),
+    FieldSpec(
+      "groups", .map(.object([FieldSpec("weight", .number, required: true), FieldSpec("score", .nullable(.number), required: true)])),
+      required: true),
+    FieldSpec(
+      "trend",
+      .object([
+        FieldSpec("previous_as_of", .date, required: true), FieldSpec("previous_score", .nullable(.number), required: true),
+        FieldSpec("score_change", .nullable(.number), required: true),
+        FieldSpec("previous_color", .nullable(.string), required: true),
+        FieldSpec("days_in_color", .nullable(.integer), required: true),
+      ])),
+  ])
 
   static let tierSummary = ValueShape.object([
     FieldSpec("accounts", .integer, required: true), FieldSpec("mrr", .number),
@@ -121,6 +161,8 @@ public enum AccountRecordSchema {
       FieldSpec("retention", .map(.any), required: true),
       FieldSpec("tiers_from", .string),
       FieldSpec("books", .map(.map(.any)), required: true),
+      // Added by score: the model, its version and the distributions.
+      FieldSpec("health", .map(.any)),
     ])
 
   /// The schema for a record of segment's output, by its kind.
