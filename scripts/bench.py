@@ -197,6 +197,36 @@ def main():
         seconds, rss, code = run(mlr, timeout=limit("segment (all records)"))
         record("segment (all records)", "mlr stats1 sum by account (no MRR rules)", seconds, rss, code, size(canonical), lines(canonical))
 
+    # 3b. score: accounts → health; the peer is jq running the same model, compiled to a jq
+    # program by scripts/model_to_jq.py (the score only: no reasons or coverage).
+    scored = os.path.join(work, "scored.ndjson")
+    account_count = sum(1 for line in open(accounts) if '"kind":"account"' in line[:20])
+    with open(scored, "w") as handle:
+        seconds, rss, code = run([os.path.join(BIN, "score"), "-q", "--as-of", args.as_of, accounts], stdout=handle)
+    record("score (accounts)", "cspipe score", seconds, rss, code, size(accounts), account_count)
+    program = os.path.join(work, "score.jq")
+    with open(program, "w") as handle:
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "model_to_jq.py"),
+                        os.path.join(ROOT, "pipelines", "model.json"), args.as_of], stdout=handle, check=True)
+    jq_scored = os.path.join(work, "jq-scored.ndjson")
+    with open(jq_scored, "w") as handle:
+        seconds, rss, code = run(["jq", "-c", "-f", program, accounts], stdout=handle, timeout=limit("score (accounts)"))
+    record("score (accounts)", "jq, the same model compiled to jq (score only)", seconds, rss, code, size(accounts), account_count)
+    if code == 0:
+        ours_scores = {}
+        for line in open(scored):
+            item = json.loads(line)
+            if item["kind"] == "account":
+                ours_scores[item["account"]] = item["health"]["score"]
+        agree = 0
+        for line in open(jq_scored):
+            item = json.loads(line)
+            mine = ours_scores.get(item["account"])
+            if (mine is None and item["score"] is None) or (mine is not None and item["score"] is not None
+                                                            and abs(mine - item["score"]) <= 0.011):
+                agree += 1
+        checks.append(("jq's score per account equals cspipe's (±0.01)", agree == len(ours_scores), agree))
+
     # 4. The chain on the subscriptions export vs DuckDB doing the same job in SQL.
     chain = (f"{BIN}/ingest -q {subs_csv} | {BIN}/normalise -q --as-of {args.as_of} | "
              f"{BIN}/segment -q --as-of {args.as_of} > {work}/chain.ndjson")

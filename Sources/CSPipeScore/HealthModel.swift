@@ -21,6 +21,8 @@ public struct HealthModel: Sendable {
   public let reasonCount: Int
   /// Coverage under this adds the `low_coverage` reason.
   public let coverageFloor: Double
+  /// The groups and measures as indices, for scoring.
+  let tree: ModelTree
 
   public static let colors = ["red", "orange", "yellow", "green"]
 
@@ -42,11 +44,15 @@ public struct HealthModel: Sendable {
     public let staleDays: Int?
     /// Paths whose latest date dates the input (`freshness.*/usage`, `surveys.nps.at`); the
     /// measure is missing when none of them holds a date.
-    public let datedBy: [String]
+    public let datedBy: [RecordPath]
+    /// The dating paths as one string: measures dated alike share one lookup per account.
+    let datedByKey: String
     public let reasonCode: String
     /// The sentence of its reason, with `{value}`, `{percent}`, `{abs_percent}`, `{days}` (the
     /// input's age) and `{field:PATH}` filled in.
     public let reasonText: String
+    /// The same, split once into text and placeholders.
+    let reasonTemplate: [ReasonText.Piece]
   }
 
   public enum Direction: String, Sendable {
@@ -203,6 +209,7 @@ extension HealthModel {
       try tierReader.finish()
     }
     tierWeights = tiers
+    tree = ModelTree(groups: groups, measures: measures)
   }
 
   static func weight(_ reader: ConfigReader, _ key: String) throws -> Double {
@@ -227,11 +234,13 @@ extension HealthModel.Measure {
     scale = try PointsScale(reader: try reader.object("points"), direction: direction)
     staleDays = try reader.optionalInt("staleDays")
     if let staleDays, staleDays < 0 { throw reader.fail("staleDays", "expected a number of days ≥ 0") }
-    datedBy = try reader.strings("datedBy")
+    datedBy = try reader.strings("datedBy").map(RecordPath.init)
+    datedByKey = datedBy.map(\.text).joined(separator: "\u{0}")
     if staleDays != nil && datedBy.isEmpty { throw reader.fail("staleDays", "needs \"datedBy\": the paths that date the input") }
     let reason = try reader.object("reason")
     reasonCode = try reason.string("code")
     reasonText = try reason.string("text")
+    reasonTemplate = ReasonText.compile(reasonText)
     try reason.finish()
     guard reasonCode.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !reasonCode.isEmpty else {
       throw reason.fail("code", "expected a code of letters, digits and _ (a stable name)")

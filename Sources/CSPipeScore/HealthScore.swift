@@ -25,6 +25,30 @@ struct MeasureReading {
   var contributionCents = 0
 }
 
+/// The model's groups as indices, built once: parents, child groups and measures of each, so
+/// that scoring an account walks arrays instead of looking names up.
+struct ModelTree: Sendable {
+  let groupNames: [String]
+  let childGroups: [[Int]]
+  let measuresOf: [[Int]]
+  let topGroups: [Int]
+
+  init(groups: [HealthModel.Group], measures: [HealthModel.Measure]) {
+    groupNames = groups.map(\.name)
+    let index = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($1.name, $0) })
+    var children = [[Int]](repeating: [], count: groups.count)
+    var top: [Int] = []
+    for (position, group) in groups.enumerated() {
+      if let parent = group.parent.flatMap({ index[$0] }) { children[parent].append(position) } else { top.append(position) }
+    }
+    var measuresOf = [[Int]](repeating: [], count: groups.count)
+    for (position, measure) in measures.enumerated() { measuresOf[index[measure.group]!].append(position) }
+    childGroups = children
+    self.measuresOf = measuresOf
+    topGroups = top
+  }
+}
+
 /// The arithmetic of docs/SCORE.md ("Arithmetic"): a weighted average of points within each
 /// group, groups averaged by weight up the tree, a measure or group with no data left out with
 /// its weight shared out proportionally among the rest; coverage is the share of nominal
@@ -35,85 +59,75 @@ struct HealthScore {
   /// In hundredths (72.35 is 7235); nil when no measure had data.
   let scoreCents: Int?
   let coverage: Double
-  /// Per group: its score (0–100) over the measures with data in it, nil when none.
-  let groupScores: [String: Double?]
-  let groupWeights: [String: Double]
+  /// Per group (model order): its score (0–100) over the measures with data in it, nil when none.
+  let groupScores: [Double?]
+  let groupWeights: [Double]
 
-  init(model: HealthModel, weights: [String: Double], readings initial: [MeasureReading]) {
+  init(tree: ModelTree, groupWeights: [Double], readings initial: [MeasureReading]) {
     var readings = initial
-    func weight(ofGroup name: String) -> Double {
-      weights[name] ?? model.groups.first { $0.name == name }!.weight
-    }
-    var groupWeights: [String: Double] = [:]
-    for group in model.groups { groupWeights[group.name] = weight(ofGroup: group.name) }
-    // Children of each group, in model order: measures first, then subgroups.
-    var childGroups: [String?: [String]] = [:]
-    for group in model.groups { childGroups[group.parent, default: []].append(group.name) }
-    var measuresOf: [String: [Int]] = [:]
-    for (index, reading) in readings.enumerated() { measuresOf[reading.measure.group, default: []].append(index) }
-
-    // Which groups have data (a scored measure with weight somewhere below them).
-    var hasData: [String: Bool] = [:]
-    func groupHasData(_ name: String) -> Bool {
-      if let known = hasData[name] { return known }
-      let own = (measuresOf[name] ?? []).contains {
-        if case .scored = readings[$0].state { return readings[$0].weight > 0 } else { return false }
-      }
-      let below = (childGroups[name] ?? []).contains { groupWeights[$0]! > 0 && groupHasData($0) }
-      hasData[name] = own || below
-      return own || below
-    }
+    let count = tree.groupNames.count
+    // Per group: 0 unknown, 1 yes, 2 no.
+    var usable = [UInt8](repeating: 0, count: count)
+    var hasData = [UInt8](repeating: 0, count: count)
     // A group with no weighted measure anywhere below it is not part of this profile's model
     // (onboarding leaves value progress out): it takes no share of the nominal weight either.
-    var usable: [String: Bool] = [:]
-    func groupUsable(_ name: String) -> Bool {
-      if let known = usable[name] { return known }
-      let own = (measuresOf[name] ?? []).contains { readings[$0].weight > 0 }
-      let below = (childGroups[name] ?? []).contains { groupWeights[$0]! > 0 && groupUsable($0) }
-      usable[name] = own || below
-      return own || below
+    func groupUsable(_ group: Int) -> Bool {
+      if usable[group] != 0 { return usable[group] == 1 }
+      let result =
+        tree.measuresOf[group].contains { readings[$0].weight > 0 }
+        || tree.childGroups[group].contains { groupWeights[$0] > 0 && groupUsable($0) }
+      usable[group] = result ? 1 : 2
+      return result
     }
+    func isScored(_ measure: Int) -> Bool {
+      if case .scored = readings[measure].state { return readings[measure].weight > 0 }
+      return false
+    }
+    func groupHasData(_ group: Int) -> Bool {
+      if hasData[group] != 0 { return hasData[group] == 1 }
+      let result =
+        tree.measuresOf[group].contains(where: isScored)
+        || tree.childGroups[group].contains { groupWeights[$0] > 0 && groupHasData($0) }
+      hasData[group] = result ? 1 : 2
+      return result
+    }
+    var groupScores = [Double?](repeating: nil, count: count)
+    var coverage = 0.0
     // Walks down from the top sharing out weight: `actual` among children with data,
     // `nominal` among all children with weight (for coverage).
-    var groupScores: [String: Double?] = [:]
-    var coverage = 0.0
-    func visit(_ group: String, actual: Double, nominal: Double) -> Double? {
-      let measures = (measuresOf[group] ?? []).filter { readings[$0].weight > 0 }
-      let groups = (childGroups[group] ?? []).filter { groupWeights[$0]! > 0 && groupUsable($0) }
-      let nominalTotal = measures.reduce(0.0) { $0 + readings[$1].weight } + groups.reduce(0.0) { $0 + groupWeights[$1]! }
+    func visit(_ group: Int, actual: Double, nominal: Double) -> Double? {
+      let measures = tree.measuresOf[group].filter { readings[$0].weight > 0 }
+      let groups = tree.childGroups[group].filter { groupWeights[$0] > 0 && groupUsable($0) }
+      let nominalTotal = measures.reduce(0.0) { $0 + readings[$1].weight } + groups.reduce(0.0) { $0 + groupWeights[$1] }
       var actualTotal = 0.0
-      for index in measures {
-        if case .scored = readings[index].state { actualTotal += readings[index].weight }
-      }
-      for child in groups where groupHasData(child) { actualTotal += groupWeights[child]! }
+      for index in measures where isScored(index) { actualTotal += readings[index].weight }
+      for child in groups where groupHasData(child) { actualTotal += groupWeights[child] }
       var sum = 0.0
       for index in measures {
-        let share = readings[index].weight / nominalTotal * nominal
         guard case .scored(let points) = readings[index].state else { continue }
-        coverage += share
+        coverage += readings[index].weight / nominalTotal * nominal
         readings[index].share = actualTotal > 0 ? readings[index].weight / actualTotal * actual : 0
         sum += readings[index].weight * points
       }
       for child in groups {
-        let childNominal = groupWeights[child]! / nominalTotal * nominal
-        let childActual = groupHasData(child) && actualTotal > 0 ? groupWeights[child]! / actualTotal * actual : 0
+        let childNominal = groupWeights[child] / nominalTotal * nominal
+        let childActual = groupHasData(child) && actualTotal > 0 ? groupWeights[child] / actualTotal * actual : 0
         if let score = visit(child, actual: childActual, nominal: childNominal) {
-          sum += groupWeights[child]! * score
+          sum += groupWeights[child] * score
         }
       }
       let score: Double? = actualTotal > 0 ? sum / actualTotal : nil
       groupScores[group] = score
       return score
     }
-    let top = (childGroups[nil] ?? []).filter { groupWeights[$0]! > 0 && groupUsable($0) }
-    let topNominal = top.reduce(0.0) { $0 + groupWeights[$1]! }
-    let topActual = top.filter(groupHasData).reduce(0.0) { $0 + groupWeights[$1]! }
+    let top = tree.topGroups.filter { groupWeights[$0] > 0 && groupUsable($0) }
+    let topNominal = top.reduce(0.0) { $0 + groupWeights[$1] }
+    let topActual = top.filter(groupHasData).reduce(0.0) { $0 + groupWeights[$1] }
     for group in top {
       _ = visit(
-        group, actual: groupHasData(group) ? groupWeights[group]! / topActual : 0,
-        nominal: topNominal > 0 ? groupWeights[group]! / topNominal : 0)
+        group, actual: groupHasData(group) ? groupWeights[group] / topActual : 0,
+        nominal: topNominal > 0 ? groupWeights[group] / topNominal : 0)
     }
-    for group in model.groups where groupScores[group.name] == nil { groupScores[group.name] = .some(nil) }
 
     // Contributions in hundredths by largest remainder: they add up to the rounded score.
     let exact = readings.map { reading -> Double in

@@ -6,23 +6,23 @@ import Foundation
 /// (`surveys.*.at`, `freshness.*/usage`).
 public enum MeasureInput: Sendable {
   /// The number at the path (true is 1, false 0).
-  case path(String)
+  case path(RecordPath)
   /// 1 when the path holds a value that is not null, else 0: "a cancellation was requested".
-  case present(String)
+  case present(RecordPath)
   /// The relative change from `previous` to `current` (−0.38 is down 38%); missing when
   /// neither has a value, +1 when only the current one is above 0.
-  case change(current: String, previous: String)
+  case change(current: RecordPath, previous: RecordPath)
   /// How many keys of the object at the path start with `prefix` and hold a number above 0
   /// (`feature:` metrics used: depth of adoption).
-  case count(path: String, prefix: String)
+  case count(path: RecordPath, prefix: String)
   /// The sum of the numbers at the paths; a path with no value adds 0.
-  case sum([String])
+  case sum([RecordPath])
   /// `numerator` ÷ the sum of `denominator`; missing when that sum is 0 (no rated tickets).
-  case share(numerator: String, denominator: [String])
+  case share(numerator: RecordPath, denominator: [RecordPath])
   /// `numerator` ÷ `denominator`; missing when either has no value or the denominator is 0.
-  case ratio(numerator: String, denominator: String)
+  case ratio(numerator: RecordPath, denominator: RecordPath)
   /// Days from the latest date at the paths to as-of; missing when none holds a date.
-  case daysSince([String])
+  case daysSince([RecordPath])
   /// Movements of `type` in the last `months` months, the month of as-of included.
   case movements(type: String, months: Int)
 
@@ -32,12 +32,12 @@ public enum MeasureInput: Sendable {
       throw reader.fail(
         nil, "expected exactly one of path, present, change, count, sum, share, ratio, daysSince, movements")
     }
-    func checked(_ path: String, _ key: String, globs: Bool = false) throws -> String {
+    func checked(_ path: String, _ key: String, globs: Bool = false) throws -> RecordPath {
       guard !path.isEmpty, !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
         throw reader.fail(key, "expected a dotted path such as usage.last_30_days.logins")
       }
       if !globs && path.contains("*") { throw reader.fail(key, "a single value's path cannot hold *") }
-      return path
+      return RecordPath(path)
     }
     switch kind {
     case "path": self = .path(try checked(try reader.string("path"), "path"))
@@ -90,43 +90,43 @@ public enum MeasureInput: Sendable {
   func value(in record: JSONObject, cutoff: Int, asOfMonth: String) -> Double? {
     switch self {
     case .path(let path):
-      return RecordPath.number(RecordPath.first(path, in: record))
+      return RecordValues.number(path.first(in: record))
     case .present(let path):
-      let found = RecordPath.first(path, in: record)
+      let found = path.first(in: record)
       return found == nil || found == .null ? 0 : 1
     case .change(let currentPath, let previousPath):
-      let current = RecordPath.number(RecordPath.first(currentPath, in: record))
-      let previous = RecordPath.number(RecordPath.first(previousPath, in: record))
+      let current = RecordValues.number(currentPath.first(in: record))
+      let previous = RecordValues.number(previousPath.first(in: record))
       guard current != nil || previous != nil else { return nil }
       let now = current ?? 0
       let before = previous ?? 0
       if before <= 0 { return now > 0 ? 1 : 0 }
       return (now - before) / before
     case .count(let path, let prefix):
-      guard let object = RecordPath.first(path, in: record)?.objectValue else { return nil }
+      guard let object = path.first(in: record)?.objectValue else { return nil }
       return Double(
-        object.entries.filter { $0.key.hasPrefix(prefix) && (RecordPath.number($0.value) ?? 0) > 0 }.count)
+        object.entries.filter { $0.key.hasPrefix(prefix) && (RecordValues.number($0.value) ?? 0) > 0 }.count)
     case .sum(let paths):
       return paths.reduce(0) { total, path in
-        total + RecordPath.all(path, in: record).reduce(0) { $0 + (RecordPath.number($1) ?? 0) }
+        total + path.all(in: record).reduce(0) { $0 + (RecordValues.number($1) ?? 0) }
       }
     case .share(let numeratorPath, let denominatorPaths):
-      let numerator = RecordPath.all(numeratorPath, in: record).reduce(0) { $0 + (RecordPath.number($1) ?? 0) }
+      let numerator = numeratorPath.all(in: record).reduce(0) { $0 + (RecordValues.number($1) ?? 0) }
       let denominator = denominatorPaths.reduce(0.0) { total, path in
-        total + RecordPath.all(path, in: record).reduce(0) { $0 + (RecordPath.number($1) ?? 0) }
+        total + path.all(in: record).reduce(0) { $0 + (RecordValues.number($1) ?? 0) }
       }
       return denominator > 0 ? numerator / denominator : nil
     case .ratio(let numeratorPath, let denominatorPath):
-      guard let numerator = RecordPath.number(RecordPath.first(numeratorPath, in: record)),
-        let denominator = RecordPath.number(RecordPath.first(denominatorPath, in: record)), denominator != 0
+      guard let numerator = RecordValues.number(numeratorPath.first(in: record)),
+        let denominator = RecordValues.number(denominatorPath.first(in: record)), denominator != 0
       else { return nil }
       return numerator / denominator
     case .daysSince(let paths):
-      guard let latest = RecordPath.latestInstant(paths, in: record, before: cutoff) else { return nil }
-      return Double(RecordPath.days(from: latest, toDayEndingAt: cutoff))
+      guard let latest = RecordValues.latestInstant(paths, in: record, before: cutoff) else { return nil }
+      return Double(RecordValues.days(from: latest, toDayEndingAt: cutoff))
     case .movements(let type, let months):
       guard case .array(let movements)? = record["movements"] else { return nil }
-      let first = RecordPath.month(asOfMonth, minus: months - 1)
+      let first = RecordValues.month(asOfMonth, minus: months - 1)
       return Double(
         movements.filter { entry in
           guard let object = entry.objectValue, object["type"]?.stringValue == type,
@@ -136,33 +136,43 @@ public enum MeasureInput: Sendable {
         }.count)
     }
   }
-
-  /// The paths a reason's `{field:…}` may also name are any; these are the ones it reads.
-  var paths: [String] {
-    switch self {
-    case .path(let path), .present(let path): return [path]
-    case .change(let current, let previous): return [current, previous]
-    case .count(let path, _): return [path]
-    case .sum(let paths), .daysSince(let paths): return paths
-    case .share(let numerator, let denominator): return [numerator] + denominator
-    case .ratio(let numerator, let denominator): return [numerator, denominator]
-    case .movements: return ["movements"]
-    }
-  }
 }
 
-/// Dotted paths into a record, with `*` matching any run of characters inside one segment.
-enum RecordPath {
-  static func all(_ path: String, in record: JSONObject) -> [JSONValue] {
+/// A dotted path into a record, split once when the model loads (splitting and matching
+/// strings per lookup was most of score's time); a segment with `*` matches any run of
+/// characters inside one key.
+public struct RecordPath: Sendable {
+  public let text: String
+  private let segments: [Segment]
+
+  enum Segment: Sendable {
+    case key(String)
+    /// The pieces between the stars, as UTF-8: the first is a prefix, the last a suffix.
+    case glob([[UInt8]])
+  }
+
+  private let hasGlob: Bool
+
+  public init(_ text: String) {
+    self.text = text
+    segments = text.split(separator: ".").map { part in
+      part.contains("*") ? .glob(part.split(separator: "*", omittingEmptySubsequences: false).map { Array($0.utf8) }) : .key(String(part))
+    }
+    hasGlob = text.contains("*")
+  }
+
+  func all(in record: JSONObject) -> [JSONValue] {
+    if !hasGlob { return first(in: record).map { [$0] } ?? [] }
     var current: [JSONValue] = [.object(record)]
-    for segment in path.split(separator: ".") {
+    for segment in segments {
       var next: [JSONValue] = []
       for value in current {
         guard let object = value.objectValue else { continue }
-        if segment.contains("*") {
-          for (key, nested) in object.entries where glob(segment, matches: key) { next.append(nested) }
-        } else if let nested = object[String(segment)] {
-          next.append(nested)
+        switch segment {
+        case .key(let key):
+          if let nested = object[key] { next.append(nested) }
+        case .glob(let pieces):
+          for (key, nested) in object.entries where Self.matches(pieces, key) { next.append(nested) }
         }
       }
       current = next
@@ -170,10 +180,48 @@ enum RecordPath {
     return current
   }
 
-  static func first(_ path: String, in record: JSONObject) -> JSONValue? {
-    all(path, in: record).first
+  func first(in record: JSONObject) -> JSONValue? {
+    guard !hasGlob else { return all(in: record).first }
+    // Plain keys: walk down without collecting (the common case, on every measure).
+    var current = record
+    for (position, segment) in segments.enumerated() {
+      guard case .key(let key) = segment, let value = current[key] else { return nil }
+      if position == segments.count - 1 { return value }
+      guard case .object(let nested) = value else { return nil }
+      current = nested
+    }
+    return nil
   }
 
+  static func matches(_ pieces: [[UInt8]], _ key: String) -> Bool {
+    var key = key
+    return key.withUTF8 { bytes in
+      guard let first = pieces.first, let last = pieces.last, bytes.count >= first.count + (pieces.count > 1 ? last.count : 0),
+        bytes.starts(with: first)
+      else { return false }
+      var position = first.count
+      let end = bytes.count - last.count
+      guard bytes[end...].elementsEqual(last) else { return false }
+      for piece in pieces.dropFirst().dropLast() {
+        guard !piece.isEmpty else { continue }
+        var found = false
+        while position + piece.count <= end {
+          if bytes[position..<(position + piece.count)].elementsEqual(piece) {
+            position += piece.count
+            found = true
+            break
+          }
+          position += 1
+        }
+        if !found { return false }
+      }
+      return position <= end
+    }
+  }
+}
+
+/// Values read from a record as score needs them.
+enum RecordValues {
   static func number(_ value: JSONValue?) -> Double? {
     switch value {
     case .number(let text)?: return Double(text)
@@ -184,10 +232,10 @@ enum RecordPath {
 
   /// The latest instant (a date is its day's start) at the paths that lies before `cutoff`:
   /// a date after as-of is not known then.
-  static func latestInstant(_ paths: [String], in record: JSONObject, before cutoff: Int) -> Int? {
+  static func latestInstant(_ paths: [RecordPath], in record: JSONObject, before cutoff: Int) -> Int? {
     var latest: Int?
     for path in paths {
-      for value in all(path, in: record) {
+      for value in path.all(in: record) {
         guard let text = value.stringValue, let instant = Timestamps.epochSeconds(ofCanonical: text), instant < cutoff
         else { continue }
         latest = max(latest ?? instant, instant)
@@ -211,19 +259,5 @@ enum RecordPath {
     let year = index / 12
     let month = index % 12 + 1
     return "\(year)-\(month < 10 ? "0" : "")\(month)"
-  }
-
-  static func glob(_ pattern: Substring, matches key: String) -> Bool {
-    let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-    guard parts.count > 1 else { return key == pattern }
-    var rest = Substring(key)
-    guard rest.hasPrefix(parts[0]) else { return false }
-    rest = rest.dropFirst(parts[0].count)
-    for (index, part) in parts.enumerated().dropFirst() {
-      if index == parts.count - 1 { return part.isEmpty || rest.hasSuffix(part) }
-      guard let range = rest.range(of: part) else { return false }
-      rest = rest[range.upperBound...]
-    }
-    return true
   }
 }

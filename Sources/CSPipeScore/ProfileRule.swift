@@ -13,7 +13,7 @@ public struct ProfileRule: Sendable {
   public var tiers: [String] = []
   public var touches: [String] = []
   /// A path that holds a value (not null): `cancellation_scheduled_at` for a cancelling account.
-  public var has: String?
+  public var has: RecordPath?
 
   var isAlways: Bool {
     mrrZero == nil && hadMrr == nil && contractWithinDays == nil && tiers.isEmpty && touches.isEmpty && has == nil
@@ -30,30 +30,30 @@ public struct ProfileRule: Sendable {
     if let days = contractWithinDays, days <= 0 { throw reader.fail("contractWithinDays", "expected a number of days > 0") }
     tiers = try reader.strings("tier")
     touches = try reader.strings("touch")
-    has = try reader.optionalString("has")
+    has = try reader.optionalString("has").map(RecordPath.init)
     try reader.finish()
   }
 
   /// Whether the rule holds for `record` as of the day ending at `cutoff`.
   func holds(for record: JSONObject, cutoff: Int) -> Bool {
-    let mrr = RecordPath.number(record["mrr"]) ?? 0
+    let mrr = RecordValues.number(record["mrr"]) ?? 0
     if let mrrZero, (mrr == 0) != mrrZero { return false }
     if let hadMrr {
       var had = false
       if case .array(let series)? = record["mrr_series"] {
-        had = series.contains { (RecordPath.number($0.objectValue?["mrr"]) ?? 0) > 0 }
+        had = series.contains { (RecordValues.number($0.objectValue?["mrr"]) ?? 0) > 0 }
       }
       if had != hadMrr { return false }
     }
     if let days = contractWithinDays {
       guard let start = record["contract_start"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)),
-        start < cutoff, RecordPath.days(from: start, toDayEndingAt: cutoff) < days
+        start < cutoff, RecordValues.days(from: start, toDayEndingAt: cutoff) < days
       else { return false }
     }
     if !tiers.isEmpty && !tiers.contains(record["tier"]?.stringValue ?? "") { return false }
     if !touches.isEmpty && !touches.contains(record["touch"]?.stringValue ?? "") { return false }
     if let has {
-      let value = RecordPath.first(has, in: record)
+      let value = has.first(in: record)
       if value == nil || value == .null { return false }
     }
     return true
@@ -67,7 +67,7 @@ public struct ProfileRule: Sendable {
     if let contractWithinDays { parts.append("contract started under \(contractWithinDays) days ago") }
     if !tiers.isEmpty { parts.append("tier \(tiers.joined(separator: " or "))") }
     if !touches.isEmpty { parts.append("touch \(touches.joined(separator: " or "))") }
-    if let has { parts.append("\(has) is set") }
+    if let has { parts.append("\(has.text) is set") }
     return parts.isEmpty ? "every other account" : parts.joined(separator: " and ")
   }
 }

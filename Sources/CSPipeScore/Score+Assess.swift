@@ -23,15 +23,15 @@ struct HealthReport {
   func write(to out: inout JSONWriter) {
     out.openObject()
     out.key("score")
-    if let score { out.value(JSONNumber.fixed(score, places: 2)) } else { out.null() }
+    if let score { out.fixed(score, places: 2) } else { out.null() }
     out.key("color")
     if let color { out.string(color) } else { out.null() }
     out.member("profile", string: profile)
     out.key("tier_weights")
     if let tierWeights { out.string(tierWeights) } else { out.null() }
-    out.member("coverage", JSONNumber.fixed(coverage, places: 4))
+    out.member("coverage", fixed: coverage, places: 4)
     out.key("renewal_probability")
-    if let renewalProbability { out.value(JSONNumber.fixed(renewalProbability, places: 4)) } else { out.null() }
+    if let renewalProbability { out.fixed(renewalProbability, places: 4) } else { out.null() }
     out.array("reasons") { out in
       for reason in reasons {
         out.openObject()
@@ -45,14 +45,15 @@ struct HealthReport {
       for reading in result.readings where reading.state != .unused {
         out.object(reading.measure.name) { out in
           out.member("group", string: reading.measure.group)
-          if let value = reading.value { out.member("value", JSONNumber.fixed(value, places: 4)) }
+          if let value = reading.value { out.member("value", fixed: value, places: 4) }
           if let age = reading.ageDays { out.member("age_days", int: age) }
-          out.member("weight", JSONNumber.fixed(reading.weight, places: 4))
+          out.member("weight", fixed: reading.weight, places: 4)
           switch reading.state {
           case .scored(let points):
-            out.member("points", JSONNumber.fixed(points, places: 2))
-            out.member("share", JSONNumber.fixed(reading.share, places: 4))
-            out.member("contribution", .number(Self.cents(reading.contributionCents)))
+            out.member("points", fixed: points, places: 2)
+            out.member("share", fixed: reading.share, places: 4)
+            out.key("contribution")
+            out.decimal(units: reading.contributionCents, scale: 2)
           case .stale:
             out.member("stale", .bool(true))
           case .missing:
@@ -64,12 +65,13 @@ struct HealthReport {
       }
     }
     out.object("groups") { out in
-      for name in groupOrder {
-        guard let weight = result.groupWeights[name], weight > 0 else { continue }
+      for (index, name) in groupOrder.enumerated() {
+        let weight = result.groupWeights[index]
+        guard weight > 0 else { continue }
         out.object(name) { out in
-          out.member("weight", JSONNumber.fixed(weight, places: 4))
+          out.member("weight", fixed: weight, places: 4)
           out.key("score")
-          if let score = result.groupScores[name] ?? nil { out.value(JSONNumber.fixed(score, places: 2)) } else { out.null() }
+          if let score = result.groupScores[index] { out.fixed(score, places: 2) } else { out.null() }
         }
       }
     }
@@ -77,10 +79,10 @@ struct HealthReport {
       out.object("trend") { out in
         out.member("previous_as_of", string: trend.previousAsOf)
         out.key("previous_score")
-        if let previous = trend.previousScore { out.value(JSONNumber.fixed(previous, places: 2)) } else { out.null() }
+        if let previous = trend.previousScore { out.fixed(previous, places: 2) } else { out.null() }
         out.key("score_change")
         if let previous = trend.previousScore, let score {
-          out.value(JSONNumber.fixed(score - previous, places: 2))
+          out.fixed(score - previous, places: 2)
         } else {
           out.null()
         }
@@ -109,6 +111,8 @@ extension Score {
     let tierWeights = tier.flatMap { model.tierWeights[$0] }
     for (name, weight) in tierWeights ?? [:] { weights[name] = weight }
     let asOfMonth = String(asOfLabel!.prefix(7))
+    // Measures often share their dating paths (four read the usage source's freshness).
+    var dates: [String: Int?] = [:]
     let readings = model.measures.map { measure -> MeasureReading in
       let weight = weights[measure.name] ?? measure.weight
       if weight == 0 {
@@ -117,10 +121,17 @@ extension Score {
       var age: Int?
       if !measure.datedBy.isEmpty {
         // The input's date: without one, the source is not in this run (no silent zero).
-        guard let dated = RecordPath.latestInstant(measure.datedBy, in: record, before: cutoff) else {
+        let dated: Int?
+        if let known = dates[measure.datedByKey] {
+          dated = known
+        } else {
+          dated = RecordValues.latestInstant(measure.datedBy, in: record, before: cutoff)
+          dates[measure.datedByKey] = .some(dated)
+        }
+        guard let dated else {
           return MeasureReading(measure: measure, weight: weight, value: nil, ageDays: nil, state: .missing)
         }
-        age = RecordPath.days(from: dated, toDayEndingAt: cutoff)
+        age = RecordValues.days(from: dated, toDayEndingAt: cutoff)
       }
       guard let value = measure.input.value(in: record, cutoff: cutoff, asOfMonth: asOfMonth), value.isFinite else {
         return MeasureReading(measure: measure, weight: weight, value: nil, ageDays: age, state: .missing)
@@ -131,7 +142,8 @@ extension Score {
       return MeasureReading(
         measure: measure, weight: weight, value: value, ageDays: age, state: .scored(points: measure.scale.points(value)))
     }
-    let result = HealthScore(model: model, weights: weights, readings: readings)
+    let groupWeights = model.groups.map { weights[$0.name] ?? $0.weight }
+    let result = HealthScore(tree: model.tree, groupWeights: groupWeights, readings: readings)
     let color = result.score.map(model.color(of:))
     return HealthReport(
       score: result.score, color: color, profile: profile.name, tierWeights: tierWeights == nil ? nil : tier,
@@ -152,7 +164,7 @@ extension Score {
     drivers.sort { $0.loss != $1.loss ? $0.loss > $1.loss : $0.index < $1.index }
     var reasons = drivers.prefix(model.reasonCount).map { driver -> (code: String, measure: String?, text: String) in
       let reading = result.readings[driver.index]
-      return (reading.measure.reasonCode, reading.measure.name, ReasonText.fill(reading.measure.reasonText, reading, record))
+      return (reading.measure.reasonCode, reading.measure.name, ReasonText.fill(reading.measure.reasonTemplate, reading, record))
     }
     for reading in result.readings where reading.state == .stale {
       reasons.append(
@@ -186,35 +198,54 @@ extension Score {
   }
 }
 
-/// A reason's sentence: `{value}`, `{percent}`, `{abs_percent}`, `{days}` and `{field:PATH}`.
+/// A reason's sentence: `{value}`, `{percent}`, `{abs_percent}`, `{days}` and `{field:PATH}`,
+/// split into pieces when the model loads; an unknown placeholder stays as written.
 enum ReasonText {
-  static func fill(_ template: String, _ reading: MeasureReading, _ record: JSONObject) -> String {
-    var text = ""
-    var rest = Substring(template)
-    while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-      text += rest[..<open]
-      let name = rest[rest.index(after: open)..<close]
-      text += replacement(String(name), reading, record) ?? String(rest[open...close])
-      rest = rest[rest.index(after: close)...]
-    }
-    return text + rest
+  enum Piece: Sendable {
+    case text(String)
+    case value, percent, absPercent, days
+    case field(RecordPath)
   }
 
-  static func replacement(_ name: String, _ reading: MeasureReading, _ record: JSONObject) -> String? {
-    switch name {
-    case "value": return reading.value.map { number($0) }
-    case "percent": return reading.value.map { String(Int(($0 * 100).rounded())) }
-    case "abs_percent": return reading.value.map { String(Int((abs($0) * 100).rounded())) }
-    case "days": return reading.ageDays.map(String.init)
-    default:
-      guard name.hasPrefix("field:") else { return nil }
-      switch RecordPath.first(String(name.dropFirst(6)), in: record) {
-      case .string(let text)?: return text.count > 10 && text.dropFirst(10).first == "T" ? String(text.prefix(10)) : text
-      case .number(let text)?: return text
-      case .bool(let flag)?: return flag ? "yes" : "no"
-      default: return "unknown"
+  static func compile(_ template: String) -> [Piece] {
+    var pieces: [Piece] = []
+    var rest = Substring(template)
+    while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+      if open > rest.startIndex { pieces.append(.text(String(rest[..<open]))) }
+      let name = String(rest[rest.index(after: open)..<close])
+      switch name {
+      case "value": pieces.append(.value)
+      case "percent": pieces.append(.percent)
+      case "abs_percent": pieces.append(.absPercent)
+      case "days": pieces.append(.days)
+      default:
+        pieces.append(name.hasPrefix("field:") ? .field(RecordPath(String(name.dropFirst(6)))) : .text(String(rest[open...close])))
+      }
+      rest = rest[rest.index(after: close)...]
+    }
+    if !rest.isEmpty { pieces.append(.text(String(rest))) }
+    return pieces
+  }
+
+  static func fill(_ pieces: [Piece], _ reading: MeasureReading, _ record: JSONObject) -> String {
+    var text = ""
+    for piece in pieces {
+      switch piece {
+      case .text(let literal): text += literal
+      case .value: text += reading.value.map { number($0) } ?? "{value}"
+      case .percent: text += reading.value.map { String(Int(($0 * 100).rounded())) } ?? "{percent}"
+      case .absPercent: text += reading.value.map { String(Int((abs($0) * 100).rounded())) } ?? "{abs_percent}"
+      case .days: text += reading.ageDays.map(String.init) ?? "{days}"
+      case .field(let path):
+        switch path.first(in: record) {
+        case .string(let value)?: text += value.count > 10 && value.dropFirst(10).first == "T" ? String(value.prefix(10)) : value
+        case .number(let value)?: text += value
+        case .bool(let flag)?: text += flag ? "yes" : "no"
+        default: text += "unknown"
+        }
       }
     }
+    return text
   }
 
   /// Up to two decimals, no trailing zeros.

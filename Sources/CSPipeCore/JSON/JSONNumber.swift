@@ -18,7 +18,7 @@ public enum JSONNumber {
       ExactDecimal(negative: units < 0 && magnitude != 0, digits: Array(String(magnitude).utf8), scale: places).text)
   }
 
-  static func power(_ places: Int) -> Double {
+  public static func power(_ places: Int) -> Double {
     var result = 1.0
     for _ in 0..<places { result *= 10 }
     return result

@@ -110,6 +110,20 @@ public struct JSONWriter: ~Copyable {
     }
   }
 
+  /// A floating-point value rounded half-even to `places` decimals, as `JSONNumber.fixed`
+  /// writes it (no exponent, no trailing zeros), without building a String; null when it is
+  /// not finite or beyond 10^15.
+  public mutating func fixed(_ value: Double, places: Int) {
+    let scaled = value * JSONNumber.power(places)
+    guard scaled.isFinite, abs(scaled) < 9e15 else { return null() }
+    decimal(units: Int(scaled.rounded(.toNearestOrEven)), scale: places)
+  }
+
+  public mutating func member(_ name: String, fixed value: Double, places: Int) {
+    key(name)
+    fixed(value, places: places)
+  }
+
   // MARK: - Members in one call
 
   public mutating func member(_ name: String, _ value: JSONValue) {
