@@ -59,7 +59,7 @@ bench-ingest: build
 ## value parsers (FUZZ_RUNS each, FUZZ_TARGETS to pick; seeds from samples/, ../shared/real-exports
 ## and Tests/FuzzCorpus); a crash leaves its input in build/fuzz/ to turn into a regression test
 FUZZ_RUNS ?= 1000000
-FUZZ_TARGETS ?= csv xml ndjson raw values arithmetic gzip
+FUZZ_TARGETS ?= csv xml ndjson raw values arithmetic gzip score
 fuzz:
 	mkdir -p .build-fuzz && ln -sfn "$(CURDIR)" .build-fuzz/cspipe
 	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld

@@ -100,17 +100,31 @@ struct HealthReport {
   }
 }
 
-extension Score {
-  /// The health of one account record as of the run's day.
+/// Scores account records under one model as of one day: the rules of docs/SCORE.md, apart
+/// from reading and writing (the `score` stage drives it; the fuzzer calls it directly).
+public struct HealthAssessor: Sendable {
+  let model: HealthModel
+  /// The first instant after the as-of day.
+  let cutoff: Int
+  let asOfLabel: String
+  let previous: PreviousScores?
+
+  public init(model: HealthModel, cutoff: Int, asOfLabel: String, previous: PreviousScores? = nil) {
+    self.model = model
+    self.cutoff = cutoff
+    self.asOfLabel = asOfLabel
+    self.previous = previous
+  }
+
+  /// The health of one account record as of the day.
   func assess(_ record: JSONObject) -> HealthReport {
-    let model = options.model
-    let cutoff = self.cutoff!
+    let model = self.model
     let profile = model.profiles.first { $0.rule.holds(for: record, cutoff: cutoff) }!
     var weights = profile.weights
     let tier = record["tier"]?.stringValue
     let tierWeights = tier.flatMap { model.tierWeights[$0] }
     for (name, weight) in tierWeights ?? [:] { weights[name] = weight }
-    let asOfMonth = String(asOfLabel!.prefix(7))
+    let asOfMonth = String(asOfLabel.prefix(7))
     // Measures often share their dating paths (four read the usage source's freshness).
     var dates: [String: Int?] = [:]
     let readings = model.measures.map { measure -> MeasureReading in
@@ -155,7 +169,6 @@ extension Score {
   /// The top negative drivers (points below the model's bar, by points lost), then stale
   /// inputs and low coverage: stable codes with a sentence a person reads.
   func reasons(_ result: HealthScore, record: JSONObject) -> [(code: String, measure: String?, text: String)] {
-    let model = options.model
     var drivers: [(loss: Double, index: Int)] = []
     for (index, reading) in result.readings.enumerated() {
       guard case .scored(let points) = reading.state, points < model.reasonBelow else { continue }
@@ -183,13 +196,13 @@ extension Score {
   }
 
   func trend(_ record: JSONObject, score: Double?, color: String?) -> HealthReport.Trend? {
-    guard let previous = options.previous, let key = record["account"]?.stringValue else { return nil }
+    guard let previous, let key = record["account"]?.stringValue else { return nil }
     guard let earlier = previous.accounts[key] else {
       return HealthReport.Trend(previousAsOf: previous.asOf, previousScore: nil, previousColor: nil, daysInColor: nil)
     }
     var days: Int?
     if let color, color == earlier.color, let since = AsOfDay.cutoff(previous.asOf) {
-      days = (earlier.daysInColor ?? 0) + max(0, (cutoff! - since) / 86400)
+      days = (earlier.daysInColor ?? 0) + max(0, (cutoff - since) / 86400)
     } else if color != nil {
       days = 0
     }

@@ -58,6 +58,8 @@ public final class Score {
   var cutoff: Int?
   var asOfLabel: String?
   var spool: ScoredSpool?
+  /// Made once the run's as-of is known (given, or from the first record).
+  var assessor: HealthAssessor?
   /// What the portfolio line counts, per account kept (a duplicate's replaced when it loses).
   var stats: [String: AccountStats] = [:]
 
@@ -156,7 +158,10 @@ public final class Score {
           raw: raw())
       }
     }
-    let health = assess(record)
+    if assessor == nil {
+      assessor = HealthAssessor(model: options.model, cutoff: cutoff!, asOfLabel: asOfLabel!, previous: options.previous)
+    }
+    let health = assessor!.assess(record)
     var out = ByteBuffer(capacity: line.count + 2048)
     Self.appendRecord(record, line: line, health: health, to: &out)
     if let duplicate = try spool!.add(key: key, line: out.bytes) {
