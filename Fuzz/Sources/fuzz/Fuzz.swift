@@ -22,7 +22,8 @@ struct Fuzz {
   static func main() {
     let targets: [String: ([UInt8]) -> Void] = [
       "csv": FuzzEntryPoints.csv, "xml": FuzzEntryPoints.xml, "ndjson": FuzzEntryPoints.ndjson,
-      "raw": FuzzEntryPoints.raw, "values": FuzzEntryPoints.values, "arithmetic": FuzzEntryPoints.arithmetic, "gzip": FuzzEntryPoints.gzip, "score": FuzzEntryPoints.score,
+      "raw": FuzzEntryPoints.raw, "values": FuzzEntryPoints.values, "arithmetic": FuzzEntryPoints.arithmetic, "gzip": FuzzEntryPoints.gzip,
+      "score": FuzzEntryPoints.score,
     ]
     let arguments = CommandLine.arguments
     guard arguments.count > 1, let chosen = targets[arguments[1]] else {
