@@ -24,8 +24,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build", "release")
 
 # Current MRR of a subscription at the as-of cutoff (docs/SEGMENT.md), as each peer computes it.
-# The peers leave out the past-due grace rule (it needs invoices joined in); the generated data
-# at benchmark scale has no subscription past due beyond its grace, so the results must agree.
+# The peers leave out the past-due grace rule (it needs invoices joined in): the generated data
+# has no `past_due` subscription beyond its grace (those are `unpaid`, which never counts at
+# as-of), so the results must agree.
 MONTHS = {"day": "365.0/12", "week": "52.0/12", "month": "1", "quarter": "1.0/3", "year": "1.0/12"}
 
 DUCKDB_MRR = """
@@ -33,17 +34,28 @@ WITH subs AS (
   SELECT "Customer ID" AS account, CAST(Amount AS DECIMAL(18,2)) AS amount, CAST(Quantity AS INTEGER) AS quantity,
          Interval AS interval, Status AS status,
          CAST(COALESCE("Start Date (UTC)", "Start (UTC)", "Created (UTC)") AS TIMESTAMP) AS started,
-         CAST(COALESCE("Ended At (UTC)", "Canceled At (UTC)") AS TIMESTAMP) AS ended,
+         CAST("Ended At (UTC)" AS TIMESTAMP) AS ended_at, CAST("Canceled At (UTC)" AS TIMESTAMP) AS canceled_at,
+         CAST("Cancel At (UTC)" AS TIMESTAMP) AS cancel_at, lower("Cancel At Period End") = 'true' AS at_period_end,
+         CAST("Current Period End (UTC)" AS TIMESTAMP) AS period_end,
          CAST("Trial End (UTC)" AS TIMESTAMP) AS trial_end
   FROM read_csv('{csv}', header=true, all_varchar=true)
+), stops AS (
+  -- Where service ends (docs/SEGMENT.md): the stated end of an ended subscription; for a live
+  -- one with a cancellation scheduled, cancel_at or the end of the current period.
+  SELECT *, CASE
+      WHEN status IN ('canceled', 'incomplete_expired') THEN COALESCE(ended_at, cancel_at, canceled_at, started)
+      WHEN ended_at IS NOT NULL THEN ended_at
+      WHEN cancel_at IS NOT NULL OR at_period_end OR canceled_at IS NOT NULL THEN COALESCE(cancel_at, period_end)
+    END AS ended
+  FROM subs
 ), counted AS (
   SELECT account, CAST(ROUND(CAST(amount * quantity AS DOUBLE) * CASE interval
            WHEN 'day' THEN 365.0/12 WHEN 'week' THEN 52.0/12 WHEN 'month' THEN 1
            WHEN 'quarter' THEN 1.0/3 ELSE 1.0/12 END, 2) AS DECIMAL(18, 2)) AS monthly
-  FROM subs
+  FROM stops
   WHERE started < TIMESTAMP '{cutoff}'
     AND (ended IS NULL OR ended >= TIMESTAMP '{cutoff}')
-    AND NOT (status IN ('canceled', 'ended', 'cancelled', 'incomplete_expired') AND ended IS NULL)
+    AND status NOT IN ('incomplete', 'paused', 'unpaid')
     AND NOT (trial_end IS NOT NULL AND trial_end >= TIMESTAMP '{cutoff}')
     AND NOT (status = 'trialing' AND trial_end IS NULL)
 ), totals AS (
@@ -61,10 +73,15 @@ FROM ranked ORDER BY account
 JQ_ROLLUP = r"""
 reduce (inputs | select(.kind == "subscription")) as $s ({};
   ($s.started_at < $cutoff) as $started
-  | (($s.ended_at // $s.canceled_at) as $stop | ($stop == null or $stop >= $cutoff)) as $running
-  | (($s.status == "canceled" or $s.status == "ended") and ($s.ended_at // $s.canceled_at) == null) as $undated
+  | ($s.status == "canceled" or $s.status == "ended") as $ended
+  | (if $ended then ($s.ended_at // $s.cancel_at // $s.canceled_at // $s.started_at)
+     elif $s.ended_at != null then $s.ended_at
+     elif ($s.cancel_at != null or $s.cancel_at_period_end == true or $s.canceled_at != null) then ($s.cancel_at // $s.current_period_end)
+     else null end) as $stop
+  | ($stop == null or $stop >= $cutoff) as $running
+  | ($s.status == "incomplete" or $s.status == "paused" or $s.status == "unpaid") as $never
   | (($s.trial_end != null and $s.trial_end >= $cutoff) or ($s.status == "trialing" and $s.trial_end == null)) as $trial
-  | if $started and $running and ($undated | not) and ($trial | not) then
+  | if $started and $running and ($never | not) and ($trial | not) then
       .[$s.account] += ($s.amount * ($s.quantity // 1) * ({"day": (365/12), "week": (52/12), "month": 1, "quarter": (1/3), "year": (1/12)}[$s.interval // "month"]) * 100 | round / 100)
     else . end)
 """
