@@ -8,7 +8,7 @@ public struct HealthModel: Sendable {
   public let version: String
   /// Lower bounds, inclusive: green ≥ green, yellow ≥ yellow, orange ≥ orange, red below.
   public let colorFloors: (green: Double, yellow: Double, orange: Double)
-  public let renewalProbability: [String: Double]
+  public var renewalProbability: [String: Double]
   /// Where the probabilities came from: `model` defaults, or a calibration file.
   public var renewalSource = "model"
   public let groups: [Group]

@@ -108,12 +108,16 @@ public struct HealthAssessor: Sendable {
   let cutoff: Int
   let asOfLabel: String
   let previous: PreviousScores?
+  let calibration: Calibration?
 
-  public init(model: HealthModel, cutoff: Int, asOfLabel: String, previous: PreviousScores? = nil) {
+  public init(
+    model: HealthModel, cutoff: Int, asOfLabel: String, previous: PreviousScores? = nil, calibration: Calibration? = nil
+  ) {
     self.model = model
     self.cutoff = cutoff
     self.asOfLabel = asOfLabel
     self.previous = previous
+    self.calibration = calibration
   }
 
   /// The health of one account record as of the day.
@@ -161,7 +165,8 @@ public struct HealthAssessor: Sendable {
     let color = result.score.map(model.color(of:))
     return HealthReport(
       score: result.score, color: color, profile: profile.name, tierWeights: tierWeights == nil ? nil : tier,
-      coverage: result.coverage, renewalProbability: color.flatMap { model.renewalProbability[$0] },
+      coverage: result.coverage,
+      renewalProbability: color.flatMap { calibration?.probability(color: $0, tier: tier) ?? model.renewalProbability[$0] },
       reasons: reasons(result, record: record), result: result, groupOrder: model.groups.map(\.name),
       trend: trend(record, score: result.score, color: color))
   }

@@ -11,6 +11,12 @@ public struct ScoreOptions: Sendable {
   public var previous: PreviousScores?
   /// Check every account record against segment's declared schema first.
   public var validate = false
+  /// Learn renewal probability from the score outputs in this folder instead of scoring.
+  public var calibrateFolder: String?
+  /// Outcomes a colour (or tier and colour) needs before its learned probability is used.
+  public var minimumSample = 20
+  /// Renewal probability learned earlier (`--calibration`), over the model's where it has data.
+  public var calibration: Calibration?
 
   public init(model: HealthModel, cutoff: Int?, asOfLabel: String?) {
     self.model = model
@@ -27,12 +33,15 @@ public struct ScoreSummary: Equatable, Sendable, StageSummary {
   public var portfolios = 0
   public var rejected = 0
   public var colors: [String: Int] = [:]
+  /// --calibrate: the records read are outcomes, not scored.
+  public var calibrating = false
 
   public var shares: [(count: Int, label: String)] {
-    [(scored, "scored"), (portfolios, "portfolio"), (rejected, "rejected")]
+    [(scored, calibrating ? "read as outcomes" : "scored"), (portfolios, "portfolio"), (rejected, "rejected")]
   }
 
   public var notes: [String] {
+    if calibrating { return [Self.count(files, "file")] }
     var distribution = HealthModel.colors.reversed().map { "\(colors[$0] ?? 0) \($0)" }
     if let unscored = colors["unscored"] { distribution.append("\(unscored) without data") }
     return distribution + [Self.count(files, "file")]
@@ -60,6 +69,8 @@ public final class Score {
   var spool: ScoredSpool?
   /// Made once the run's as-of is known (given, or from the first record).
   var assessor: HealthAssessor?
+  /// --calibrate: each account's MRR in the current records.
+  var outcomes: [String: [(day: Int, mrr: Double)]] = [:]
   /// What the portfolio line counts, per account kept (a duplicate's replaced when it loses).
   var stats: [String: AccountStats] = [:]
 
@@ -89,6 +100,7 @@ public final class Score {
 
   public func run() throws -> ScoreSummary {
     summary.files = inputs.count
+    summary.calibrating = options.calibrateFolder != nil
     let spool = try ScoredSpool()
     self.spool = spool
     defer { spool.close() }
@@ -103,6 +115,17 @@ public final class Score {
     }
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
+    if let folder = options.calibrateFolder {
+      let day = (cutoff ?? 86400) / 86400 - 1
+      let calibration = try Calibration.learn(
+        folder: folder, current: outcomes, asOfDay: day, asOf: asOfLabel ?? "", minimumSample: options.minimumSample,
+        reporter: reporter)
+      try output.write { out in
+        JSONValue.object(calibration.record).write(to: &out)
+        out.append(ASCII.lineFeed)
+      }
+      return summary
+    }
     try writePortfolioLine()
     try spool.replay(into: output)
     warnings.finish()
@@ -158,8 +181,17 @@ public final class Score {
           raw: raw())
       }
     }
+    if options.calibrateFolder != nil {
+      // Calibrating: the current records are outcomes (MRR as of the run), not scored.
+      let day = (AsOfDay.cutoff(record["as_of"]?.stringValue ?? "") ?? cutoff!) / 86400 - 1
+      outcomes[key, default: []].append((day, RecordValues.number(record["mrr"]) ?? 0))
+      summary.scored += 1
+      return
+    }
     if assessor == nil {
-      assessor = HealthAssessor(model: options.model, cutoff: cutoff!, asOfLabel: asOfLabel!, previous: options.previous)
+      assessor = HealthAssessor(
+        model: options.model, cutoff: cutoff!, asOfLabel: asOfLabel!, previous: options.previous,
+        calibration: options.calibration)
     }
     let health = assessor!.assess(record)
     var out = ByteBuffer(capacity: line.count + 2048)
@@ -214,10 +246,23 @@ enum AsOfDay {
 extension ScoreOptions {
   /// The options from their files: the model (`--model`, else the built-in one) and an
   /// earlier run's output (`--previous`).
-  public static func load(modelPath: String?, previousPath: String?, asOf: (cutoff: Int, label: String)?) throws -> ScoreOptions {
-    let model = try modelPath.map(HealthModel.load(path:)) ?? HealthModel.builtin()
+  public static func load(
+    modelPath: String?, previousPath: String?, calibrationPath: String? = nil, asOf: (cutoff: Int, label: String)?
+  ) throws -> ScoreOptions {
+    var model = try modelPath.map(HealthModel.load(path:)) ?? HealthModel.builtin()
+    let calibration = try calibrationPath.map(Calibration.load(path:))
+    if let calibration, let calibrationPath {
+      model.renewalSource =
+        "calibration \(calibrationPath) (as of \(calibration.asOf), \(calibration.snapshots) snapshots; colours with under \(calibration.minimumSample) renewals keep the model's)"
+      if let asOf, let made = AsOfDay.cutoff(calibration.asOf), made > asOf.cutoff {
+        throw RunError(
+          "\(calibrationPath) was learned as of \(calibration.asOf), after this run's as-of \(asOf.label): it holds outcomes not known then"
+        )
+      }
+    }
     var options = ScoreOptions(model: model, cutoff: asOf?.cutoff, asOfLabel: asOf?.label)
     options.previous = try previousPath.map(PreviousScores.load(path:))
+    options.calibration = calibration
     return options
   }
 }

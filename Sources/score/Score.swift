@@ -29,16 +29,42 @@ struct ScoreCommand: ToolCommand {
       "An earlier run's output: adds each account's change in score and colour, and days in its colour.", valueName: "file"))
   var previous: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Learn renewal probability per colour and tier from the score outputs in this folder (past snapshots) and the input's outcomes; writes a calibration record instead of scores.",
+      valueName: "folder"))
+  var calibrate: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Renewal probability learned by --calibrate, used over the model's where it has enough renewals.", valueName: "file"))
+  var calibration: String?
+
+  @Option(help: ArgumentHelp("Renewals a colour (or tier and colour) needs before a learned probability is used.", valueName: "n"))
+  var minimumSample = 20
+
   @Flag(
+    name: .customLong("validate"),
     help:
       "Check each account record against segment's declared schema and reject those that do not conform (for records from your own program)."
   )
-  var validate = false
+  var validateRecords = false
+
+  func validate() throws {
+    if calibrate != nil && (calibration != nil || previous != nil) {
+      throw ValidationError("--calibrate learns from history; --calibration and --previous apply to scoring runs")
+    }
+    if minimumSample < 1 { throw ValidationError("--minimum-sample must be at least 1") }
+  }
 
   func run() throws {
     try StageRunner.run(tool: "score", io: io) { context in
-      var options = try ScoreOptions.load(modelPath: model, previousPath: previous, asOf: asOf.text.map { _ in (asOf.cutoff, asOf.label) })
-      options.validate = validate
+      var options = try ScoreOptions.load(
+        modelPath: model, previousPath: previous, calibrationPath: calibration,
+        asOf: asOf.text.map { _ in (asOf.cutoff, asOf.label) })
+      options.validate = validateRecords
+      options.calibrateFolder = calibrate
+      options.minimumSample = minimumSample
       return try Score(options: options, context: context).run()
     }
   }
