@@ -5,3 +5,4 @@
 @_exported import CSPipeIngest
 @_exported import CSPipeNormalise
 @_exported import CSPipeSegment
+@_exported import CSPipeScore

@@ -12,6 +12,8 @@ struct HealthReport {
   let result: HealthScore
   let groupOrder: [String]
   let trend: Trend?
+  /// With `--history`: per span (7, 30, 90 days) the snapshot compared with, or nil.
+  let history: [(span: Int, asOf: String, score: Double?)?]?
 
   struct Trend {
     let previousAsOf: String
@@ -92,6 +94,24 @@ struct HealthReport {
         if let days = trend.daysInColor { out.int(days) } else { out.null() }
       }
     }
+    if let history {
+      out.object("history") { out in
+        for (index, span) in ScoreHistory.spans.enumerated() {
+          out.key("\(span)_days")
+          guard let entry = history[index] else {
+            out.null()
+            continue
+          }
+          out.openObject()
+          out.member("as_of", string: entry.asOf)
+          out.key("score")
+          if let earlier = entry.score { out.fixed(earlier, places: 2) } else { out.null() }
+          out.key("score_change")
+          if let earlier = entry.score, let score { out.fixed(score - earlier, places: 2) } else { out.null() }
+          out.closeObject()
+        }
+      }
+    }
     out.closeObject()
   }
 
@@ -109,10 +129,13 @@ public struct HealthAssessor: Sendable {
   let asOfLabel: String
   let previous: PreviousScores?
   let calibration: Calibration?
+  let history: ScoreHistory?
 
   public init(
-    model: HealthModel, cutoff: Int, asOfLabel: String, previous: PreviousScores? = nil, calibration: Calibration? = nil
+    model: HealthModel, cutoff: Int, asOfLabel: String, previous: PreviousScores? = nil, calibration: Calibration? = nil,
+    history: ScoreHistory? = nil
   ) {
+    self.history = history
     self.model = model
     self.cutoff = cutoff
     self.asOfLabel = asOfLabel
@@ -168,7 +191,12 @@ public struct HealthAssessor: Sendable {
       coverage: result.coverage,
       renewalProbability: color.flatMap { calibration?.probability(color: $0, tier: tier) ?? model.renewalProbability[$0] },
       reasons: reasons(result, record: record), result: result, groupOrder: model.groups.map(\.name),
-      trend: trend(record, score: result.score, color: color))
+      trend: trend(record, score: result.score, color: color),
+      history: history.map { history in
+        history.earlier(record["account"]?.stringValue ?? "", asOfDay: cutoff / 86400 - 1).map { found in
+          found.map { (span: $0.span, asOf: Timestamps.isoDate($0.day * 86400), score: $0.score) }
+        }
+      })
   }
 
   /// The top negative drivers (points below the model's bar, by points lost), then stale

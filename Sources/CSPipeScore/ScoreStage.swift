@@ -17,6 +17,8 @@ public struct ScoreOptions: Sendable {
   public var minimumSample = 20
   /// Renewal probability learned earlier (`--calibration`), over the model's where it has data.
   public var calibration: Calibration?
+  /// A folder of earlier score outputs: 7/30/90-day changes (`--history`).
+  public var historyFolder: String?
 
   public init(model: HealthModel, cutoff: Int?, asOfLabel: String?) {
     self.model = model
@@ -191,7 +193,8 @@ public final class Score {
     if assessor == nil {
       assessor = HealthAssessor(
         model: options.model, cutoff: cutoff!, asOfLabel: asOfLabel!, previous: options.previous,
-        calibration: options.calibration)
+        calibration: options.calibration,
+        history: try options.historyFolder.map { try ScoreHistory.load(folder: $0, beforeDay: cutoff! / 86400 - 1) })
     }
     let health = assessor!.assess(record)
     var out = ByteBuffer(capacity: line.count + 2048)

@@ -40,6 +40,12 @@ struct ScoreCommand: ToolCommand {
       "Renewal probability learned by --calibrate, used over the model's where it has enough renewals.", valueName: "file"))
   var calibration: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "A folder of earlier score outputs (one snapshot per file): adds each account's change in score over 7, 30 and 90 days.",
+      valueName: "folder"))
+  var history: String?
+
   @Option(help: ArgumentHelp("Renewals a colour (or tier and colour) needs before a learned probability is used.", valueName: "n"))
   var minimumSample = 20
 
@@ -51,8 +57,8 @@ struct ScoreCommand: ToolCommand {
   var validateRecords = false
 
   func validate() throws {
-    if calibrate != nil && (calibration != nil || previous != nil) {
-      throw ValidationError("--calibrate learns from history; --calibration and --previous apply to scoring runs")
+    if calibrate != nil && (calibration != nil || previous != nil || history != nil) {
+      throw ValidationError("--calibrate learns from history; --calibration, --previous and --history apply to scoring runs")
     }
     if minimumSample < 1 { throw ValidationError("--minimum-sample must be at least 1") }
   }
@@ -64,6 +70,7 @@ struct ScoreCommand: ToolCommand {
         asOf: asOf.text.map { _ in (asOf.cutoff, asOf.label) })
       options.validate = validateRecords
       options.calibrateFolder = calibrate
+      options.historyFolder = history
       options.minimumSample = minimumSample
       return try Score(options: options, context: context).run()
     }

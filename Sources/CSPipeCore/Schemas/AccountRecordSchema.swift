@@ -130,6 +130,14 @@ public enum AccountRecordSchema {
         FieldSpec("previous_color", .nullable(.string), required: true),
         FieldSpec("days_in_color", .nullable(.integer), required: true),
       ])),
+    FieldSpec(
+      "history",
+      .map(
+        .nullable(
+          .object([
+            FieldSpec("as_of", .date, required: true), FieldSpec("score", .nullable(.number), required: true),
+            FieldSpec("score_change", .nullable(.number), required: true),
+          ])))),
   ])
 
   static let tierSummary = ValueShape.object([
