@@ -4,5 +4,5 @@
 @_exported import CSPipeCore
 @_exported import CSPipeIngest
 @_exported import CSPipeNormalise
-@_exported import CSPipeSegment
 @_exported import CSPipeScore
+@_exported import CSPipeSegment
