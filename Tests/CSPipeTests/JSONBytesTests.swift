@@ -140,9 +140,9 @@ struct RawEnvelopeTests {
       var line = RawEnvelope.prefix(SourceTag(system: system, dataset: dataset), file: file)
       JSONBytes.appendInt(Int.random(in: 1...1_000_000, using: &generator), to: &line)
       line += RawEnvelope.fieldsOpen
-      _ = JSONBytes.appendString("id", to: &line)
+      JSONBytes.appendString("id", to: &line)
       line.append(0x3A)
-      _ = JSONBytes.appendString("1", to: &line)
+      JSONBytes.appendString("1", to: &line)
       line += RawEnvelope.recordClose.dropLast()
       let parsed = try line.withUnsafeBufferPointer { try JSONParser.parse($0) }.objectValue
       let source = parsed?["source"]?.objectValue
