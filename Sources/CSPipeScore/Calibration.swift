@@ -1,5 +1,4 @@
 import CSPipeCore
-import Glibc
 
 /// Renewal probability per colour (and per tier and colour) learned from history
 /// (docs/SCORE.md, "Calibration"): for every account in a past snapshot whose renewal date fell
@@ -37,44 +36,23 @@ public struct Calibration: Sendable {
     reporter: StderrReporter
   ) throws -> Calibration {
     var calibration = Calibration(asOf: asOf, minimumSample: minimumSample)
-    guard let directory = opendir(folder) else {
-      throw RunError("--calibrate \(folder): cannot open the folder: \(errnoDescription())")
-    }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-      if name.hasSuffix(".ndjson") { names.append(name) }
-    }
-    closedir(directory)
     var observations: [Observation] = []
     // Every account's MRR at each snapshot day, for outcomes, besides the current records.
     var mrrSeen = current
-    for name in names.sorted() {
-      var snapshotDay: Int?
-      var used = false
-      try LineReader(source: try ByteSource(path: "\(folder)/\(name)")).forEachLine { line, _, _ in
-        guard let record = (try? JSONParser.parse(line))?.objectValue, record["kind"]?.stringValue == "account",
-          let key = record["account"]?.stringValue, let asOfText = record["as_of"]?.stringValue,
-          let day = Timestamps.epochSeconds(ofCanonical: asOfText).map({ $0 / 86400 }), day <= asOfDay
-        else { return }
-        snapshotDay = day
-        used = true
-        mrrSeen[key, default: []].append((day, RecordValues.number(record["mrr"]) ?? 0))
-        guard let color = record["health"]?.objectValue?["color"]?.stringValue,
-          let renewal = record["renewal_at"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)).map({ $0 / 86400 }),
-          renewal > day, renewal <= asOfDay
-        else { return }
-        observations.append(
-          Observation(
-            account: key, snapshotDay: day, renewalDay: renewal, color: color,
-            tier: record["tier"]?.stringValue ?? "unranked"))
-      }
-      if used {
-        calibration.snapshots += 1
-      } else if snapshotDay == nil {
-        reporter.emit(
-          Diagnostic(.warning, "no account records as of \(asOf) or before: not used", at: SourceLocation(file: "\(folder)/\(name)")))
-      }
+    let read = try SnapshotFolder.forEachAccount(in: folder, throughDay: asOfDay) { record, key, day in
+      mrrSeen[key, default: []].append((day, RecordValues.number(record["mrr"]) ?? 0))
+      guard let color = record["health"]?.objectValue?["color"]?.stringValue,
+        let renewal = record["renewal_at"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)).map({ $0 / 86400 }),
+        renewal > day, renewal <= asOfDay
+      else { return }
+      observations.append(
+        Observation(
+          account: key, snapshotDay: day, renewalDay: renewal, color: color,
+          tier: record["tier"]?.stringValue ?? "unranked"))
+    }
+    calibration.snapshots = read.used
+    for path in read.unused {
+      reporter.emit(Diagnostic(.warning, "no account records as of \(asOf) or before: not used", at: SourceLocation(file: path)))
     }
     // Each renewal counts once: from the latest snapshot before it (the colour a CSM saw last).
     var latest: [String: Observation] = [:]

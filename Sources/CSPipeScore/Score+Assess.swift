@@ -114,10 +114,6 @@ struct HealthReport {
     }
     out.closeObject()
   }
-
-  static func cents(_ value: Int) -> String {
-    ExactDecimal(negative: value < 0, digits: Array(String(value.magnitude).utf8), scale: 2).text
-  }
 }
 
 /// Scores account records under one model as of one day: the rules of docs/SCORE.md, apart

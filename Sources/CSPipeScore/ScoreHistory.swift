@@ -7,24 +7,14 @@ import Glibc
 public struct ScoreHistory: Sendable {
   /// Per account: (day, score) of each snapshot, oldest first.
   var scores: [String: [(day: Int, score: Double?)]] = [:]
-  public private(set) var snapshots = 0
 
   public static let spans = [7, 30, 90]
 
   public static func load(folder: String, beforeDay asOfDay: Int) throws -> ScoreHistory {
     var history = ScoreHistory()
-    for path in try SnapshotFolder.files(folder) {
-      var used = false
-      try LineReader(source: try ByteSource(path: path)).forEachLine { line, _, _ in
-        guard let record = (try? JSONParser.parse(line))?.objectValue, record["kind"]?.stringValue == "account",
-          let key = record["account"]?.stringValue,
-          let day = record["as_of"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)).map({ $0 / 86400 }),
-          day < asOfDay, let health = record["health"]?.objectValue
-        else { return }
-        used = true
-        history.scores[key, default: []].append((day, RecordValues.number(health["score"])))
-      }
-      if used { history.snapshots += 1 }
+    _ = try SnapshotFolder.forEachAccount(in: folder, throughDay: asOfDay - 1) { record, key, day in
+      guard let health = record["health"]?.objectValue else { return }
+      history.scores[key, default: []].append((day, RecordValues.number(health["score"])))
     }
     for key in history.scores.keys { history.scores[key]!.sort { $0.day < $1.day } }
     return history
@@ -42,8 +32,33 @@ public struct ScoreHistory: Sendable {
   }
 }
 
-/// The `*.ndjson` files of a snapshot folder, in name order.
+/// A folder of snapshots: score outputs, one per `*.ndjson` file, each line dated by its `as_of`
+/// (what `--history` and `--calibrate` read).
 enum SnapshotFolder {
+  /// Calls `body(record, account, day)` for every account record dated on or before `lastDay`,
+  /// file by file in name order; says how many files had such records and which had none.
+  static func forEachAccount(
+    in folder: String, throughDay lastDay: Int, _ body: (JSONObject, String, Int) throws -> Void
+  ) throws -> (used: Int, unused: [String]) {
+    var used = 0
+    var unused: [String] = []
+    for path in try files(folder) {
+      var any = false
+      try LineReader(source: try ByteSource(path: path)).forEachLine { line, _, _ in
+        guard let record = (try? JSONParser.parse(line))?.objectValue, record["kind"]?.stringValue == "account",
+          let key = record["account"]?.stringValue,
+          let day = record["as_of"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)).map({ $0 / 86400 }),
+          day <= lastDay
+        else { return }
+        any = true
+        try body(record, key, day)
+      }
+      if any { used += 1 } else { unused.append(path) }
+    }
+    return (used, unused)
+  }
+
+  /// The `*.ndjson` files of the folder, in name order.
   static func files(_ folder: String) throws -> [String] {
     guard let directory = opendir(folder) else {
       throw RunError("\(folder): cannot open the snapshot folder: \(errnoDescription())")

@@ -2,20 +2,14 @@
 /// half-even at a fixed number of places, printed without exponent or trailing zeros, so the
 /// same computation always prints the same text.
 public enum JSONNumber {
-  /// `value` rounded to `places` decimals (`72.345` at 2 is `72.34` or `72.35`, as the binary
-  /// value lies); `-0` prints `0`. Nil for NaN or infinity, which are never JSON.
-  public static func rounded(_ value: Double, places: Int) -> Double? {
-    guard value.isFinite else { return nil }
-    let scale = Self.power(places)
-    return (value * scale).rounded(.toNearestOrEven) / scale
-  }
-
+  /// `value` rounded to `places` decimals as a JSON number (`72.345` at 2 is `72.34` or
+  /// `72.35`, as the binary value lies; `-0` is `0`); null when not finite or beyond 10^15.
+  /// The same digits `JSONWriter.fixed` writes.
   public static func fixed(_ value: Double, places: Int) -> JSONValue {
-    guard value.isFinite, abs(value) < 1e15 else { return .null }
-    let units = (value * power(places)).rounded(.toNearestOrEven)
-    let magnitude = Int(abs(units))
-    return .number(
-      ExactDecimal(negative: units < 0 && magnitude != 0, digits: Array(String(magnitude).utf8), scale: places).text)
+    var writer = JSONWriter(capacity: 32)
+    writer.fixed(value, places: places)
+    let text = String(decoding: writer.bytes, as: UTF8.self)
+    return text == "null" ? .null : .number(text)
   }
 
   public static func power(_ places: Int) -> Double {
