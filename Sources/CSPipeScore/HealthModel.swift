@@ -37,7 +37,7 @@ public struct HealthModel: Sendable {
     public let name: String
     public let group: String
     public let weight: Double
-    public let input: MeasureInput
+    public let input: RecordInput
     public let direction: Direction
     public let scale: PointsScale
     /// Data older than this many days is stale and not scored (nil: no limit).
@@ -225,7 +225,7 @@ extension HealthModel.Measure {
     group = try reader.string("group")
     guard groups.contains(group) else { throw reader.fail("group", "no group named \(group.debugDescription)") }
     weight = try HealthModel.weight(reader, "weight")
-    input = try MeasureInput(reader: try reader.object("input"))
+    input = try RecordInput(reader: try reader.object("input"))
     let directionText = try reader.string("direction")
     guard let direction = HealthModel.Direction(rawValue: directionText) else {
       throw reader.fail("direction", "expected \"higher\" or \"lower\" (which values are healthier)")

@@ -68,7 +68,7 @@ public final class Score {
   /// The run's as-of: given, or taken from the first record.
   var cutoff: Int?
   var asOfLabel: String?
-  var spool: ScoredSpool?
+  var spool: AccountSpool?
   /// Made once the run's as-of is known (given, or from the first record).
   var assessor: HealthAssessor?
   /// --calibrate: each account's MRR in the current records.
@@ -103,7 +103,7 @@ public final class Score {
   public func run() throws -> ScoreSummary {
     summary.files = inputs.count
     summary.calibrating = options.calibrateFolder != nil
-    let spool = try ScoredSpool()
+    let spool = try AccountSpool(tool: "score")
     self.spool = spool
     defer { spool.close() }
     var input = NDJSONInput(rejects: rejects)
@@ -235,14 +235,6 @@ public final class Score {
     out.append(writer.bytes)
     out.append(ASCII.closeBrace)
     out.append(ASCII.lineFeed)
-  }
-}
-
-/// `YYYY-MM-DD` → the first instant after that day.
-enum AsOfDay {
-  static func cutoff(_ label: String) -> Int? {
-    guard label.utf8.count == 10, let start = Timestamps.epochSeconds(ofCanonical: label) else { return nil }
-    return start + 86400
   }
 }
 

@@ -1,25 +1,27 @@
 import CSPipeCore
 import Glibc
 
-/// Scored lines waiting for the portfolio line: in a temporary file, with their account keys
-/// and positions in memory, replayed in account order (the output does not depend on the
-/// input's order).
-final class ScoredSpool {
+/// Account lines waiting for the portfolio line, which needs them all (score, stage): in a
+/// temporary file, with their account keys and positions in memory, replayed in account order
+/// (the output does not depend on the input's order).
+public final class AccountSpool {
   private let fd: Int32
   private let path: String
+  private let tool: String
   private var size = 0
   private var entries: [String: (offset: Int, length: Int)] = [:]
 
-  init() throws {
-    (fd, path) = try makeTemporaryFile(prefix: "cspipe-score", for: "score")
+  public init(tool: String) throws {
+    self.tool = tool
+    (fd, path) = try makeTemporaryFile(prefix: "cspipe-\(tool)", for: tool)
     unlink(path)  // nothing to clean up, whatever happens next
   }
 
-  func close() { Glibc.close(fd) }
+  public func close() { Glibc.close(fd) }
 
   /// Adds an account's line. For an account already here, the smaller line is kept (so the
   /// result is the same in any input order) and the other returned.
-  func add(key: String, line: UnsafeBufferPointer<UInt8>) throws -> (keptNew: Bool, droppedLine: String)? {
+  public func add(key: String, line: UnsafeBufferPointer<UInt8>) throws -> (keptNew: Bool, droppedLine: String)? {
     if let existing = entries[key] {
       let earlier = try read(existing)
       let current = Array(line)
@@ -39,7 +41,7 @@ final class ScoredSpool {
       let result = pwrite(fd, line.baseAddress! + written, line.count - written, off_t(size + written))
       if result < 0 {
         if errno == EINTR { continue }
-        throw IOFailure(path: "score", message: "cannot write its temporary file: \(errnoDescription())")
+        throw IOFailure(path: tool, message: "cannot write its temporary file: \(errnoDescription())")
       }
       written += result
     }
@@ -56,15 +58,20 @@ final class ScoredSpool {
       }
       if result < 0 && errno == EINTR { continue }
       guard result > 0 else {
-        throw IOFailure(path: "score", message: "cannot read its temporary file: \(errnoDescription())")
+        throw IOFailure(path: tool, message: "cannot read its temporary file: \(errnoDescription())")
       }
       done += result
     }
     return bytes
   }
 
+  /// Every account's line in account order.
+  public func forEachLine(_ body: (String, [UInt8]) throws -> Void) throws {
+    for key in entries.keys.sorted() { try body(key, try read(entries[key]!)) }
+  }
+
   /// Writes every line in account order.
-  func replay(into output: OutputSink) throws {
+  public func replay(into output: OutputSink) throws {
     for key in entries.keys.sorted() {
       let line = try read(entries[key]!)
       try output.write(bytes: line)

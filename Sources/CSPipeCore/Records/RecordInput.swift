@@ -1,10 +1,11 @@
 import CSPipeCore
 import Foundation
 
-/// What a measure reads from the account record (docs/SCORE.md, "Inputs"). Paths are dotted
+/// A number read from an account record: what a score measure or a stage behaviour reads
+/// (docs/SCORE.md, "Inputs"). Paths are dotted
 /// (`usage.last_30_days.logins`); where a path may name several keys, a segment may hold `*`
 /// (`surveys.*.at`, `freshness.*/usage`).
-public enum MeasureInput: Sendable {
+public enum RecordInput: Sendable {
   /// The number at the path (true is 1, false 0).
   case path(RecordPath)
   /// 1 when the path holds a value that is not null, else 0: "a cancellation was requested".
@@ -26,7 +27,7 @@ public enum MeasureInput: Sendable {
   /// Movements of `type` in the last `months` months, the month of as-of included.
   case movements(type: String, months: Int)
 
-  init(reader: ConfigReader) throws {
+  public init(reader: ConfigReader) throws {
     let kinds = reader.keys
     guard kinds.count == 1, let kind = kinds.first else {
       throw reader.fail(
@@ -87,7 +88,7 @@ public enum MeasureInput: Sendable {
   }
 
   /// The input's value in `record` as of the day ending at `cutoff`; nil when it has none.
-  func value(in record: JSONObject, cutoff: Int, asOfMonth: String) -> Double? {
+  public func value(in record: JSONObject, cutoff: Int, asOfMonth: String) -> Double? {
     switch self {
     case .path(let path):
       return RecordValues.number(path.first(in: record))
@@ -161,7 +162,7 @@ public struct RecordPath: Sendable {
     hasGlob = text.contains("*")
   }
 
-  func all(in record: JSONObject) -> [JSONValue] {
+  public func all(in record: JSONObject) -> [JSONValue] {
     if !hasGlob { return first(in: record).map { [$0] } ?? [] }
     var current: [JSONValue] = [.object(record)]
     for segment in segments {
@@ -180,7 +181,7 @@ public struct RecordPath: Sendable {
     return current
   }
 
-  func first(in record: JSONObject) -> JSONValue? {
+  public func first(in record: JSONObject) -> JSONValue? {
     guard !hasGlob else { return all(in: record).first }
     // Plain keys: walk down without collecting (the common case, on every measure).
     var current = record
@@ -220,9 +221,9 @@ public struct RecordPath: Sendable {
   }
 }
 
-/// Values read from a record as score needs them.
-enum RecordValues {
-  static func number(_ value: JSONValue?) -> Double? {
+/// Values read from a record as the stages after segment need them.
+public enum RecordValues {
+  public static func number(_ value: JSONValue?) -> Double? {
     switch value {
     case .number(let text)?: return Double(text)
     case .bool(let flag)?: return flag ? 1 : 0
@@ -232,7 +233,7 @@ enum RecordValues {
 
   /// The latest instant (a date is its day's start) at the paths that lies before `cutoff`:
   /// a date after as-of is not known then.
-  static func latestInstant(_ paths: [RecordPath], in record: JSONObject, before cutoff: Int) -> Int? {
+  public static func latestInstant(_ paths: [RecordPath], in record: JSONObject, before cutoff: Int) -> Int? {
     var latest: Int?
     for path in paths {
       for value in path.all(in: record) {
@@ -245,14 +246,14 @@ enum RecordValues {
   }
 
   /// Whole days from `instant` to the end of the as-of day (0 on the day itself).
-  static func days(from instant: Int, toDayEndingAt cutoff: Int) -> Int {
+  public static func days(from instant: Int, toDayEndingAt cutoff: Int) -> Int {
     let lastDay = (cutoff - 1) / 86400
     let day = instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
     return max(0, lastDay - day)
   }
 
   /// `2026-11` minus 2 months is `2026-09`.
-  static func month(_ label: String, minus months: Int) -> String {
+  public static func month(_ label: String, minus months: Int) -> String {
     let parts = label.split(separator: "-").compactMap { Int($0) }
     guard parts.count >= 2 else { return label }
     let index = parts[0] * 12 + (parts[1] - 1) - months
