@@ -44,6 +44,14 @@ extension AccountRollup {
     state["invoices_past_due"] = Self.number(invoicesPastDue)
     state["past_due_amount"] = sums(pastDueAmount)
     state["failed_payments_90"] = Self.number(failedPayments90)
+    if let lastFailedPayment { state["last_failed_payment"] = Self.number(lastFailedPayment) }
+    state["usage_first_seen"] = counts(usageFirstSeen)
+    state["usage_last_seen"] = counts(usageLastSeen)
+    state["usage_monthly"] = .object(
+      JSONObject(
+        usageMonthly.sorted { $0.key < $1.key }.map { metric, months in
+          (metric, .object(JSONObject(months.sorted { $0.key < $1.key }.map { (String($0.key), Self.number($0.value)) })))
+        }))
     state["usage_last_30"] = sums(usageLast30)
     state["usage_previous_30"] = sums(usagePrevious30)
     if let activeUsers {
@@ -64,6 +72,7 @@ extension AccountRollup {
     state["sponsors"] = Self.number(sponsors)
     state["champions"] = Self.number(champions)
     state["sponsor_changes_90"] = Self.number(sponsorChanges90)
+    if let lastSponsorChange { state["last_sponsor_change"] = Self.number(lastSponsorChange) }
     state["freshness"] = counts(freshness)
     return state
   }
@@ -101,6 +110,24 @@ extension AccountRollup {
       let sponsors = int(state["sponsors"]), let champions = int(state["champions"]),
       let changes = int(state["sponsor_changes_90"]), let freshness = intMap("freshness")
     else { return nil }
+    // Added later: a partial from an earlier version has none of them.
+    guard let firstSeen = state["usage_first_seen"] == nil ? [:] : intMap("usage_first_seen"),
+      let lastSeen = state["usage_last_seen"] == nil ? [:] : intMap("usage_last_seen"),
+      let monthly = state["usage_monthly"] == nil ? JSONObject() : state["usage_monthly"]?.objectValue
+    else { return nil }
+    for entry in monthly.entries {
+      guard let months = entry.value.objectValue else { return nil }
+      var series: [Int: DecimalSum] = [:]
+      for month in months.entries {
+        guard let index = Int(month.key), let value = sum(month.value) else { return nil }
+        series[index] = value
+      }
+      rollup.usageMonthly[entry.key] = series
+    }
+    rollup.usageFirstSeen = firstSeen
+    rollup.usageLastSeen = lastSeen
+    rollup.lastFailedPayment = int(state["last_failed_payment"])
+    rollup.lastSponsorChange = int(state["last_sponsor_change"])
     for entry in attributes.entries {
       guard let object = entry.value.objectValue, let value = object["value"], let rank = int(object["rank"]),
         let origin = origin(object["origin"])

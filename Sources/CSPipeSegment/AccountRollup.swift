@@ -53,6 +53,14 @@ final class AccountRollup {
   var invoicesPastDue = 0
   var pastDueAmount: [String: DecimalSum] = [:]
   var failedPayments90 = 0
+  var lastFailedPayment: Int?
+  /// First and last day (epoch day) each metric had a value above 0: first login, first use
+  /// of a feature, long silence.
+  var usageFirstSeen: [String: Int] = [:]
+  var usageLastSeen: [String: Int] = [:]
+  /// Calendar-month totals (month index year × 12 + month − 1) of the metrics the config's
+  /// `monthlyUsage` names, over the last 13 months and the month to date: value milestones.
+  var usageMonthly: [String: [Int: DecimalSum]] = [:]
   var usageLast30: [String: DecimalSum] = [:]
   var usagePrevious30: [String: DecimalSum] = [:]
   /// Peak daily active users of the last 30 days (ties: the later day).
@@ -68,6 +76,7 @@ final class AccountRollup {
   var sponsors = 0
   var champions = 0
   var sponsorChanges90 = 0
+  var lastSponsorChange: Int?
   var freshness: [String: Int] = [:]
 
   init(key: String) { self.key = key }
@@ -118,6 +127,12 @@ final class AccountRollup {
     invoicesPastDue += other.invoicesPastDue
     for (currency, amount) in other.pastDueAmount { pastDueAmount[currency, default: 0] += amount }
     failedPayments90 += other.failedPayments90
+    if let last = other.lastFailedPayment { lastFailedPayment = max(lastFailedPayment ?? last, last) }
+    for (metric, day) in other.usageFirstSeen { usageFirstSeen[metric] = min(usageFirstSeen[metric] ?? day, day) }
+    for (metric, day) in other.usageLastSeen { usageLastSeen[metric] = max(usageLastSeen[metric] ?? day, day) }
+    for (metric, months) in other.usageMonthly {
+      for (month, value) in months { usageMonthly[metric, default: [:]][month, default: 0] += value }
+    }
     for (metric, value) in other.usageLast30 { usageLast30[metric, default: 0] += value }
     for (metric, value) in other.usagePrevious30 { usagePrevious30[metric, default: 0] += value }
     if let active = other.activeUsers { offerActiveUsers(day: active.day, value: active.value) }
@@ -132,6 +147,7 @@ final class AccountRollup {
     sponsors += other.sponsors
     champions += other.champions
     sponsorChanges90 += other.sponsorChanges90
+    if let last = other.lastSponsorChange { lastSponsorChange = max(lastSponsorChange ?? last, last) }
     for (source, at) in other.freshness { freshness[source] = max(freshness[source] ?? at, at) }
   }
 }

@@ -10,6 +10,20 @@ enum Months {
     return Timestamps.daysFromCivil(next.0, next.1, 1) * 86400
   }
 
+  /// year × 12 + month − 1 of the month holding `instant`.
+  static func index(containing instant: Int) -> Int? {
+    let days = instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
+    let (year, month, _) = Timestamps.civilFromDays(days)
+    return year * 12 + month - 1
+  }
+
+  /// `2026-10` for a month index.
+  static func label(ofIndex index: Int) -> String {
+    let year = index / 12
+    let month = index % 12 + 1
+    return "\(year)-\(month < 10 ? "0" : "")\(month)"
+  }
+
   /// `2026-10` for the month ending at `monthEnd`.
   static func label(ofMonthEndingAt monthEnd: Int) -> String {
     String(Timestamps.isoDate(monthEnd - 1).prefix(7))

@@ -106,6 +106,22 @@ extension Segment {
     out.object("usage") { out in
       metrics(&out, "last_30_days", account.usageLast30)
       metrics(&out, "previous_30_days", account.usagePrevious30)
+      stamps(&out, "first_seen", account.usageFirstSeen) { Timestamps.isoDate($0 * Self.day) }
+      stamps(&out, "last_seen", account.usageLastSeen) { Timestamps.isoDate($0 * Self.day) }
+      if !account.usageMonthly.isEmpty {
+        out.object("monthly") { out in
+          for (metric, months) in account.usageMonthly.sorted(by: { $0.key < $1.key }) {
+            out.array(metric) { out in
+              for (month, value) in months.sorted(by: { $0.key < $1.key }) {
+                out.openObject()
+                out.member("month", string: Months.label(ofIndex: month))
+                out.member("value", .number(value.text))
+                out.closeObject()
+              }
+            }
+          }
+        }
+      }
     }
     out.object("tickets") { out in
       out.object("open_by_severity") { out in
@@ -138,6 +154,7 @@ extension Segment {
         out.member("past_due_\(currency)", .number(rounded ?? text))
       }
       out.member("failed_payments_90_days", int: account.failedPayments90)
+      if let last = account.lastFailedPayment { out.member("last_failed_payment_at", string: Timestamps.rfc3339(last)) }
     }
     stamps(&out, "milestones", account.milestones, Timestamps.rfc3339)
     out.array("programs") { out in
@@ -147,6 +164,7 @@ extension Segment {
       out.member("sponsors", int: account.sponsors)
       out.member("champions", int: account.champions)
       out.member("sponsor_changes_90_days", int: account.sponsorChanges90)
+      if let last = account.lastSponsorChange { out.member("last_sponsor_change_at", string: Timestamps.rfc3339(last)) }
     }
     stamps(&out, "freshness", account.freshness, Timestamps.isoDate)
     out.closeObject()

@@ -66,8 +66,9 @@ extension Segment {
         account.unpaidDue[subscription] = min(account.unpaidDue[subscription] ?? due, due)
       }
     case "payment":
-      if record["status"]?.stringValue == "failed", let at = time("at"), at >= last90Start {
-        account.failedPayments90 += 1
+      if record["status"]?.stringValue == "failed", let at = time("at") {
+        if at >= last90Start { account.failedPayments90 += 1 }
+        account.lastFailedPayment = max(account.lastFailedPayment ?? at, at)
       }
     case "ticket":
       let created = time("created_at")
@@ -97,6 +98,12 @@ extension Segment {
         let value = record["value"]?.numberText.flatMap(DecimalSum.init)
       else { break }
       let metric = labels(metricText)
+      if value > 0 {
+        let day = at >= 0 ? at / Self.day : (at - Self.day + 1) / Self.day
+        account.usageFirstSeen[metric] = min(account.usageFirstSeen[metric] ?? day, day)
+        account.usageLastSeen[metric] = max(account.usageLastSeen[metric] ?? day, day)
+      }
+      if let month = monthlyIndex(of: metric, at: at) { account.usageMonthly[metric, default: [:]][month, default: 0] += value }
       if at >= last30Start {
         account.usageLast30[metric, default: 0] += value
         // Peak daily active users of the last 30 days: a weekend day must not read as churn.
@@ -112,6 +119,7 @@ extension Segment {
         if role == "champion" { account.champions += 1 }
       } else if let removed, removed >= last90Start, role == "sponsor" || role == "champion" {
         account.sponsorChanges90 += 1
+        account.lastSponsorChange = max(account.lastSponsorChange ?? removed, removed)
       }
     case "milestone":
       if let name = record["name"]?.stringValue, let at = time("at") {
@@ -128,6 +136,18 @@ extension Segment {
     }
     foldedKinds[kind, default: 0] += 1
     summary.folded += 1
+  }
+
+  /// The month index of a usage fact kept in the monthly series, or nil: the metric is not in
+  /// `monthlyUsage`, or the month is before the 13-month window.
+  func monthlyIndex(of metric: String, at instant: Int) -> Int? {
+    guard !options.config.monthlyUsage.isEmpty, let index = Months.index(containing: instant), index >= firstMonthlyIndex else {
+      return nil
+    }
+    if let known = monthlyMetric[metric] { return known ? index : nil }
+    let kept = options.config.monthlyUsage.contains { RecordPath.matches(pattern: $0, metric) }
+    monthlyMetric[metric] = kept
+    return kept ? index : nil
   }
 
   func mergePartial(

@@ -40,6 +40,9 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
   public var baseCurrency: String = "USD"
   /// Account fields echoed as attribute segments.
   public var attributes: [String] = ["industry", "region", "country", "line_of_business", "size", "growth_potential"]
+  /// Usage metrics (names, `*` for any run of characters) whose calendar-month totals each
+  /// account record carries (`usage.monthly`): what stage's value milestones read.
+  public var monthlyUsage: [String] = []
 
   public init() {}
 
@@ -59,6 +62,7 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
     retentionMonths = try container.decodeIfPresent(Int.self, forKey: .retentionMonths) ?? defaults.retentionMonths
     baseCurrency = try container.decodeIfPresent(String.self, forKey: .baseCurrency) ?? defaults.baseCurrency
     attributes = try container.decodeIfPresent([String].self, forKey: .attributes) ?? defaults.attributes
+    monthlyUsage = try container.decodeIfPresent([String].self, forKey: .monthlyUsage) ?? defaults.monthlyUsage
   }
 
   public static func load(path: String) throws -> SegmentConfig {
@@ -133,6 +137,7 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
           )
         ),
         ("trials", .string("count 0 until converted")),
+        ("monthly_usage", .array(monthlyUsage.map { .string($0) })),
       ]))
   }
 }

@@ -108,6 +108,13 @@ public final class Segment {
   lazy var warnings = CappedWarnings(reporter: reporter)
   /// Canonical records folded, per kind (to tell a user what their input lacks).
   var foldedKinds: [String: Int] = [:]
+  /// Per metric name, whether `monthlyUsage` keeps its monthly series.
+  var monthlyMetric: [String: Bool] = [:]
+  /// The first month (index) of the monthly usage series: the movement window's first month.
+  lazy var firstMonthlyIndex: Int = {
+    let window = MovementWindow(cutoff: options.cutoff, asOfLabel: options.asOfLabel)
+    return Months.index(containing: (window.monthEnds.first ?? options.cutoff) - 1) ?? 0
+  }()
   /// --partial: a fingerprint of the shard's records, the same whatever their order, so that
   /// --merge can tell the same partial given twice from two shards of one account.
   var shardFingerprint = ShardFingerprint()

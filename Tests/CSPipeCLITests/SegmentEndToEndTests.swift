@@ -113,21 +113,24 @@ extension SegmentEndToEndTests {
       "python3 \(Tool.packageRoot.path)/scripts/generate_exports.py --out exports --accounts 300 --seed 11 --usage-days 7"
         + " && ingest -q exports/* | normalise -q --as-of 2026-11-15 -o canonical.ndjson", in: folder)
     #expect(generate.status == 0, "\(generate.stderr)")
-    let single = try Tool.run("segment", ["canonical.ndjson", "--as-of", "2026-11-15", "-q"], in: folder)
+    // The shipped config keeps monthly usage series, so those merge too.
+    let config = "\(Tool.packageRoot.path)/pipelines/segments.json"
+    let single = try Tool.run("segment", ["canonical.ndjson", "--as-of", "2026-11-15", "-q", "--config", config], in: folder)
     #expect(single.status == 0)
+    #expect(String(decoding: single.stdout, as: UTF8.self).contains(#""monthly":{"feature:"#))
     // A deterministic shuffle (awk with a fixed seed), then four shards of unequal size.
     let sharded = try Tool.shell(
       """
       awk 'BEGIN{srand(42)} {print rand() "\\t" $0}' canonical.ndjson | sort -k1,1 | cut -f2- > shuffled.ndjson
       split -n l/4 shuffled.ndjson shard.
-      for shard in shard.a?; do segment --partial --as-of 2026-11-15 -q "$shard" > "$shard.partial"; done
-      cat shard.a?.partial | segment --merge --as-of 2026-11-15 -q
+      for shard in shard.a?; do segment --partial --as-of 2026-11-15 -q --config \(config) "$shard" > "$shard.partial"; done
+      cat shard.a?.partial | segment --merge --as-of 2026-11-15 -q --config \(config)
       """, in: folder)
     #expect(sharded.status == 0, "\(sharded.stderr)")
     #expect(sharded.lines.count == single.lines.count)
     #expect(sharded.stdout == single.stdout, "merged output differs from the single run")
     // Input order never matters.
-    let shuffled = try Tool.run("segment", ["shuffled.ndjson", "--as-of", "2026-11-15", "-q"], in: folder)
+    let shuffled = try Tool.run("segment", ["shuffled.ndjson", "--as-of", "2026-11-15", "-q", "--config", config], in: folder)
     #expect(shuffled.stdout == single.stdout)
   }
 

@@ -194,6 +194,12 @@ public struct RecordPath: Sendable {
     return nil
   }
 
+  /// Whether `key` matches `pattern`, where `*` stands for any run of characters.
+  public static func matches(pattern: String, _ key: String) -> Bool {
+    guard pattern.contains("*") else { return pattern == key }
+    return matches(pattern.split(separator: "*", omittingEmptySubsequences: false).map { Array($0.utf8) }, key)
+  }
+
   static func matches(_ pieces: [[UInt8]], _ key: String) -> Bool {
     var key = key
     return key.withUTF8 { bytes in

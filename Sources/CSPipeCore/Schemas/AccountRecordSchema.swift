@@ -54,6 +54,11 @@ public enum AccountRecordSchema {
         .object([
           FieldSpec("last_30_days", .map(.number), required: true),
           FieldSpec("previous_30_days", .map(.number), required: true),
+          FieldSpec("first_seen", .map(.date)),
+          FieldSpec("last_seen", .map(.date)),
+          FieldSpec(
+            "monthly",
+            .map(.array(.object([FieldSpec("month", .string, required: true), FieldSpec("value", .number, required: true)])))),
         ]),
         required: true),
       FieldSpec(
@@ -77,6 +82,7 @@ public enum AccountRecordSchema {
           FieldSpec("invoices_past_due", .integer, required: true),
           FieldSpec("past_due_*", .number),
           FieldSpec("failed_payments_90_days", .integer, required: true),
+          FieldSpec("last_failed_payment_at", .time),
         ]),
         required: true),
       FieldSpec("milestones", .map(.time), required: true),
@@ -87,6 +93,7 @@ public enum AccountRecordSchema {
           FieldSpec("sponsors", .integer, required: true),
           FieldSpec("champions", .integer, required: true),
           FieldSpec("sponsor_changes_90_days", .integer, required: true),
+          FieldSpec("last_sponsor_change_at", .time),
         ]),
         required: true),
       FieldSpec("freshness", .map(.date), required: true),
