@@ -36,10 +36,10 @@ test:
 	$(SWIFT) test
 	@test -c /dev/null || { echo "make test: /dev/null is no longer a character device" >&2; exit 1; }
 
-## mappings: compile pipelines/mappings/*.json and pipelines/model.json into the binaries (after editing one)
+## mappings: compile pipelines/mappings/*.json, model.json and journey.json into the binaries (after editing one)
 mappings:
 	python3 scripts/embed_mappings.py
-	$(SWIFT) format format --in-place Sources/CSPipeNormalise/BuiltinMappings.swift Sources/CSPipeScore/BuiltinModel.swift
+	$(SWIFT) format format --in-place Sources/CSPipeNormalise/BuiltinMappings.swift Sources/CSPipeScore/BuiltinModel.swift Sources/CSPipeStage/BuiltinJourney.swift
 
 ## samples: regenerate the synthetic sample exports (deterministic)
 samples:

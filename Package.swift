@@ -10,6 +10,7 @@ let tools: [(name: String, stage: String, needs: [Target.Dependency])] = [
   ("normalise", "CSPipeNormalise", []),
   ("segment", "CSPipeSegment", []),
   ("score", "CSPipeScore", []),
+  ("stage", "CSPipeStage", []),
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

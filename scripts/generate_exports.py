@@ -339,6 +339,49 @@ def generate(out_dir, count, seed, usage_days):
     rows.sort(key=lambda r: (r[4], r[0]))
     write_csv(os.path.join(out_dir, "nps_responses.csv"), ["account", "respondent", "type", "score", "submitted_at", "comment"], rows)
 
+    # Journey milestones, contacts and programs, from a generator of their own so that adding
+    # them left every earlier file's bytes as they were.
+    journey_rng = random.Random(seed + 1)
+    milestones, contacts, programs = [], [], []
+    for account in accounts:
+        start, story, key = account["start"], account["story"], account["key"]
+        age = (AS_OF - start).days
+        if story in ("trial_never_converted", "incomplete"):
+            continue
+        # Configuration signed off by our delivery team, usually in the first ten days; Harbor's
+        # never was (a delivery milestone of ours overdue), the onboarding account's took 12 days.
+        if key != "harbor" and not (count > len(CAST) and journey_rng.random() < 0.08):
+            configured = 12 if story == "onboarding" else journey_rng.randrange(3, 11)
+            milestones.append([key, "configured", (start + dt.timedelta(days=configured)).isoformat()])
+        if age > 90 and story != "contracting":
+            milestones.append([key, "ebr1", (start + dt.timedelta(days=journey_rng.randrange(70, 89))).isoformat()])
+        if age > 270 and story not in ("contracting", "churned"):
+            milestones.append([key, "ebr2", (start + dt.timedelta(days=journey_rng.randrange(240, 268))).isoformat()])
+        created = dt.datetime.combine(start, dt.time(9)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        sponsor_removed = ""
+        if story == "contracting":
+            sponsor_removed = dt.datetime.combine(AS_OF - dt.timedelta(days=20), dt.time(12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        contacts.append([key, f"sponsor@{account['domain']}", "sponsor", created, sponsor_removed])
+        contacts.append([key, f"champion@{account['domain']}", "champion", created, ""])
+    for key in ("bluebird", "quartz", "harbor", "maple-oak"):
+        if any(account["key"] == key for account in accounts):
+            graduated = "2026-10-31T00:00:00Z" if key == "maple-oak" else ""
+            programs.append([key, "adoption-academy", "2026-Q3", "2026-08-01T00:00:00Z", graduated])
+    # The API integration's calls, a second product area's usage export: accounts that embedded
+    # the product in their own systems.
+    with open(os.path.join(out_dir, "usage_integrations.csv"), "w", encoding="utf-8", newline="") as out:
+        out.write("account,day,metric,value\n")
+        for account in accounts:
+            if account["story"] not in ("steady", "expanding", "discounted") or journey_rng.random() < 0.35:
+                continue
+            for offset in range(usage_days, 0, -1):
+                day = AS_OF - dt.timedelta(days=offset - 1)
+                if day >= account["start"] and day.weekday() < 5:
+                    out.write(f"{account['key']},{day.isoformat()},feature:integrations,{journey_rng.randrange(20, 400)}\n")
+    write_csv(os.path.join(out_dir, "milestones.csv"), ["account", "milestone", "at"], milestones)
+    write_csv(os.path.join(out_dir, "contacts.csv"), ["account", "email", "role", "created_at", "removed_at"], contacts)
+    write_csv(os.path.join(out_dir, "programs.csv"), ["account", "program", "cohort", "joined_at", "graduated_at"], programs)
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

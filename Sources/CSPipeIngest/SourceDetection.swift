@@ -227,6 +227,22 @@ public enum SourceCatalog {
         ["respondent", "score", "submitted_at", "type"],
       ]),
     .init(
+      tag: .init(system: "cspipe", dataset: "milestones"),
+      alternatives: [
+        ["account", "milestone", "at"],
+        ["account", "milestone", "day"],
+      ]),
+    .init(
+      tag: .init(system: "cspipe", dataset: "programs"),
+      alternatives: [
+        ["account", "program", "cohort", "joined_at"]
+      ]),
+    .init(
+      tag: .init(system: "cspipe", dataset: "contacts"),
+      alternatives: [
+        ["account", "email", "role", "created_at"]
+      ]),
+    .init(
       tag: .init(system: "cspipe", dataset: "accounts"),
       alternatives: [
         ["account", "name", "owner", "contract_start"]

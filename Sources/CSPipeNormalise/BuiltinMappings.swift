@@ -170,6 +170,63 @@ enum BuiltinMappings {
       """#
     ),
     (
+      "cspipe-contacts.json",
+      #"""
+      {
+        "description": "cspipe account contacts with their roles (sponsor, champion, admin, user): account, email, role, created_at, removed_at.",
+        "source": "cspipe/contacts",
+        "kind": "user",
+        "account": [
+          {"field": "account"},
+          {"email": "email"}
+        ],
+        "fields": {
+          "id": {"from": ["id", "email"]},
+          "email": "email",
+          "role": "role",
+          "created_at": "created_at",
+          "removed_at": "removed_at"
+        }
+      }
+      """#
+    ),
+    (
+      "cspipe-milestones.json",
+      #"""
+      {
+        "description": "cspipe journey milestones: account, milestone, at (the day a kick-off, configuration sign-off or business review happened).",
+        "source": "cspipe/milestones",
+        "kind": "milestone",
+        "account": [
+          {"field": "account"}
+        ],
+        "fields": {
+          "name": {"from": ["milestone", "name"]},
+          "at": {"from": ["at", "day", "date"]}
+        }
+      }
+      """#
+    ),
+    (
+      "cspipe-programs.json",
+      #"""
+      {
+        "description": "cspipe program memberships: account, program, cohort, joined_at, graduated_at.",
+        "source": "cspipe/programs",
+        "kind": "program",
+        "account": [
+          {"field": "account"}
+        ],
+        "fields": {
+          "name": "program",
+          "cohort": "cohort",
+          "joined_at": "joined_at",
+          "graduated_at": "graduated_at"
+        }
+      }
+      """#
+    ),
+    (
       "cspipe-surveys.json",
       #"""
       {
