@@ -128,6 +128,8 @@ extension Segment {
     case "program":
       var entry = JSONObject()
       for field in ["name", "cohort", "joined_at", "graduated_at"] {
+        // A graduation after as-of had not happened then.
+        if field == "graduated_at", let at = time(field), at >= cutoff { continue }
         if let value = record[field] { entry[field] = value }
       }
       account.programs.append(.object(entry))

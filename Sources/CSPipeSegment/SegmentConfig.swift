@@ -42,7 +42,7 @@ public struct SegmentConfig: Codable, Sendable, Equatable {
   public var attributes: [String] = ["industry", "region", "country", "line_of_business", "size", "growth_potential"]
   /// Usage metrics (names, `*` for any run of characters) whose calendar-month totals each
   /// account record carries (`usage.monthly`): what stage's value milestones read.
-  public var monthlyUsage: [String] = []
+  public var monthlyUsage: [String] = ["feature:*"]
 
   public init() {}
 

@@ -78,6 +78,12 @@ struct MomentPlanner {
     var capped = 0
   }
 
+  /// A condition that began on `start` and still holds is raised again every `capDays`: the
+  /// latest such day on or before as-of (so its key is stable inside each period).
+  func reraised(from start: Int, every capDays: Int) -> Int {
+    start + (asOfDay - start) / capDays * capDays
+  }
+
   func plan(
     _ record: JSONObject, account: String, phase: Phase, startDay: Int?, renewalDay: Int?, milestones: [MilestoneState]
   ) -> Plan {
@@ -147,16 +153,17 @@ struct MomentPlanner {
       case .silence(let days, let paths):
         let latest = RecordValues.latestInstant(paths, in: record, before: cutoff).map { $0 / 86400 } ?? startDay
         guard let latest, asOfDay - latest >= days else { continue }
-        let due = latest + days
+        let due = reraised(from: latest + days, every: rule.capDays)
         add(
           rule, index, reason: reason, period: Timestamps.isoDate(due * 86400),
           trigger: "no activity (\(paths.map(\.text).joined(separator: ", "))) since \(Timestamps.isoDate(latest * 86400))",
           due: due)
       case .milestoneOverdue:
         for milestone in milestones where milestone.state == .overdue {
+          let due = reraised(from: milestone.dueDay + 1, every: rule.capDays)
           add(
-            rule, index, reason: milestone.milestone.name, period: Timestamps.isoDate(milestone.dueDay * 86400),
-            trigger: "\(milestone.milestone.name) overdue by \(milestone.daysLate) days", due: milestone.dueDay + 1)
+            rule, index, reason: milestone.milestone.name, period: Timestamps.isoDate(due * 86400),
+            trigger: "\(milestone.milestone.name) overdue by \(milestone.daysLate) days", due: due)
         }
       case .condition:
         // No date of its own: raised once per capDays period (periods counted from 1970-01-01).

@@ -37,7 +37,7 @@ public struct StageRunSummary: Equatable, Sendable, StageSummary {
   }
 
   public var notes: [String] {
-    Band.Name.allCases.map { "\(bands[$0.rawValue] ?? 0) \($0.rawValue)s" } + [
+    Band.Name.allCases.map { Self.count(bands[$0.rawValue] ?? 0, $0.rawValue) } + [
       "\(bands["unbanded"] ?? 0) not paying", Self.count(moments, "moment"), Self.count(files, "file"),
     ]
   }

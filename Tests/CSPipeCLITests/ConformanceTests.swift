@@ -23,6 +23,8 @@ struct ConformanceTests {
     "segment": Profile(malformed: (usage("x", 1) + "[1,2]\n" + usage("y", 2), 2, 3), headerOnEmptyInput: "portfolio"),
     // Two accounts, after the portfolio line.
     "score": Profile(malformed: (account("x", 1) + "[1,2]\n" + account("y", 2), 2, 3), headerOnEmptyInput: "portfolio"),
+    // Two accounts, after the portfolio line.
+    "stage": Profile(malformed: (account("x", 1) + "[1,2]\n" + account("y", 2), 2, 3), headerOnEmptyInput: "portfolio"),
   ]
 
   static let malformed = profiles.mapValues(\.malformed)
@@ -47,11 +49,11 @@ struct ConformanceTests {
   /// Enough input for far more output than a pipe buffer holds.
   static func bigInput(for tool: String) -> String {
     var text = tool == "ingest" ? "account,day,metric,value\n" : ""
-    for index in 0..<(tool == "segment" || tool == "score" ? 20_000 : 200_000) {
+    for index in 0..<(["segment", "score", "stage"].contains(tool) ? 20_000 : 200_000) {
       switch tool {
       case "ingest": text += "acct-\(index),2026-01-01,logins,\(index)\n"
       case "normalise": text += rawUsage("acct-\(index)", index)
-      case "score": text += account("acct-\(index)", index)
+      case "score", "stage": text += account("acct-\(index)", index)
       default: text += usage("acct-\(index)", index)
       }
     }

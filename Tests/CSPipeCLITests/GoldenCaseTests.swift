@@ -6,8 +6,8 @@ import Testing
 /// - `stdin` (optional): fed to standard input;
 /// - `expected.ndjson`, `expected.stderr`: standard output and error, byte for byte;
 /// - `exit-code` (optional, default 0);
-/// - `expected.rejects`, `expected.unmatched`: the files the args name after `--rejects` and
-///   `--unmatched` (required when the args name them);
+/// - `expected.rejects`, `expected.unmatched`, `expected.cohorts`: the files the args name after
+///   `--rejects`, `--unmatched` and `--cohorts` (required when the args name them);
 /// - `expected.output-kept` (optional): the run fails but keeps its `-o` file (ingest with one
 ///   failed input); otherwise a failed run must leave no `-o` file and a successful one must.
 /// A case without `args`, `expected.ndjson` or `expected.stderr` fails. The tool runs in a
@@ -95,7 +95,7 @@ struct GoldenCaseRun {
       return arguments[position + 1]
     }
     let work = workFolder
-    sideFiles = ["rejects", "unmatched"].compactMap { flag in
+    sideFiles = ["rejects", "unmatched", "cohorts"].compactMap { flag in
       value(after: "--\(flag)").map { (flag, try? String(contentsOf: work.appendingPathComponent($0), encoding: .utf8)) }
     }
     outputFile = value(after: "-o").map { ($0, try? Data(contentsOf: work.appendingPathComponent($0))) }

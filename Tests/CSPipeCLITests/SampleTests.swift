@@ -6,13 +6,17 @@ import Testing
 @Suite("Samples")
 struct SampleTests {
   static let expected: [String: (source: String, records: Int)] = [
+    "contacts.csv": ("cspipe/contacts", 30),
     "crm_accounts.csv": ("cspipe/accounts", 16),
+    "milestones.csv": ("cspipe/milestones", 38),
+    "programs.csv": ("cspipe/programs", 4),
     "freshdesk_tickets.csv": ("freshdesk/tickets", 15),
     "nps_responses.csv": ("cspipe/surveys", 40),
     "stripe_customers.csv": ("stripe/customers", 16),
     "stripe_invoices.csv": ("stripe/invoices", 193),
     "stripe_subscriptions.csv": ("stripe/subscriptions", 20),
     "usage_daily.csv": ("cspipe/usage", 3246),
+    "usage_integrations.csv": ("cspipe/usage", 256),
     "zendesk_organizations.xml": ("zendesk/organizations", 16),
     "zendesk_tickets.xml": ("zendesk/tickets", 27),
   ]

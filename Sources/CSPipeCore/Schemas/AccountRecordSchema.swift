@@ -99,7 +99,83 @@ public enum AccountRecordSchema {
       FieldSpec("freshness", .map(.date), required: true),
       // Added by score (docs/SCORE.md).
       FieldSpec("health", health),
+      // Added by stage (docs/STAGE.md).
+      FieldSpec("stage", stage),
     ])
+
+  /// The `stage` object `stage` adds to each account record (docs/STAGE.md, "Output").
+  public static let stage = ValueShape.object([
+    FieldSpec("phase", .oneOf(["churned", "never-paid", "onboarding", "renewal", "ongoing"]), required: true),
+    FieldSpec("phase_since", .nullable(.date), required: true),
+    FieldSpec("days_in_phase", .nullable(.integer), required: true),
+    FieldSpec("phase_rule", .string, required: true),
+    FieldSpec(
+      "renewal",
+      .nullable(
+        .object([
+          FieldSpec("at", .date, required: true), FieldSpec("in_days", .integer, required: true),
+          FieldSpec("rolled_forward", .boolean, required: true),
+        ])), required: true),
+    FieldSpec(
+      "milestones",
+      .array(
+        .object([
+          FieldSpec("name", .string, required: true), FieldSpec("side", .oneOf(["ours", "customer", "shared"]), required: true),
+          FieldSpec("baseline_day", .integer, required: true), FieldSpec("baseline", .string), FieldSpec("due", .date, required: true),
+          FieldSpec("state", .oneOf(["met", "due", "overdue", "unknown"]), required: true), FieldSpec("at", .date),
+          FieldSpec("day", .integer), FieldSpec("met_by", .date), FieldSpec("days_late", .integer), FieldSpec("days_left", .integer),
+          FieldSpec("missing", .string),
+        ])), required: true),
+    FieldSpec("time_to_value_days", .nullable(.integer), required: true),
+    FieldSpec("risks", .array(.object([FieldSpec("code", .string, required: true), FieldSpec("text", .string, required: true)])), required: true),
+    FieldSpec(
+      "effectiveness",
+      .nullable(
+        .object([
+          FieldSpec("stage", .nullable(.string), required: true), FieldSpec("index", .integer, required: true),
+          FieldSpec("next", .nullable(.string), required: true), FieldSpec("lacking", .array(.string), required: true),
+          FieldSpec(
+            "baseline",
+            .nullable(
+              .object([
+                FieldSpec("stage", .nullable(.string), required: true), FieldSpec("index", .integer, required: true),
+                FieldSpec("as_of", .string, required: true), FieldSpec("change", .integer, required: true),
+              ])), required: true),
+        ])), required: true),
+    FieldSpec(
+      "value",
+      .nullable(
+        .object([
+          FieldSpec("metric", .string, required: true), FieldSpec("last_30_days", .number, required: true),
+          FieldSpec("target", .number, required: true), FieldSpec("ratio", .number, required: true),
+        ])), required: true),
+    FieldSpec("programs", .array(.string), required: true),
+    FieldSpec(
+      "moments",
+      .array(
+        .object([
+          FieldSpec("key", .string, required: true), FieldSpec("type", .string, required: true),
+          FieldSpec("kind", .oneOf(["time-based", "event-based"]), required: true), FieldSpec("reason", .string, required: true),
+          FieldSpec("trigger", .string, required: true), FieldSpec("due", .date, required: true),
+          FieldSpec("status", .oneOf(["overdue", "due", "upcoming", "snoozed"]), required: true), FieldSpec("snoozed_until", .date),
+          FieldSpec("owner", .string, required: true), FieldSpec("channel", .string, required: true),
+          FieldSpec("objective", .string, required: true),
+        ])), required: true),
+    FieldSpec("moments_expired", .integer, required: true),
+    FieldSpec("moments_capped", .integer, required: true),
+    FieldSpec("band", .nullable(.oneOf(["champion", "cruiser", "laggard"])), required: true),
+    FieldSpec("band_rule", .string, required: true),
+    FieldSpec("band_evidence", .array(.string)),
+    FieldSpec(
+      "playbook",
+      .nullable(
+        .object([
+          FieldSpec("name", .string, required: true), FieldSpec("cause", .nullable(.oneOf(["ours", "shared", "customer"])), required: true),
+          FieldSpec("rule", .string, required: true), FieldSpec("evidence", .array(.string), required: true),
+          FieldSpec("actions", .array(.string), required: true), FieldSpec("peer", .nullable(.string)),
+          FieldSpec("peer_basis", .nullable(.string)),
+        ])), required: true),
+  ])
 
   /// The `health` object `score` adds to each account record (docs/SCORE.md, "Output").
   public static let health = ValueShape.object([
@@ -178,6 +254,8 @@ public enum AccountRecordSchema {
       FieldSpec("books", .map(.map(.any)), required: true),
       // Added by score: the model, its version and the distributions.
       FieldSpec("health", .map(.any)),
+      // Added by stage: the journey, the counts and the baseline check.
+      FieldSpec("stage", .map(.any)),
     ])
 
   /// The schema for a record of segment's output, by its kind.
