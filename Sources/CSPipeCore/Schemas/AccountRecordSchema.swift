@@ -127,7 +127,8 @@ public enum AccountRecordSchema {
           FieldSpec("missing", .string),
         ])), required: true),
     FieldSpec("time_to_value_days", .nullable(.integer), required: true),
-    FieldSpec("risks", .array(.object([FieldSpec("code", .string, required: true), FieldSpec("text", .string, required: true)])), required: true),
+    FieldSpec(
+      "risks", .array(.object([FieldSpec("code", .string, required: true), FieldSpec("text", .string, required: true)])), required: true),
     FieldSpec(
       "effectiveness",
       .nullable(
@@ -170,7 +171,8 @@ public enum AccountRecordSchema {
       "playbook",
       .nullable(
         .object([
-          FieldSpec("name", .string, required: true), FieldSpec("cause", .nullable(.oneOf(["ours", "shared", "customer"])), required: true),
+          FieldSpec("name", .string, required: true),
+          FieldSpec("cause", .nullable(.oneOf(["ours", "shared", "customer"])), required: true),
           FieldSpec("rule", .string, required: true), FieldSpec("evidence", .array(.string), required: true),
           FieldSpec("actions", .array(.string), required: true), FieldSpec("peer", .nullable(.string)),
           FieldSpec("peer_basis", .nullable(.string)),
