@@ -4,7 +4,7 @@
 #
 #   make INPUTS='exports/*.csv exports/*.xml' OUT=build/acme AS_OF=2026-11-30
 #
-# Stages that do not exist yet (stage, report) join here as they land.
+# report joins here when it lands.
 
 INPUTS ?= $(sort $(wildcard samples/exports/*.csv samples/exports/*.xml))
 OUT ?= build/pipeline
@@ -23,13 +23,16 @@ SEGMENT_CONFIG ?= pipelines/segments.json
 RATES ?=
 # The health model (docs/SCORE.md).
 MODEL ?= pipelines/model.json
+# The customer journey: milestones, stages, playbooks, moments (docs/STAGE.md).
+JOURNEY ?= pipelines/journey.json
 
 INGESTED := $(OUT)/01-ingest/raw.ndjson
 NORMALISED := $(OUT)/02-normalise/canonical.ndjson
 SEGMENTED := $(OUT)/03-segment/accounts.ndjson
 SCORED := $(OUT)/04-score/scored.ndjson
+STAGED := $(OUT)/05-stage/staged.ndjson
 
-pipeline: $(SCORED)
+pipeline: $(STAGED)
 
 $(INGESTED): $(INPUTS) $(BIN)/ingest
 	@mkdir -p $(@D)
@@ -49,5 +52,9 @@ $(SEGMENTED): $(NORMALISED) $(BIN)/segment $(SEGMENT_CONFIG) $(RATES)
 $(SCORED): $(SEGMENTED) $(BIN)/score $(MODEL)
 	@mkdir -p $(@D)
 	$(BIN)/score $< -o $@ --as-of $(AS_OF) --model $(MODEL) --rejects $(@D)/rejects.ndjson
+
+$(STAGED): $(SCORED) $(BIN)/stage $(JOURNEY)
+	@mkdir -p $(@D)
+	$(BIN)/stage $< -o $@ --as-of $(AS_OF) --journey $(JOURNEY) --cohorts $(@D)/cohorts.ndjson --rejects $(@D)/rejects.ndjson
 
 .PHONY: pipeline

@@ -244,6 +244,21 @@ def main():
                 agree += 1
         checks.append(("jq's score per account equals cspipe's (±0.01)", agree == len(ours_scores), agree))
 
+    # 3c. stage: scored accounts → lifecycle placement and moments; the peer is jq computing the
+    # phase alone (the first rule of stage's many), as a floor for what a per-record jq map costs.
+    staged = os.path.join(work, "staged.ndjson")
+    with open(staged, "w") as handle:
+        seconds, rss, code = run([os.path.join(BIN, "stage"), "-q", "--as-of", args.as_of, scored], stdout=handle)
+    record("stage (scored accounts)", "cspipe stage", seconds, rss, code, size(scored), account_count)
+    phase_jq = (
+        'select(.kind == "account") | (.contract_start // "") as $s | '
+        '{account, phase: (if (.mrr // 0) <= 0 then (if ([.mrr_series[]?.mrr] | any(. > 0)) then "churned" else "never-paid" end) '
+        f'elif $s != "" and (((("{args.as_of}" | strptime("%Y-%m-%d") | mktime) - ($s | strptime("%Y-%m-%d") | mktime)) / 86400) < 90) '
+        'then "onboarding" else "ongoing" end)}')
+    with open(os.path.join(work, "jq-staged.ndjson"), "w") as handle:
+        seconds, rss, code = run(["jq", "-c", phase_jq, scored], stdout=handle, timeout=limit("stage (scored accounts)"))
+    record("stage (scored accounts)", "jq, the phase rule alone", seconds, rss, code, size(scored), account_count)
+
     # 4. The chain on the subscriptions export vs DuckDB doing the same job in SQL.
     chain = (f"{BIN}/ingest -q {subs_csv} | {BIN}/normalise -q --as-of {args.as_of} | "
              f"{BIN}/segment -q --as-of {args.as_of} > {work}/chain.ndjson")

@@ -30,7 +30,7 @@ struct SchemaConformanceTests {
     #expect(checked > 50)
   }
 
-  @Test("every record segment and score write on the samples and a generated portfolio conforms")
+  @Test("every record segment, score and stage write on the samples and a generated portfolio conforms")
   func pipelineOutputs() throws {
     let folder = try Tool.temporaryDirectory()
     let made = try Tool.shell(
@@ -38,7 +38,7 @@ struct SchemaConformanceTests {
     #expect(made.status == 0, "\(made.stderr)")
     for exports in ["\(Tool.packageRoot.path)/samples/exports/*", "gen/*"] {
       let result = try Tool.shell(
-        "ingest -q \(exports) | normalise -q --as-of 2026-11-15 --aliases \(Tool.packageRoot.path)/pipelines/aliases.csv | segment -q --as-of 2026-11-15 | score -q --as-of 2026-11-15",
+        "ingest -q \(exports) | normalise -q --as-of 2026-11-15 --aliases \(Tool.packageRoot.path)/pipelines/aliases.csv | segment -q --as-of 2026-11-15 | score -q --as-of 2026-11-15 | stage -q --as-of 2026-11-15",
         in: folder)
       #expect(result.status == 0, "\(result.stderr)")
       #expect(result.lines.count > 10)

@@ -5,7 +5,9 @@ import Testing
 @testable import CSPipeCore
 @testable import CSPipeIngest
 @testable import CSPipeNormalise
+@testable import CSPipeScore
 @testable import CSPipeSegment
+@testable import CSPipeStage
 
 /// The documentation is part of the contract: these checks fail when code and docs drift.
 @Suite("Documentation")
@@ -76,5 +78,32 @@ extension DocumentationTests {
   func shippedSegmentConfig() throws {
     let shipped = try SegmentConfig.load(path: Self.root.appendingPathComponent("pipelines/segments.json").path)
     #expect(shipped.echo == SegmentConfig().echo)
+  }
+}
+
+extension DocumentationTests {
+  @Test("the built-in model and journey are pipelines/model.json and pipelines/journey.json, and both load")
+  func builtinConfigs() throws {
+    for (file, embedded) in [("pipelines/model.json", BuiltinModel.json), ("pipelines/journey.json", BuiltinJourney.json)] {
+      let onDisk = try String(contentsOf: Self.root.appendingPathComponent(file), encoding: .utf8)
+      #expect(onDisk == embedded + "\n", "\(file) differs from the embedded copy: run `make mappings`")
+    }
+    _ = try HealthModel.builtin()
+    let journey = try Journey.builtin()
+    #expect(journey.milestones.map(\.name) == ["first_login", "configured", "first_value", "ebr1", "ebr2"])
+    #expect((3...5).contains(journey.stages.count))
+  }
+
+  @Test("docs/STAGE.md names every field of the stage object and every default moment type")
+  func stageListsFields() throws {
+    let text = try String(contentsOf: Self.root.appendingPathComponent("docs/STAGE.md"), encoding: .utf8)
+    guard case .object(let fields) = AccountRecordSchema.stage else {
+      Issue.record("stage is not an object shape")
+      return
+    }
+    for field in fields { #expect(text.contains("`\(field.name)`"), "stage.\(field.name) is missing from docs/STAGE.md") }
+    for rule in try Journey.builtin().moments {
+      #expect(text.contains("`\(rule.type)`"), "moment \(rule.type) is missing from docs/STAGE.md")
+    }
   }
 }
