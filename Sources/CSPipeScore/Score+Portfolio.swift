@@ -22,9 +22,7 @@ extension Score {
         measureCounts[measure] = counts
       }
     }
-    var line = portfolio ?? JSONObject([("kind", .string("portfolio")), ("as_of", .string(asOfLabel ?? ""))])
-    if portfolio == nil && asOfLabel == nil { line["as_of"] = .null }
-    line["health"] = nil
+    var line = intake.portfolioLine(without: "health")
     var health = options.model.echo
     health["accounts"] = .number(String(summary.scored))
     health["colors"] = .object(

@@ -62,12 +62,10 @@ public final class Score {
   let inputs: [String]
   var summary = ScoreSummary()
   lazy var warnings = CappedWarnings(reporter: reporter)
-  /// The portfolio line of the input (segment's), kept to be written first.
-  var portfolio: JSONObject?
-  var portfolioAt: SourceLocation?
-  /// The run's as-of: given, or taken from the first record.
-  var cutoff: Int?
-  var asOfLabel: String?
+  /// The run's as-of (given, or taken from the first record) and the input's portfolio line.
+  var intake: AccountRecordIntake
+  var cutoff: Int? { intake.cutoff }
+  var asOfLabel: String? { intake.asOfLabel }
   var spool: AccountSpool?
   /// Made once the run's as-of is known (given, or from the first record).
   var assessor: HealthAssessor?
@@ -96,8 +94,8 @@ public final class Score {
     rejects = context.rejects
     reporter = context.reporter
     inputs = context.inputs
-    cutoff = options.cutoff
-    asOfLabel = options.asOfLabel
+    intake = AccountRecordIntake(
+      reads: "score reads segment's account records", rejects: context.rejects, cutoff: options.cutoff, asOfLabel: options.asOfLabel)
   }
 
   public func run() throws -> ScoreSummary {
@@ -136,41 +134,13 @@ public final class Score {
 
   private func take(_ record: JSONObject, line: UnsafeBufferPointer<UInt8>, location: SourceLocation) throws {
     let raw = { String(decoding: line.prefix(1 << 16), as: UTF8.self) }
-    let kind = record["kind"]?.stringValue
-    guard kind == "account" || kind == "portfolio" else {
-      return try rejects.reject(
-        at: location, reason: "score reads segment's account records, not \(kind.map { "\"\($0)\"" } ?? "a record without kind")",
-        raw: raw())
-    }
-    guard let recordAsOf = record["as_of"]?.stringValue, let recordCutoff = AsOfDay.cutoff(recordAsOf) else {
-      return try rejects.reject(at: location, field: "as_of", reason: "expected the as-of day segment writes", raw: raw())
-    }
-    if cutoff == nil {
-      cutoff = recordCutoff
-      asOfLabel = recordAsOf
-    }
-    guard recordCutoff <= cutoff! else {
-      return try rejects.reject(
-        at: location, field: "as_of",
-        reason: "made as of \(recordAsOf), after this run's as-of \(asOfLabel!): its facts were not known then", raw: raw())
-    }
-    if options.cutoff == nil && recordCutoff != cutoff! {
-      return try rejects.reject(
-        at: location, field: "as_of",
-        reason: "as of \(recordAsOf) while the run is as of \(asOfLabel!) (from the first record): pass --as-of", raw: raw())
-    }
-    if kind == "portfolio" {
-      guard portfolio == nil else {
-        return try rejects.reject(
-          at: location, reason: "a second portfolio line (the first is at \(portfolioAt?.rendered ?? "?"))", raw: raw())
-      }
-      portfolio = record
-      portfolioAt = location
+    let key: String
+    switch try intake.take(record, location: location, raw: raw) {
+    case .rejected: return
+    case .portfolio:
       summary.portfolios += 1
       return
-    }
-    guard let key = record["account"]?.stringValue, !key.isEmpty else {
-      return try rejects.reject(at: location, field: "account", reason: "an account record needs its account key", raw: raw())
+    case .account(let taken): key = taken
     }
     if options.validate {
       var bare = record
@@ -211,25 +181,9 @@ public final class Score {
     stats[key] = AccountStats(health)
   }
 
-  /// The input line with `"health":{…}` added at its end. A record that already has a health
-  /// object (scored before) is written again from its tree without it.
+  /// The input line with `"health":{…}` added at its end.
   static func appendRecord(_ record: JSONObject, line: UnsafeBufferPointer<UInt8>, health: HealthReport, to out: inout ByteBuffer) {
-    var trimmed = line[...]
-    while let last = trimmed.last, last == ASCII.space || last == ASCII.tab || last == ASCII.carriageReturn {
-      trimmed = trimmed.dropLast()
-    }
-    if record["health"] == nil, trimmed.last == ASCII.closeBrace, trimmed.count > 2 {
-      out.append(UnsafeBufferPointer(rebasing: trimmed.dropLast()))
-      out.append(record.entries.isEmpty ? ASCII.space : ASCII.comma)
-    } else {
-      var bare = record
-      bare["health"] = nil
-      var writer = JSONWriter()
-      writer.value(.object(bare))
-      out.append(UnsafeBufferPointer(rebasing: writer.bytes.dropLast()))
-      if !bare.entries.isEmpty { out.append(ASCII.comma) }
-    }
-    out.append(ascii: #""health":"#)
+    RecordLine.open(record, line: line, adding: "health", to: &out)
     var writer = JSONWriter()
     health.write(to: &writer)
     out.append(writer.bytes)

@@ -6,9 +6,7 @@ extension Stage {
   /// the day accounts really met it against the baseline day ("run it in silent mode first").
   func writePortfolioLine(asOfDay: Int, usageFrom: Int?, cohorts: CohortProposals) throws {
     let journey = options.journey
-    var line = portfolio ?? JSONObject([("kind", .string("portfolio")), ("as_of", .string(asOfLabel ?? ""))])
-    if portfolio == nil && asOfLabel == nil { line["as_of"] = .null }
-    line["stage"] = nil
+    let line = intake.portfolioLine(without: "stage")
     var writer = JSONWriter()
     writer.value(.object(line))
     var out = ByteBuffer(capacity: writer.bytes.count + 4096)

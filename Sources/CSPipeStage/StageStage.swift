@@ -56,10 +56,9 @@ public final class Stage {
   let reporter: StderrReporter
   let inputs: [String]
   var summary = StageRunSummary()
-  var portfolio: JSONObject?
-  var portfolioAt: SourceLocation?
-  var cutoff: Int?
-  var asOfLabel: String?
+  /// The run's as-of (given, or taken from the first record) and the input's portfolio line.
+  var intake: AccountRecordIntake
+  var asOfLabel: String? { intake.asOfLabel }
   /// The earliest first use of any usage metric in the input: where the usage data starts.
   var earliestUsage: Int?
   var recordNames = Set<String>()
@@ -90,8 +89,9 @@ public final class Stage {
     rejects = context.rejects
     reporter = context.reporter
     inputs = context.inputs
-    cutoff = options.cutoff
-    asOfLabel = options.asOfLabel
+    intake = AccountRecordIntake(
+      reads: "stage reads account records (score's or segment's)", rejects: context.rejects, cutoff: options.cutoff,
+      asOfLabel: options.asOfLabel)
   }
 
   public func run() throws -> StageRunSummary {
@@ -109,7 +109,7 @@ public final class Stage {
     }
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
-    let cutoff = self.cutoff ?? AsOfDay.cutoff(Timestamps.isoDate(Int(time(nil))))!
+    let cutoff = intake.cutoff ?? AsOfDay.cutoff(Timestamps.isoDate(Int(time(nil))))!
     let asOfDay = (cutoff - 1) / 86400
     let context = PlacementContext(
       journey: options.journey, cutoff: cutoff, asOfDay: asOfDay, asOfMonth: String(Timestamps.isoDate(asOfDay * 86400).prefix(7)),
@@ -150,48 +150,20 @@ public final class Stage {
 
   private func take(_ record: JSONObject, line: UnsafeBufferPointer<UInt8>, location: SourceLocation, spool: AccountSpool) throws {
     let raw = { String(decoding: line.prefix(1 << 16), as: UTF8.self) }
-    let kind = record["kind"]?.stringValue
-    guard kind == "account" || kind == "portfolio" else {
-      return try rejects.reject(
-        at: location,
-        reason: "stage reads account records (score's or segment's), not \(kind.map { "\"\($0)\"" } ?? "a record without kind")",
-        raw: raw())
-    }
-    guard let recordAsOf = record["as_of"]?.stringValue, let recordCutoff = AsOfDay.cutoff(recordAsOf) else {
-      return try rejects.reject(at: location, field: "as_of", reason: "expected the as-of day segment writes", raw: raw())
-    }
-    if cutoff == nil {
-      cutoff = recordCutoff
-      asOfLabel = recordAsOf
-    }
-    guard recordCutoff <= cutoff! else {
-      return try rejects.reject(
-        at: location, field: "as_of",
-        reason: "made as of \(recordAsOf), after this run's as-of \(asOfLabel!): its facts were not known then", raw: raw())
-    }
-    if options.cutoff == nil && recordCutoff != cutoff! {
-      return try rejects.reject(
-        at: location, field: "as_of",
-        reason: "as of \(recordAsOf) while the run is as of \(asOfLabel!) (from the first record): pass --as-of", raw: raw())
-    }
-    if kind == "portfolio" {
-      guard portfolio == nil else {
-        return try rejects.reject(
-          at: location, reason: "a second portfolio line (the first is at \(portfolioAt?.rendered ?? "?"))", raw: raw())
-      }
-      portfolio = record
-      portfolioAt = location
+    let key: String
+    switch try intake.take(record, location: location, raw: raw) {
+    case .rejected: return
+    case .portfolio:
       summary.portfolios += 1
       return
+    case .account(let taken): key = taken
     }
-    guard let key = record["account"]?.stringValue, !key.isEmpty else {
-      return try rejects.reject(at: location, field: "account", reason: "an account record needs its account key", raw: raw())
-    }
+    let cutoff = intake.cutoff!
     if let names = record["milestones"]?.objectValue?.keys { recordNames.formUnion(names) }
     if let firstSeen = record["usage"]?.objectValue?["first_seen"]?.objectValue {
       for entry in firstSeen.entries {
         metrics.insert(entry.key)
-        if let day = MilestoneCheck.day(entry.value.stringValue), day < cutoff! / 86400 {
+        if let day = MilestoneCheck.day(entry.value.stringValue), day < cutoff / 86400 {
           earliestUsage = min(earliestUsage ?? day, day)
         }
       }
@@ -207,25 +179,9 @@ public final class Stage {
     summary.staged += 1
   }
 
-  /// The input line with `"stage":{…` added at its end (a record staged before is written again
-  /// from its tree without its old stage object); the caller closes it.
+  /// The input line with `"stage":{…` added at its end; the caller closes it.
   static func appendStage(_ record: JSONObject, line: UnsafeBufferPointer<UInt8>, placement: Placement, to out: inout ByteBuffer) {
-    var trimmed = line[...]
-    while let last = trimmed.last, last == ASCII.space || last == ASCII.tab || last == ASCII.carriageReturn || last == ASCII.lineFeed {
-      trimmed = trimmed.dropLast()
-    }
-    if record["stage"] == nil, trimmed.last == ASCII.closeBrace, trimmed.count > 2 {
-      out.append(UnsafeBufferPointer(rebasing: trimmed.dropLast()))
-      out.append(ASCII.comma)
-    } else {
-      var bare = record
-      bare["stage"] = nil
-      var writer = JSONWriter()
-      writer.value(.object(bare))
-      out.append(UnsafeBufferPointer(rebasing: writer.bytes.dropLast()))
-      if !bare.entries.isEmpty { out.append(ASCII.comma) }
-    }
-    out.append(ascii: #""stage":"#)
+    RecordLine.open(record, line: line, adding: "stage", to: &out)
     var writer = JSONWriter()
     placement.write(to: &writer)
     out.append(writer.bytes)
