@@ -6,3 +6,4 @@
 @_exported import CSPipeNormalise
 @_exported import CSPipeScore
 @_exported import CSPipeSegment
+@_exported import CSPipeStage
