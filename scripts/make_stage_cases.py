@@ -227,3 +227,13 @@ hist = {"history/2026-07-31.ndjson": snap("2026-07-31", "improved", 1, "active")
         "history/2026-09-30.ndjson": snap("2026-09-30", "improved", 2, "adopted") + "\n"}
 os.makedirs(os.path.join(ROOT, "0010-effectiveness-baseline-from-history/history"), exist_ok=True)
 write("0010-effectiveness-baseline-from-history", recs, BASE + ["--journey", "journey.json", "--history", "history"], j, hist)
+
+# 11. Usage data too short to hold a complete month: value milestones of older accounts are unknown
+j = journey(valueMetric="feature:reports", milestones=[{"name": "value", "day": 60, "from": [{"valueShare": 0.75}]}])
+recs = [
+  acct("older-than-the-data", contract_start=d(-300), target_value=10,
+       usage={"last_30_days": {"feature:reports": 50}, "previous_30_days": {}, "first_seen": {"feature:reports": d(-13)}, "monthly": {"feature:reports": [{"month": "2026-11", "value": 50}]}}),
+  acct("newer-than-the-data", contract_start=d(-5), target_value=10,
+       usage={"last_30_days": {}, "previous_30_days": {}, "first_seen": {}, "monthly": {}}),
+]
+write("0011-usage-data-without-a-complete-month", recs, BASE + ["--journey", "journey.json", "--usage-from", "2026-11-02"], j)

@@ -104,14 +104,21 @@ struct MilestoneCheck {
       guard let series = record["usage"]?.objectValue?["monthly"]?.objectValue else {
         return .unknown("no usage.monthly series (segment's monthlyUsage must name \(metric))")
       }
+      // Complete months only (the running month counts once it has ended), and, for an account
+      // older than the usage data, only months the data covers whole.
+      if let usageFrom, startDay < usageFrom {
+        let firstCovered = Self.firstMonthStarting(onOrAfter: usageFrom)
+        guard let first = firstCovered, first.first + first.length - 1 <= asOfDay else {
+          return .unknown("the usage data (from \(Timestamps.isoDate(usageFrom * 86400))) holds no complete month yet")
+        }
+      }
       guard case .array(let months)? = series[metric] else { return .none }
-      // Complete months only: the running month counts once it has ended.
       for entry in months {
         guard let object = entry.objectValue, let label = object["month"]?.stringValue,
           let value = RecordValues.number(object["value"]), let (first, length) = Self.month(label)
         else { continue }
         let last = first + length - 1
-        guard last <= asOfDay, last >= startDay else { continue }
+        guard last <= asOfDay, last >= startDay, usageFrom.map({ first >= $0 || startDay >= $0 }) ?? true else { continue }
         if value * 30 / Double(length) >= share * target {
           if let usageFrom, startDay < usageFrom { return .by(last) }
           return .day(last)
@@ -125,6 +132,13 @@ struct MilestoneCheck {
   static func day(_ text: String?) -> Int? {
     guard let text, let instant = Timestamps.epochSeconds(ofCanonical: text) else { return nil }
     return instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
+  }
+
+  /// The first calendar month that starts on or after `day`.
+  static func firstMonthStarting(onOrAfter day: Int) -> (first: Int, length: Int)? {
+    let (year, month, dayOfMonth) = Timestamps.civilFromDays(day)
+    let index = year * 12 + month - 1 + (dayOfMonth == 1 ? 0 : 1)
+    return Self.month("\(index / 12)-\(index % 12 + 1)")
   }
 
   /// `2026-10` → its first epoch day and its length in days.

@@ -111,10 +111,21 @@ def main():
                     if not target or target <= 0 or not r.get("usage", {}).get("monthly"):
                         unknown = True
                         continue
+                    older = usage_from is not None and start < usage_from
+                    if older:
+                        covered = dt.date(1970, 1, 1) + dt.timedelta(days=usage_from)
+                        if covered.day != 1:
+                            covered = dt.date(covered.year + (covered.month == 12), covered.month % 12 + 1, 1)
+                        first, length = month_span(covered.isoformat()[:7])
+                        if first + length - 1 > as_of:
+                            unknown = True
+                            continue
                     found = None
                     for entry in monthly.get(journey["valueMetric"], []):
                         first, length = month_span(entry["month"])
                         last = first + length - 1
+                        if older and first < usage_from:
+                            continue
                         if start <= last <= as_of and entry["value"] * 30 / length >= source["valueShare"] * target:
                             found = last
                             break
