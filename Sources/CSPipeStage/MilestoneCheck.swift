@@ -137,16 +137,38 @@ struct MilestoneCheck {
   /// The first calendar month that starts on or after `day`.
   static func firstMonthStarting(onOrAfter day: Int) -> (first: Int, length: Int)? {
     let (year, month, dayOfMonth) = Timestamps.civilFromDays(day)
-    let index = year * 12 + month - 1 + (dayOfMonth == 1 ? 0 : 1)
-    return Self.month("\(index / 12)-\(index % 12 + 1)")
+    return Self.month(index: year * 12 + month - 1 + (dayOfMonth == 1 ? 0 : 1))
   }
 
   /// `2026-10` → its first epoch day and its length in days.
   static func month(_ label: String) -> (first: Int, length: Int)? {
-    let parts = label.split(separator: "-").compactMap { Int($0) }
-    guard parts.count == 2, (1...12).contains(parts[1]) else { return nil }
-    let first = Timestamps.daysFromCivil(parts[0], parts[1], 1)
-    let next = parts[1] == 12 ? Timestamps.daysFromCivil(parts[0] + 1, 1, 1) : Timestamps.daysFromCivil(parts[0], parts[1] + 1, 1)
+    let bytes = Array(label.utf8)
+    guard bytes.count == 7, bytes[4] == ASCII.minus else { return nil }
+    var year = 0
+    for byte in bytes[0..<4] {
+      guard byte >= ASCII.digit0 && byte <= ASCII.digit9 else { return nil }
+      year = year * 10 + Int(byte - ASCII.digit0)
+    }
+    guard bytes[5] >= ASCII.digit0 && bytes[5] <= ASCII.digit9 && bytes[6] >= ASCII.digit0 && bytes[6] <= ASCII.digit9 else {
+      return nil
+    }
+    let month = Int(bytes[5] - ASCII.digit0) * 10 + Int(bytes[6] - ASCII.digit0)
+    guard (1...12).contains(month) else { return nil }
+    return Self.month(index: year * 12 + month - 1)
+  }
+
+  /// The month of index year × 12 + month − 1: its first epoch day and its length in days.
+  static func month(index: Int) -> (first: Int, length: Int) {
+    let first = Timestamps.daysFromCivil(index / 12, index % 12 + 1, 1)
+    let next = Timestamps.daysFromCivil((index + 1) / 12, (index + 1) % 12 + 1, 1)
     return (first, next - first)
+  }
+
+  /// The day `months` calendar months after `day`, on the same day of the month or the month's
+  /// last day when it is shorter (31 January + 1 month is 28 or 29 February).
+  static func day(_ day: Int, plusMonths months: Int) -> Int {
+    let (year, month, dayOfMonth) = Timestamps.civilFromDays(day)
+    let target = Self.month(index: year * 12 + month - 1 + months)
+    return target.first + min(dayOfMonth, target.length) - 1
   }
 }

@@ -115,12 +115,11 @@ struct MomentPlanner {
       switch rule.trigger {
       case .everyMonths(let table):
         guard let months = table[touch], let startDay else { continue }
-        let (year, month, day) = Timestamps.civilFromDays(startDay)
-        var occurrence = 1
+        // Start a little before the first occurrence that can still be listed, not at the first.
+        let elapsed = max(0, (asOfDay - rule.expiryDays - startDay) / 31 - 1)
+        var occurrence = max(1, elapsed / months)
         while occurrence * months <= 1200 {
-          let monthIndex = year * 12 + month - 1 + occurrence * months
-          let length = MilestoneCheck.month("\(monthIndex / 12)-\(monthIndex % 12 + 1)")?.length ?? 28
-          let due = Timestamps.daysFromCivil(monthIndex / 12, monthIndex % 12 + 1, min(day, length))
+          let due = MilestoneCheck.day(startDay, plusMonths: occurrence * months)
           if due - asOfDay > journey.horizonDays { break }
           if asOfDay - due <= rule.expiryDays {
             add(

@@ -20,14 +20,12 @@ struct Phase {
   static func nextRenewal(_ record: JSONObject, asOfDay: Int, termMonths: Int) -> (day: Int, rolled: Bool)? {
     guard let text = record["renewal_at"]?.stringValue, var day = MilestoneCheck.day(text) else { return nil }
     var rolled = false
-    let (year, month, dayOfMonth) = Timestamps.civilFromDays(day)
+    let first = day
     var terms = 0
     // At most a century of terms: a date from a typo (year 1026) is not looped over forever.
     while day < asOfDay && terms < 1200 / termMonths {
       terms += 1
-      let index = year * 12 + month - 1 + terms * termMonths
-      let length = MilestoneCheck.month("\(index / 12)-\(index % 12 + 1)")?.length ?? 28
-      day = Timestamps.daysFromCivil(index / 12, index % 12 + 1, min(dayOfMonth, length))
+      day = MilestoneCheck.day(first, plusMonths: terms * termMonths)
       rolled = true
     }
     return (day, rolled)

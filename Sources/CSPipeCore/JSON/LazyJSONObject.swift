@@ -45,6 +45,16 @@ public struct LazyJSONObject: Sendable {
       })
   }
 
+  /// Every member built but those named in `skipping` (a large subtree the reader does not
+  /// need: stage skips score's measures).
+  public func object(skipping: Set<String>) -> JSONObject {
+    JSONObject(
+      members.compactMap { member in
+        let key = String(decoding: storage[member.keyStart..<member.keyEnd], as: UTF8.self)
+        return skipping.contains(key) ? nil : (key, value(of: member))
+      })
+  }
+
   private func member(named key: String) -> Member? {
     var key = key
     return key.withUTF8 { name in
@@ -78,4 +88,17 @@ public struct LazyJSONObject: Sendable {
       return (try? JSONParser.parse(span)) ?? .null
     }
   }
+}
+
+/// What a record reader needs of a parsed line: its members by name, and the whole object.
+/// `JSONObject` (a built tree) and `LazyJSONObject` (members built when asked) both serve.
+public protocol JSONRecordFields {
+  subscript(key: String) -> JSONValue? { get }
+  var object: JSONObject { get }
+}
+
+extension LazyJSONObject: JSONRecordFields {}
+
+extension JSONObject: JSONRecordFields {
+  public var object: JSONObject { self }
 }

@@ -30,7 +30,7 @@ public struct AccountRecordIntake {
     asOfGiven = cutoff != nil
   }
 
-  public mutating func take(_ record: JSONObject, location: SourceLocation, raw: () -> String) throws -> Taken {
+  public mutating func take(_ record: some JSONRecordFields, location: SourceLocation, raw: () -> String) throws -> Taken {
     func reject(_ field: String?, _ reason: String) throws -> Taken {
       try rejects.reject(at: location, field: field, reason: reason, raw: raw())
       return .rejected
@@ -56,7 +56,7 @@ public struct AccountRecordIntake {
       guard portfolio == nil else {
         return try reject(nil, "a second portfolio line (the first is at \(portfolioAt?.rendered ?? "?"))")
       }
-      portfolio = record
+      portfolio = record.object
       portfolioAt = location
       return .portfolio
     }
@@ -83,17 +83,20 @@ public enum RecordLine {
   /// Appends the line up to and including `"name":`; the caller writes the value and the
   /// closing brace.
   public static func open(
-    _ record: JSONObject, line: UnsafeBufferPointer<UInt8>, adding name: String, to out: inout ByteBuffer
+    _ record: some JSONRecordFields, line: UnsafeBufferPointer<UInt8>, adding name: String, to out: inout ByteBuffer
   ) {
     var trimmed = line[...]
     while let last = trimmed.last, last == ASCII.space || last == ASCII.tab || last == ASCII.carriageReturn || last == ASCII.lineFeed {
       trimmed = trimmed.dropLast()
     }
     if record[name] == nil, trimmed.last == ASCII.closeBrace, trimmed.count > 2 {
-      out.append(UnsafeBufferPointer(rebasing: trimmed.dropLast()))
-      out.append(record.entries.isEmpty ? ASCII.space : ASCII.comma)
+      let body = trimmed.dropLast()
+      out.append(UnsafeBufferPointer(rebasing: body))
+      // `{ }`: an empty object takes the member without a comma.
+      let last = body.last { $0 != ASCII.space && $0 != ASCII.tab && $0 != ASCII.carriageReturn && $0 != ASCII.lineFeed }
+      if last != ASCII.openBrace { out.append(ASCII.comma) }
     } else {
-      var bare = record
+      var bare = record.object
       bare[name] = nil
       var writer = JSONWriter()
       writer.value(.object(bare))
