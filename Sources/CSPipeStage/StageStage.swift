@@ -191,7 +191,8 @@ public final class Stage {
   }
 
   /// The input line with `"stage":{…` added at its end; the caller closes it.
-  static func appendStage(_ record: some JSONRecordFields, line: UnsafeBufferPointer<UInt8>, placement: Placement, to out: inout ByteBuffer) {
+  static func appendStage(_ record: some JSONRecordFields, line: UnsafeBufferPointer<UInt8>, placement: Placement, to out: inout ByteBuffer)
+  {
     RecordLine.open(record, line: line, adding: "stage", to: &out)
     var writer = JSONWriter()
     placement.write(to: &writer)
