@@ -11,6 +11,7 @@ let tools: [(name: String, stage: String, needs: [Target.Dependency])] = [
   ("segment", "CSPipeSegment", []),
   ("score", "CSPipeScore", []),
   ("stage", "CSPipeStage", []),
+  ("report", "CSPipeReport", []),
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

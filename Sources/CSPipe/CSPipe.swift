@@ -4,6 +4,7 @@
 @_exported import CSPipeCore
 @_exported import CSPipeIngest
 @_exported import CSPipeNormalise
+@_exported import CSPipeReport
 @_exported import CSPipeScore
 @_exported import CSPipeSegment
 @_exported import CSPipeStage

@@ -8,6 +8,7 @@ import Testing
 /// - `exit-code` (optional, default 0);
 /// - `expected.rejects`, `expected.unmatched`, `expected.cohorts`: the files the args name after
 ///   `--rejects`, `--unmatched` and `--cohorts` (required when the args name them);
+/// - `expected.folder/` (a tool that writes a folder with `-o DIR`, report): every file in it;
 /// - `expected.output-kept` (optional): the run fails but keeps its `-o` file (ingest with one
 ///   failed input); otherwise a failed run must leave no `-o` file and a successful one must.
 /// A case without `args`, `expected.ndjson` or `expected.stderr` fails. The tool runs in a
@@ -74,6 +75,8 @@ struct GoldenCaseRun {
   let sideFiles: [(flag: String, text: String?)]
   /// `-o F`: the file's name and its bytes after the run (nil when it does not exist).
   let outputFile: (name: String, bytes: Data?)?
+  /// `-o DIR` of a tool that writes a folder (report): each file's path in it and its text.
+  let outputFolder: [String: String]?
 
   init(_ testCase: GoldenCase, recording: Bool) throws {
     self.testCase = testCase
@@ -99,6 +102,24 @@ struct GoldenCaseRun {
       value(after: "--\(flag)").map { (flag, try? String(contentsOf: work.appendingPathComponent($0), encoding: .utf8)) }
     }
     outputFile = value(after: "-o").map { ($0, try? Data(contentsOf: work.appendingPathComponent($0))) }
+    outputFolder = value(after: "-o").flatMap { Self.folderFiles(work.appendingPathComponent($0)) }
+  }
+
+  /// Every file under `folder` by its relative path, or nil when it is not a folder.
+  static func folderFiles(_ folder: URL) -> [String: String]? {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue,
+      let walker = FileManager.default.enumerator(atPath: folder.path)
+    else { return nil }
+    var files: [String: String] = [:]
+    while let path = walker.nextObject() as? String {
+      let url = folder.appendingPathComponent(path)
+      var nested: ObjCBool = false
+      if FileManager.default.fileExists(atPath: url.path, isDirectory: &nested), !nested.boolValue {
+        files[path] = (try? String(contentsOf: url, encoding: .utf8)) ?? "(not UTF-8)"
+      }
+    }
+    return files
   }
 
   func expected(_ name: String) -> String? {
@@ -126,7 +147,16 @@ struct GoldenCaseRun {
     }
     // -o: the file exists exactly when the run succeeded or kept its output (exit 1 of a whole
     // run with a failed input), and a run that failed outright leaves none.
-    if let outputFile {
+    if let outputFolder {
+      let want = Self.folderFiles(testCase.folder.appendingPathComponent("expected.folder"))
+      if let want {
+        for path in Set(want.keys).union(outputFolder.keys).sorted() where want[path] != outputFolder[path] {
+          found.append("-o folder: \(path) differs (or is missing on one side)")
+        }
+      } else {
+        found.append("expected.folder is missing (record it: RECORD_GOLDENS=1 swift test --filter Golden)")
+      }
+    } else if let outputFile {
       let kept = result.status == 0 || expected("expected.output-kept") != nil
       if kept && outputFile.bytes == nil { found.append("-o \(outputFile.name) is missing after the run") }
       if !kept && outputFile.bytes != nil { found.append("-o \(outputFile.name) was left by a failed run") }
@@ -155,6 +185,15 @@ struct GoldenCaseRun {
     }
     for (flag, text) in sideFiles {
       try (text ?? "").write(to: folder.appendingPathComponent("expected.\(flag)"), atomically: true, encoding: .utf8)
+    }
+    if let outputFolder {
+      let target = folder.appendingPathComponent("expected.folder")
+      try? FileManager.default.removeItem(at: target)
+      for (path, text) in outputFolder {
+        let url = target.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+      }
     }
   }
 }

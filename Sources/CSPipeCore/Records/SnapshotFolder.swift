@@ -26,6 +26,20 @@ public enum SnapshotFolder {
     return (used, unused)
   }
 
+  /// The folders inside `folder` (a pipeline run's `01-ingest`, `02-normalise` …), in name order.
+  public static func subfolders(_ folder: String) throws -> [String] {
+    guard let directory = opendir(folder) else {
+      throw RunError("\(folder): cannot open the run folder: \(errnoDescription())")
+    }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if entry.pointee.d_type == DT_DIR && !name.hasPrefix(".") { names.append(name) }
+    }
+    return names.sorted()
+  }
+
   /// The `*.ndjson` files of the folder, in name order.
   public static func files(_ folder: String) throws -> [String] {
     guard let directory = opendir(folder) else {

@@ -1,0 +1,116 @@
+import CSPipeCore
+
+/// What the report keeps of each account record: a few dozen values, never the record, so a
+/// 100k-account input stays small in memory.
+struct AccountFacts {
+  let key: String
+  let name: String
+  let owner: String?
+  let tier: String
+  let touch: String
+  let mrr: Double
+  /// Segment's Pareto rank (nil: unranked, or a child ranked with its parent) and the MRR it
+  /// was ranked on (a parent's with its children's).
+  let rank: Int?
+  let rankedMrr: Double
+  let industry: String?
+  /// MRR at the month-end 12 months before as-of's month (the series' first) and now.
+  let mrrYearAgo: Double?
+  let renewalAt: Int?
+  let health: (score: Double?, color: String?, probability: Double?, reason: String?)?
+  let stage: StageFacts?
+}
+
+struct StageFacts {
+  let phase: String
+  let band: String?
+  let playbook: String?
+  let cause: String?
+  let evidence: [String]
+  let milestones: [(name: String, state: String, day: Int?, baselineDay: Int)]
+  let timeToValue: Int?
+  let effectiveness: (name: String?, index: Int, baselineIndex: Int?)?
+  let moments: [(type: String, reason: String, due: String, status: String, owner: String, objective: String)]
+  let programs: [String]
+}
+
+/// Everything the report reads from its input: the portfolio line and each account's facts.
+struct ReportData {
+  var portfolio: JSONObject?
+  var accounts: [AccountFacts] = []
+  var asOf: String?
+
+  mutating func take(_ record: JSONObject) {
+    if record["kind"]?.stringValue == "portfolio" {
+      portfolio = record
+      asOf = record["as_of"]?.stringValue ?? asOf
+      return
+    }
+    asOf = asOf ?? record["as_of"]?.stringValue
+    accounts.append(Self.facts(record))
+  }
+
+  static func facts(_ record: JSONObject) -> AccountFacts {
+    func number(_ value: JSONValue?) -> Double? { RecordValues.number(value) }
+    var yearAgo: Double?
+    if case .array(let series)? = record["mrr_series"], let first = series.first?.objectValue { yearAgo = number(first["mrr"]) }
+    var health: (Double?, String?, Double?, String?)?
+    if let object = record["health"]?.objectValue {
+      var reason: String?
+      if case .array(let reasons)? = object["reasons"] { reason = reasons.first?.objectValue?["code"]?.stringValue }
+      health = (number(object["score"]), object["color"]?.stringValue, number(object["renewal_probability"]), reason)
+    }
+    return AccountFacts(
+      key: record["account"]?.stringValue ?? "", name: record["name"]?.stringValue ?? record["account"]?.stringValue ?? "",
+      owner: record["owner"]?.stringValue, tier: record["tier"]?.stringValue ?? "unranked",
+      touch: record["touch"]?.stringValue ?? "tech", mrr: number(record["mrr"]) ?? 0, rank: record["revenue_rank"]?.intValue,
+      rankedMrr: number(record["mrr_with_children"]) ?? number(record["mrr"]) ?? 0,
+      industry: record["segments"]?.objectValue?["industry"]?.stringValue, mrrYearAgo: yearAgo,
+      renewalAt: Self.day(record["stage"]?.objectValue?["renewal"]?.objectValue?["at"]?.stringValue ?? record["renewal_at"]?.stringValue),
+      health: health, stage: record["stage"]?.objectValue.map(Self.stage))
+  }
+
+  static func stage(_ stage: JSONObject) -> StageFacts {
+    var milestones: [(String, String, Int?, Int)] = []
+    if case .array(let items)? = stage["milestones"] {
+      for item in items {
+        guard let object = item.objectValue else { continue }
+        milestones.append(
+          (
+            object["name"]?.stringValue ?? "", object["state"]?.stringValue ?? "", object["day"]?.intValue,
+            object["baseline_day"]?.intValue ?? 0
+          ))
+      }
+    }
+    var moments: [(String, String, String, String, String, String)] = []
+    if case .array(let items)? = stage["moments"] {
+      for item in items {
+        guard let object = item.objectValue else { continue }
+        moments.append(
+          (
+            object["type"]?.stringValue ?? "", object["reason"]?.stringValue ?? "", object["due"]?.stringValue ?? "",
+            object["status"]?.stringValue ?? "",
+            object["owner"]?.stringValue ?? "", object["objective"]?.stringValue ?? ""
+          ))
+      }
+    }
+    let playbook = stage["playbook"]?.objectValue
+    var evidence: [String] = []
+    if case .array(let items)? = playbook?["evidence"] { evidence += items.compactMap(\.stringValue) }
+    if case .array(let items)? = stage["band_evidence"] { evidence += items.compactMap(\.stringValue) }
+    let effectiveness = stage["effectiveness"]?.objectValue.map { object in
+      (object["stage"]?.stringValue, object["index"]?.intValue ?? 0, object["baseline"]?.objectValue?["index"]?.intValue)
+    }
+    var programs: [String] = []
+    if case .array(let items)? = stage["programs"] { programs = items.compactMap(\.stringValue) }
+    return StageFacts(
+      phase: stage["phase"]?.stringValue ?? "", band: stage["band"]?.stringValue, playbook: playbook?["name"]?.stringValue,
+      cause: playbook?["cause"]?.stringValue, evidence: evidence, milestones: milestones,
+      timeToValue: stage["time_to_value_days"]?.intValue, effectiveness: effectiveness, moments: moments, programs: programs)
+  }
+
+  static func day(_ text: String?) -> Int? {
+    guard let text, let instant = Timestamps.epochSeconds(ofCanonical: text) else { return nil }
+    return instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
+  }
+}

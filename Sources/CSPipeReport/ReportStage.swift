@@ -1,0 +1,126 @@
+import CSPipeCore
+import Glibc
+
+/// Settings of one `report` run beyond the shared I/O flags.
+public struct ReportOptions {
+  /// `-o DIR`: the report folder; nil writes the Markdown to standard output.
+  public var folder: String?
+  public var cutoff: Int?
+  public var asOfLabel: String?
+  /// A pipeline output folder (`make`'s OUT): its rejects and unmatched files are counted.
+  public var runFolder: String?
+  /// Rows a long list shows before it links to its CSV table.
+  public var top = 25
+
+  public init(folder: String?, cutoff: Int?, asOfLabel: String?) {
+    self.folder = folder
+    self.cutoff = cutoff
+    self.asOfLabel = asOfLabel
+  }
+}
+
+/// What one `report` run did. In = accounts + portfolio lines + rejected.
+public struct ReportSummary: Equatable, Sendable, StageSummary {
+  public var files = 0
+  public var recordsIn = 0
+  public var accounts = 0
+  public var portfolios = 0
+  public var rejected = 0
+  public var sectionsWithData = 0
+  public var sections = 0
+
+  public var shares: [(count: Int, label: String)] {
+    [(accounts, "accounts"), (portfolios, "portfolio"), (rejected, "rejected")]
+  }
+
+  public var notes: [String] { ["\(sectionsWithData) of \(sections) sections with data", Self.count(files, "file")] }
+}
+
+/// `report`: account records in (stage's output, or any earlier stage's: each section says what
+/// it needs when its data is absent), a report out: `report.html`, `report.md` and the tables
+/// behind every chart as CSV and NDJSON, in a folder written whole (docs/REPORT.md).
+public final class Report {
+  let options: ReportOptions
+  let output: OutputSink
+  let rejects: RejectLog
+  let inputs: [String]
+  var summary = ReportSummary()
+  var intake: AccountRecordIntake
+  var data = ReportData()
+  var seen = Set<String>()
+
+  public init(options: ReportOptions, context: StageContext) {
+    self.options = options
+    output = context.output
+    rejects = context.rejects
+    inputs = context.inputs
+    intake = AccountRecordIntake(
+      reads: "report reads account records (stage's, score's or segment's)", rejects: context.rejects, cutoff: options.cutoff,
+      asOfLabel: options.asOfLabel)
+  }
+
+  public func run() throws -> ReportSummary {
+    summary.files = inputs.count
+    var input = NDJSONInput(rejects: rejects)
+    for path in inputs {
+      try input.forEachLine(
+        in: try ByteSource(path: path),
+        parse: { (line) throws(JSONSyntaxError) -> JSONObject? in try JSONParser.parse(line).objectValue }
+      ) { record, location, line in
+        let raw = { String(decoding: line.prefix(1 << 16), as: UTF8.self) }
+        switch try intake.take(record, location: location, raw: raw) {
+        case .rejected: return
+        case .portfolio:
+          summary.portfolios += 1
+          data.take(record)
+        case .account(let key):
+          guard seen.insert(key).inserted else {
+            return try rejects.reject(
+              at: location, reason: "account \(key.debugDescription) is in the input twice; the first is kept", raw: raw())
+          }
+          summary.accounts += 1
+          data.take(record)
+        }
+      }
+    }
+    summary.recordsIn = input.recordsRead
+    summary.rejected = rejects.count
+    // Accounts in key order, whatever the input order.
+    data.accounts.sort { $0.key < $1.key }
+    let asOf = intake.asOfLabel ?? data.asOf ?? ""
+    let asOfDay = ((intake.cutoff ?? AsOfDay.cutoff(asOf) ?? 86400) - 1) / 86400
+    let builder = ReportSections(data: data, asOfDay: asOfDay, runCounts: try runCounts(), top: options.top)
+    let sections = builder.all()
+    summary.sections = sections.count
+    summary.sectionsWithData = sections.filter { $0.needs == nil }.count
+    let markdown = ReportRendering.markdown(sections, asOf: asOf)
+    guard let folder = options.folder else {
+      try output.write { $0.append(Array(markdown.utf8)) }
+      return summary
+    }
+    var files: [(path: String, text: String)] = [("report.html", ReportRendering.html(sections, asOf: asOf)), ("report.md", markdown)]
+    for table in sections.flatMap(\.tables) {
+      files.append(("tables/\(table.name).csv", table.csvText()))
+      files.append(("tables/\(table.name).ndjson", table.ndjsonText()))
+    }
+    try ReportFolder.write(files, to: folder)
+    return summary
+  }
+
+  /// Rejected and unmatched records of each stage of a pipeline run (`--run DIR`).
+  func runCounts() throws -> [(label: String, count: Int)] {
+    guard let folder = options.runFolder else { return [] }
+    var counts: [(String, Int)] = []
+    let stages = try SnapshotFolder.subfolders(folder)
+    for stage in stages {
+      for kind in ["rejects", "unmatched"] {
+        let path = "\(folder)/\(stage)/\(kind).ndjson"
+        guard access(path, R_OK) == 0 else { continue }
+        var lines = 0
+        try LineReader(source: try ByteSource(path: path)).forEachLine { _, _, _ in lines += 1 }
+        counts.append(("\(stage): \(kind == "rejects" ? "rejected" : "unmatched")", lines))
+      }
+    }
+    return counts
+  }
+}
