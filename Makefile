@@ -13,6 +13,10 @@ BIN := .build/release
 all: build
 	@$(MAKE) --no-print-directory pipeline
 
+## setup: install what a fresh Debian machine lacks (libxml2-dev, zlib, GNU time, Chromium for the report test)
+setup:
+	scripts/setup.sh
+
 ## build: release binaries in .build/release
 build:
 	$(SWIFT) build -c release
@@ -70,4 +74,4 @@ clean:
 
 include pipelines/default.mk
 
-.PHONY: all build help lint format test mappings samples bench bench-ingest fuzz clean
+.PHONY: all setup build help lint format test mappings samples bench bench-ingest fuzz clean

@@ -4,7 +4,6 @@
 #
 #   make INPUTS='exports/*.csv exports/*.xml' OUT=build/acme AS_OF=2026-11-30
 #
-# report joins here when it lands.
 
 INPUTS ?= $(sort $(wildcard samples/exports/*.csv samples/exports/*.xml))
 OUT ?= build/pipeline
@@ -31,8 +30,10 @@ NORMALISED := $(OUT)/02-normalise/canonical.ndjson
 SEGMENTED := $(OUT)/03-segment/accounts.ndjson
 SCORED := $(OUT)/04-score/scored.ndjson
 STAGED := $(OUT)/05-stage/staged.ndjson
+REPORT := $(OUT)/06-report/report.html
 
-pipeline: $(STAGED)
+pipeline: $(REPORT)
+	@echo "report: $(REPORT) (and report.md, tables/ beside it); open it with: xdg-open $(REPORT)"
 
 $(INGESTED): $(INPUTS) $(BIN)/ingest
 	@mkdir -p $(@D)
@@ -56,5 +57,9 @@ $(SCORED): $(SEGMENTED) $(BIN)/score $(MODEL)
 $(STAGED): $(SCORED) $(BIN)/stage $(JOURNEY)
 	@mkdir -p $(@D)
 	$(BIN)/stage $< -o $@ --as-of $(AS_OF) --journey $(JOURNEY) --cohorts $(@D)/cohorts.ndjson --rejects $(@D)/rejects.ndjson
+
+# The report is a folder, replaced whole when the run succeeds; report.html inside is the target.
+$(REPORT): $(STAGED) $(BIN)/report
+	$(BIN)/report $< -o $(@D) --as-of $(AS_OF) --run $(OUT) --rejects $(OUT)/report-rejects.ndjson
 
 .PHONY: pipeline

@@ -63,7 +63,9 @@ struct ReportData {
     return AccountFacts(
       key: record["account"]?.stringValue ?? "", name: record["name"]?.stringValue ?? record["account"]?.stringValue ?? "",
       owner: record["owner"]?.stringValue, tier: record["tier"]?.stringValue ?? "unranked",
-      touch: record["touch"]?.stringValue ?? "tech", mrr: number(record["mrr"]) ?? 0, rank: record["revenue_rank"]?.intValue,
+      touch: record["touch"]?.stringValue ?? "tech", mrr: number(record["mrr"]) ?? 0,
+      // A child carries its parent's rank and tier (`tier_from`); it is ranked in the parent.
+      rank: record["tier_from"] == nil ? record["revenue_rank"]?.intValue : nil,
       rankedMrr: number(record["mrr_with_children"]) ?? number(record["mrr"]) ?? 0,
       industry: record["segments"]?.objectValue?["industry"]?.stringValue, mrrYearAgo: yearAgo,
       renewalAt: Self.day(record["stage"]?.objectValue?["renewal"]?.objectValue?["at"]?.stringValue ?? record["renewal_at"]?.stringValue),
