@@ -39,6 +39,9 @@ struct ReportData {
   var portfolio: JSONObject?
   var accounts: [AccountFacts] = []
   var asOf: String?
+  /// Per source (`stripe/invoices`), its latest fact over all accounts and how many accounts it
+  /// has facts for: data freshness.
+  var freshness: [String: (latest: String, accounts: Int)] = [:]
 
   mutating func take(_ record: JSONObject) {
     if record["kind"]?.stringValue == "portfolio" {
@@ -47,7 +50,32 @@ struct ReportData {
       return
     }
     asOf = asOf ?? record["as_of"]?.stringValue
+    if let sources = record["freshness"]?.objectValue {
+      for (source, value) in sources.entries {
+        guard let date = value.stringValue else { continue }
+        let current = freshness[source]
+        freshness[source] = (max(current?.latest ?? date, date), (current?.accounts ?? 0) + 1)
+      }
+    }
     accounts.append(Self.facts(record))
+  }
+
+  /// The members of an account record the report reads, built from the line lazily: score's
+  /// measures, usage and tickets are never built (most of a staged line).
+  static func reportFields(_ record: LazyJSONObject) -> JSONObject {
+    var fields = JSONObject()
+    for key in [
+      "kind", "account", "as_of", "name", "owner", "tier", "tier_from", "touch", "mrr", "revenue_rank", "mrr_with_children",
+      "segments", "mrr_series", "renewal_at", "stage", "freshness",
+    ] {
+      if let value = record[key] { fields[key] = value }
+    }
+    if let health = record.nested("health") {
+      var kept = JSONObject()
+      for key in ["score", "color", "renewal_probability", "reasons"] { if let value = health[key] { kept[key] = value } }
+      fields["health"] = .object(kept)
+    }
+    return fields
   }
 
   static func facts(_ record: JSONObject) -> AccountFacts {

@@ -5,8 +5,17 @@ import Foundation
 /// whole when the run succeeds, so a failed run leaves the previous report as it was. A folder
 /// that is not a report (no `.cspipe-report` marker, and not empty) and anything that is not a
 /// folder are never replaced.
-enum ReportFolder {
+public enum ReportFolder {
   static let marker = ".cspipe-report"
+
+  /// A character device, named pipe or socket (`/dev/null`, `/dev/stdout`, a FIFO): the Markdown
+  /// is written straight through to it, as other tools write to one, and it is never replaced.
+  public static func isStream(_ path: String) -> Bool {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return false }
+    let type = info.st_mode & S_IFMT
+    return type == S_IFCHR || type == S_IFIFO || type == S_IFSOCK
+  }
 
   static func write(_ files: [(path: String, text: String)], to target: String) throws {
     let manager = FileManager.default

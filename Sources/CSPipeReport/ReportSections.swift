@@ -59,9 +59,18 @@ struct ReportSections {
       .text("retention window"), .text("\(window?["start"]?.stringValue ?? "—") to \(window?["end"]?.stringValue ?? "—")"),
     ])
     section.tables.append(table)
-    // Freshness: the latest fact of each source over all accounts is not kept per account here;
-    // the portfolio's policies and the run's counts are.
-    var counts = ReportTable(name: "run_counts", columns: ["what", "records"], rows: [])
+    var freshness = ReportTable(
+      name: "data_freshness", caption: "Data freshness per source",
+      columns: ["source", "latest fact", "days before as-of", "accounts with data"], rows: [])
+    for source in data.freshness.keys.sorted() {
+      let entry = data.freshness[source]!
+      let behind = ReportData.day(entry.latest).map { Double(asOfDay - $0) }
+      freshness.rows.append([
+        .text(source), .text(entry.latest), behind.map { .number($0, places: 0) } ?? .empty, .number(Double(entry.accounts), places: 0),
+      ])
+    }
+    section.tables.append(freshness)
+    var counts = ReportTable(name: "run_counts", caption: "Records set aside by the run", columns: ["what", "records"], rows: [])
     for (label, count) in runCounts { counts.rows.append([.text(label), .number(Double(count), places: 0)]) }
     if counts.rows.isEmpty { counts.rows.append([.text("rejected and unmatched (give --run DIR)"), .empty]) }
     section.tables.append(counts)

@@ -65,21 +65,21 @@ public final class Report {
     for path in inputs {
       try input.forEachLine(
         in: try ByteSource(path: path),
-        parse: { (line) throws(JSONSyntaxError) -> JSONObject? in try JSONParser.parse(line).objectValue }
-      ) { record, location, line in
+        parse: { (line) throws(JSONSyntaxError) -> LazyJSONObject? in try JSONParser.parseLazyObject(line) }
+      ) { lazy, location, line in
         let raw = { String(decoding: line.prefix(1 << 16), as: UTF8.self) }
-        switch try intake.take(record, location: location, raw: raw) {
+        switch try intake.take(lazy, location: location, raw: raw) {
         case .rejected: return
         case .portfolio:
           summary.portfolios += 1
-          data.take(record)
+          data.take(lazy.object)
         case .account(let key):
           guard seen.insert(key).inserted else {
             return try rejects.reject(
               at: location, reason: "account \(key.debugDescription) is in the input twice; the first is kept", raw: raw())
           }
           summary.accounts += 1
-          data.take(record)
+          data.take(ReportData.reportFields(lazy))
         }
       }
     }

@@ -33,12 +33,14 @@ struct ReportCommand: ToolCommand {
   }
 
   func run() throws {
-    // -o names a folder here, not a file: report writes it itself, whole, at the end.
+    // -o names a folder here, not a file: report writes it itself, whole, at the end; a device
+    // or pipe (`-o /dev/null`) takes the Markdown, as with the other tools.
+    let toStream = io.output.map(ReportFolder.isStream) ?? false
     var streams = io
-    streams.output = nil
+    if !toStream { streams.output = nil }
     try StageRunner.run(tool: "report", io: streams) { context in
       var options = ReportOptions(
-        folder: io.output, cutoff: asOf.text.map { _ in asOf.cutoff }, asOfLabel: asOf.text.map { _ in asOf.label })
+        folder: toStream ? nil : io.output, cutoff: asOf.text.map { _ in asOf.cutoff }, asOfLabel: asOf.text.map { _ in asOf.label })
       options.runFolder = runFolder
       options.top = top
       return try Report(options: options, context: context).run()
