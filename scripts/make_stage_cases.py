@@ -41,6 +41,7 @@ recs = [
   acct("renewal-in-120-days", contract_start=d(-245), renewal_at=d(120)),
   acct("renewal-in-121-days", contract_start=d(-244), renewal_at=d(121)),
   acct("renewal-date-passed", contract_start=d(-400), renewal_at=d(-35)),
+  acct("renewal-date-a-term-ahead", contract_start=d(-300), renewal_at=d(430)),
   acct("onboarding-all-met-early", contract_start=d(-60), renewal_at=d(305), target_value=10, milestones={"configured": t(-58), "ebr1": t(-20)},
        usage={"last_30_days": {"logins": 5, "feature:reports": 9}, "previous_30_days": {}, "first_seen": {"logins": d(-59), "feature:reports": d(-50)},
               "last_seen": {"logins": d(0)}, "monthly": {"feature:reports": [{"month": "2026-10", "value": 20}]}}),

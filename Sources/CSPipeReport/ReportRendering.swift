@@ -30,7 +30,9 @@ enum ReportRendering {
       }
       for line in section.lines { text += markdownKeepingBold(line) + "\n\n" }
       for table in section.tables {
-        if let caption = table.caption { text += "**\(markdown(caption))** (\(table.rows.count))\n\n" }
+        if let caption = table.caption {
+          text += "**\(markdown(caption))**" + (table.countInCaption ? " (\(table.rows.count))" : "") + "\n\n"
+        }
         text += "| " + table.columns.map(markdown).joined(separator: " | ") + " |\n"
         text += "|" + table.columns.map { _ in " --- |" }.joined() + "\n"
         for row in table.rows.prefix(table.shown) {
@@ -79,7 +81,9 @@ enum ReportRendering {
       if let chart = section.chart { page += "<figure>\(chart)</figure>" }
       for line in section.lines { page += "<p>\(htmlKeepingBold(line))</p>" }
       for table in section.tables {
-        if let caption = table.caption { page += "<h3>\(OutputSafety.htmlText(caption)) (\(table.rows.count))</h3>" }
+        if let caption = table.caption {
+          page += "<h3>\(OutputSafety.htmlText(caption))" + (table.countInCaption ? " (\(table.rows.count))" : "") + "</h3>"
+        }
         page += "<table><thead><tr>" + table.columns.map { "<th>\(OutputSafety.htmlText($0))</th>" }.joined() + "</tr></thead><tbody>"
         for row in table.rows.prefix(table.shown) {
           page += "<tr>"

@@ -19,6 +19,8 @@ struct ReportSections {
   let asOfDay: Int
   let runCounts: [(label: String, count: Int)]
   let top: Int
+  /// Earlier runs (`--history`): the health trend, the backtest, past renewals' outcomes.
+  var history: ReportHistory? = nil
 
   static let colors = ["green", "yellow", "orange", "red"]
   var portfolio: JSONObject { data.portfolio ?? JSONObject() }
@@ -185,6 +187,21 @@ struct ReportSections {
       table.rows.append([.text(reason), .number(Double(count), places: 0)])
     }
     section.tables.append(table)
+    if let history, !history.colors.isEmpty {
+      var trend = ReportTable(
+        name: "health_trend", caption: "Trend: colours in each earlier run", columns: ["as of"] + Self.colors, rows: [])
+      for day in history.colors.keys.sorted() {
+        trend.rows.append(
+          [.text(history.labels[day] ?? Timestamps.isoDate(day * 86400))]
+            + Self.colors.map {
+              .number(Double(history.colors[day]![$0] ?? 0), places: 0)
+            })
+      }
+      trend.rows.append([.text(data.asOf ?? "now")] + distribution.rows.map { $0[1] })
+      section.tables.append(trend)
+    } else {
+      section.lines.append("Trend: no earlier runs given (report --history DIR, a folder of dated score or stage outputs).")
+    }
     return section
   }
 
@@ -211,6 +228,7 @@ struct ReportSections {
       var table = ReportTable(
         name: "playbook_\(playbook)", caption: captions[playbook], columns: ["account", "name", "owner", "MRR", "why"], rows: [], shown: top
       )
+      table.countInCaption = true
       for account in staged.filter({ $0.stage?.playbook == playbook }).sorted(by: { ($0.mrr, $1.key) > ($1.mrr, $0.key) }) {
         table.rows.append([
           .text(account.key), .text(account.name), .text(account.owner ?? "—"), .number(account.mrr, places: 2),
@@ -373,7 +391,7 @@ struct ReportSections {
       definition:
         "ARR renewing in each of the next 12 months, by health colour, weighted by score's renewal probability for the colour ("
         + (portfolio["health"]?.objectValue?["renewal_probability_from"]?.stringValue ?? "model")
-        + "). Actual outcomes and the re-plan need history (issue 16's make backtest).")
+        + "). With --history, past months show the ARR that was due, the forecast, and what renewed and churned.")
     let upcoming = accounts.filter { $0.mrr > 0 && $0.renewalAt != nil && $0.renewalAt! >= asOfDay && $0.renewalAt! < asOfDay + 366 }
     guard !upcoming.isEmpty, accounts.contains(where: { $0.health != nil }) else {
       section.needs = "renewal dates (the account list) and health colours (score)"
@@ -398,7 +416,28 @@ struct ReportSections {
     section.tables.append(table)
     section.chart = SVGChart.stacked(
       months.keys.sorted().map { month in (month, Self.colors.map { (months[month]![$0]?.arr ?? 0, $0) }) })
-    section.lines.append("Past months against their outcomes: needs history snapshots (make backtest).")
+    if let history {
+      let (known, _) = history.outcomes(current: Dictionary(uniqueKeysWithValues: accounts.map { ($0.key, $0.mrr) }), asOfDay: asOfDay)
+      var past = ReportTable(
+        name: "renewal_outcomes", caption: "Past months: forecast against outcome",
+        columns: ["month", "renewals", "ARR due", "expected ARR", "renewed ARR", "churned ARR"], rows: [])
+      var byMonth: [String: [ReportHistory.Outcome]] = [:]
+      for outcome in known {
+        byMonth[String(Timestamps.isoDate(outcome.prediction.renewalDay * 86400).prefix(7)), default: []].append(outcome)
+      }
+      for month in byMonth.keys.sorted() {
+        let group = byMonth[month]!
+        past.rows.append([
+          .text(month), .number(Double(group.count), places: 0), .number(group.reduce(0) { $0 + $1.prediction.arr }, places: 2),
+          .number(group.reduce(0) { $0 + $1.prediction.arr * ($1.prediction.probability ?? 0) }, places: 2),
+          .number(group.filter(\.renewed).reduce(0) { $0 + $1.prediction.arr }, places: 2),
+          .number(group.filter { !$0.renewed }.reduce(0) { $0 + $1.prediction.arr }, places: 2),
+        ])
+      }
+      section.tables.append(past)
+    } else {
+      section.lines.append("Past months against their outcomes: needs history (report --history DIR).")
+    }
     return section
   }
 
@@ -406,9 +445,52 @@ struct ReportSections {
     var section = ReportSection(
       id: "backtest", title: "Health against outcome (backtest)",
       definition:
-        "Each renewal's colour 60–90 days before it against renewed or churned: confusion matrix, precision, recall, calibration. Needs dated snapshots of past runs."
+        "Each renewal that has passed: the colour the account had in the run nearest 75 days before it (60–90 days), against what happened (renewed: still paying 30 days after the renewal). At risk = red or orange. Precision = churned among those flagged at risk; recall = flagged among those that churned."
     )
-    section.needs = "history snapshots of past runs (make backtest, issue 16): none were given"
+    guard let history else {
+      section.needs = "history: dated snapshots of past runs (report --history DIR; make backtest makes them)"
+      return section
+    }
+    let (known, pending) = history.outcomes(current: Dictionary(uniqueKeysWithValues: accounts.map { ($0.key, $0.mrr) }), asOfDay: asOfDay)
+    guard !known.isEmpty else {
+      section.needs =
+        "renewals 60–90 days after a snapshot that have since passed: \(history.files) snapshot files gave none (\(pending) still pending)"
+      return section
+    }
+    let atRisk = Set(["red", "orange"])
+    let tp = known.filter { atRisk.contains($0.prediction.color) && !$0.renewed }.count
+    let fp = known.filter { atRisk.contains($0.prediction.color) && $0.renewed }.count
+    let fn = known.filter { !atRisk.contains($0.prediction.color) && !$0.renewed }.count
+    let tn = known.filter { !atRisk.contains($0.prediction.color) && $0.renewed }.count
+    var matrix = ReportTable(
+      name: "backtest_confusion", caption: "Confusion matrix", columns: ["predicted", "churned", "renewed"],
+      rows: [
+        [.text("at risk (red, orange)"), .number(Double(tp), places: 0), .number(Double(fp), places: 0)],
+        [.text("not at risk (green, yellow)"), .number(Double(fn), places: 0), .number(Double(tn), places: 0)],
+      ])
+    matrix.shown = 2
+    section.tables.append(matrix)
+    let precision = tp + fp > 0 ? Double(tp) / Double(tp + fp) : nil
+    let recall = tp + fn > 0 ? Double(tp) / Double(tp + fn) : nil
+    section.lines.append(
+      "\(known.count) renewals with a known outcome (\(pending) pending): precision \(ReportFormat.percent(precision)), recall \(ReportFormat.percent(recall))."
+    )
+    var calibration = ReportTable(
+      name: "backtest_calibration", caption: "Calibration: renewal probability against what happened",
+      columns: ["colour", "renewals", "renewed", "renewed share", "probability used"], rows: [])
+    for color in Self.colors {
+      let group = known.filter { $0.prediction.color == color }
+      guard !group.isEmpty else { continue }
+      let renewed = group.filter(\.renewed).count
+      let probabilities = group.compactMap(\.prediction.probability)
+      calibration.rows.append([
+        .text(color), .number(Double(group.count), places: 0), .number(Double(renewed), places: 0),
+        .number(Double(renewed) / Double(group.count), places: 4),
+        probabilities.isEmpty ? .empty : .number(probabilities.reduce(0, +) / Double(probabilities.count), places: 4),
+      ])
+    }
+    section.tables.append(calibration)
+    if known.count < 20 { section.lines.append("Fewer than 20 renewals: too few to read much into.") }
     return section
   }
 

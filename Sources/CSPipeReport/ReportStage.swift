@@ -11,6 +11,8 @@ public struct ReportOptions {
   public var runFolder: String?
   /// Rows a long list shows before it links to its CSV table.
   public var top = 25
+  /// A folder of earlier score or stage outputs: trend, backtest, past renewals.
+  public var historyFolder: String?
 
   public init(folder: String?, cutoff: Int?, asOfLabel: String?) {
     self.folder = folder
@@ -89,7 +91,8 @@ public final class Report {
     data.accounts.sort { $0.key < $1.key }
     let asOf = intake.asOfLabel ?? data.asOf ?? ""
     let asOfDay = ((intake.cutoff ?? AsOfDay.cutoff(asOf) ?? 86400) - 1) / 86400
-    let builder = ReportSections(data: data, asOfDay: asOfDay, runCounts: try runCounts(), top: options.top)
+    var builder = ReportSections(data: data, asOfDay: asOfDay, runCounts: try runCounts(), top: options.top)
+    builder.history = try options.historyFolder.map { try ReportHistory.load(folder: $0, asOfDay: asOfDay) }
     let sections = builder.all()
     summary.sections = sections.count
     summary.sectionsWithData = sections.filter { $0.needs == nil }.count

@@ -39,6 +39,8 @@ struct ReportTable {
   let name: String
   /// A heading above the table when a section has several (`Rescue: the cause is ours`).
   var caption: String?
+  /// Lists say how many rows they hold beside their caption.
+  var countInCaption = false
   let columns: [String]
   var rows: [[Cell]]
   /// How many rows the page shows; the rest are counted and linked to the CSV.

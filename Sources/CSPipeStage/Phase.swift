@@ -15,20 +15,28 @@ struct Phase {
   let since: Int?
   let rule: String
 
-  /// The next renewal on or after as-of: `renewal_at`, rolled forward by whole terms when the
-  /// CRM's date has passed; `rolled` says it was.
+  /// The next renewal on or after as-of: `renewal_at` moved by whole terms (`rolled`) when it is
+  /// not the next one. Forward when the CRM's date has passed (CRMs keep stale dates); back
+  /// when a run is backdated and the export's date is a later term's (an export taken today
+  /// names next year's renewal, while as of last spring the next one was this year's), but
+  /// never to before the contract started.
   static func nextRenewal(_ record: JSONObject, asOfDay: Int, termMonths: Int) -> (day: Int, rolled: Bool)? {
-    guard let text = record["renewal_at"]?.stringValue, var day = MilestoneCheck.day(text) else { return nil }
-    var rolled = false
-    let first = day
+    guard let text = record["renewal_at"]?.stringValue, let given = MilestoneCheck.day(text) else { return nil }
+    let start = MilestoneCheck.day(record["contract_start"]?.stringValue)
     var terms = 0
+    var day = given
     // At most a century of terms: a date from a typo (year 1026) is not looped over forever.
     while day < asOfDay && terms < 1200 / termMonths {
       terms += 1
-      day = MilestoneCheck.day(first, plusMonths: terms * termMonths)
-      rolled = true
+      day = MilestoneCheck.day(given, plusMonths: terms * termMonths)
     }
-    return (day, rolled)
+    while terms > -1200 / termMonths {
+      let earlier = MilestoneCheck.day(given, plusMonths: (terms - 1) * termMonths)
+      guard earlier >= asOfDay, start.map({ earlier > $0 }) ?? false else { break }
+      terms -= 1
+      day = earlier
+    }
+    return (day, terms != 0)
   }
 
   static func place(

@@ -35,7 +35,7 @@ struct Placement {
       out.openObject()
       out.member("at", string: Self.date(renewal.day))
       out.member("in_days", int: renewal.day - asOfDay)
-      out.member("rolled_forward", .bool(renewal.rolled))
+      out.member("rolled", .bool(renewal.rolled))
       out.closeObject()
     } else {
       out.null()

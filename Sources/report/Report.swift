@@ -25,6 +25,12 @@ struct ReportCommand: ToolCommand {
       "A pipeline output folder (make's OUT): its rejects and unmatched files are counted in the summary.", valueName: "folder"))
   var runFolder: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "A folder of earlier score or stage outputs (one dated snapshot per file): the health trend, the backtest and past renewals' outcomes.",
+      valueName: "folder"))
+  var history: String?
+
   @Option(help: ArgumentHelp("Rows a long list shows before it links to its CSV table.", valueName: "n"))
   var top = 25
 
@@ -43,6 +49,7 @@ struct ReportCommand: ToolCommand {
         folder: toStream ? nil : io.output, cutoff: asOf.text.map { _ in asOf.cutoff }, asOfLabel: asOf.text.map { _ in asOf.label })
       options.runFolder = runFolder
       options.top = top
+      options.historyFolder = history
       return try Report(options: options, context: context).run()
     }
   }

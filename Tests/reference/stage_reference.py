@@ -151,13 +151,20 @@ def main():
         renewal = day(r.get("renewal_at"))
         if renewal is not None:
             date = dt.date.fromisoformat(r["renewal_at"][:10])
+            term = phases.get("termMonths", 12)
+
+            def shifted(k):
+                idx = date.year * 12 + date.month - 1 + k * term
+                y, mo = idx // 12, idx % 12 + 1
+                last = (dt.date(y + (mo == 12), mo % 12 + 1, 1) - dt.timedelta(days=1)).day
+                return day(dt.date(y, mo, min(date.day, last)).isoformat())
             k = 0
             while renewal < as_of:
                 k += 1
-                idx = date.year * 12 + date.month - 1 + k * phases.get("termMonths", 12)
-                y, mo = idx // 12, idx % 12 + 1
-                last = (dt.date(y + (mo == 12), mo % 12 + 1, 1) - dt.timedelta(days=1)).day
-                renewal = day(dt.date(y, mo, min(date.day, last)).isoformat())
+                renewal = shifted(k)
+            while start is not None and shifted(k - 1) >= as_of and shifted(k - 1) > start:
+                k -= 1
+                renewal = shifted(k)
         onboarding = [s for s in states if s[0].get("onboarding")]
         if mrr <= 0:
             phase = "churned" if had else "never-paid"

@@ -114,7 +114,7 @@ public enum AccountRecordSchema {
       .nullable(
         .object([
           FieldSpec("at", .date, required: true), FieldSpec("in_days", .integer, required: true),
-          FieldSpec("rolled_forward", .boolean, required: true),
+          FieldSpec("rolled", .boolean, required: true),
         ])), required: true),
     FieldSpec(
       "milestones",
