@@ -12,6 +12,17 @@ struct ReportHistory {
   /// Per account, its MRR in each snapshot.
   var mrr: [String: [(day: Int, mrr: Double)]] = [:]
   var files = 0
+  /// Each account as the latest snapshot saw it: the forecast the re-plan compares against.
+  var latest: [String: Forecast] = [:]
+  var latestDay: Int?
+
+  struct Forecast {
+    let day: Int
+    let color: String?
+    let probability: Double?
+    let arr: Double
+    let renewalDay: Int?
+  }
 
   struct Prediction {
     let account: String
@@ -38,6 +49,12 @@ struct ReportHistory {
       let mrr = RecordValues.number(record["mrr"]) ?? 0
       history.mrr[key, default: []].append((day, mrr))
       let renewal = record["stage"]?.objectValue?["renewal"]?.objectValue?["at"]?.stringValue ?? record["renewal_at"]?.stringValue
+      if (history.latest[key]?.day ?? Int.min) <= day {
+        history.latest[key] = Forecast(
+          day: day, color: health?["color"]?.stringValue, probability: RecordValues.number(health?["renewal_probability"]),
+          arr: mrr * 12, renewalDay: ReportData.day(renewal))
+        history.latestDay = max(history.latestDay ?? day, day)
+      }
       guard let color = health?["color"]?.stringValue, mrr > 0, let renewalDay = ReportData.day(renewal),
         (60...90).contains(renewalDay - day), renewalDay <= asOfDay
       else { return }

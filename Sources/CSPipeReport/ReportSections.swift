@@ -435,10 +435,53 @@ struct ReportSections {
         ])
       }
       section.tables.append(past)
+      if let replan = replan(history) { section.tables.append(replan) }
     } else {
       section.lines.append("Past months against their outcomes: needs history (report --history DIR).")
     }
     return section
+  }
+
+  /// The re-plan: what moved in the next 12 months' expected renewal ARR since the latest
+  /// snapshot, account by account, and why.
+  func replan(_ history: ReportHistory) -> ReportTable? {
+    guard let then = history.latestDay else { return nil }
+    var table = ReportTable(
+      name: "renewal_replan",
+      caption: "Re-plan: what moved since the run of \(history.labels[then] ?? Timestamps.isoDate(then * 86400))",
+      columns: ["account", "name", "renewal", "colour then", "colour now", "expected ARR then", "expected ARR now", "why"], rows: [],
+      shown: top)
+    table.countInCaption = true
+    let horizon = asOfDay + 366
+    var moved: [(change: Double, key: String, row: [ReportTable.Cell])] = []
+    for account in accounts {
+      let before = history.latest[account.key]
+      let renewalThen = before?.renewalDay.flatMap { $0 >= asOfDay && $0 < horizon ? $0 : nil }
+      let renewalNow = account.renewalAt.flatMap { $0 >= asOfDay && $0 < horizon && account.mrr > 0 ? $0 : nil }
+      let expectedThen = renewalThen == nil ? 0 : (before?.arr ?? 0) * (before?.probability ?? 0)
+      let expectedNow = renewalNow == nil ? 0 : account.mrr * 12 * (account.health?.probability ?? 0)
+      guard abs(expectedNow - expectedThen) >= 0.005 else { continue }
+      var why: [String] = []
+      if before == nil { why.append("new account") }
+      if account.mrr <= 0 && (before?.arr ?? 0) > 0 { why.append("churned") }
+      if let then = before?.color, let now = account.health?.color, then != now { why.append("colour \(then) → \(now)") }
+      if let before, abs(before.arr - account.mrr * 12) >= 0.005, account.mrr > 0 {
+        why.append("ARR \(ReportFormat.number(before.arr, places: 2)) → \(ReportFormat.number(account.mrr * 12, places: 2))")
+      }
+      if (renewalThen == nil) != (renewalNow == nil) {
+        why.append(renewalNow == nil ? "renewal out of the 12 months" : "renewal into the 12 months")
+      }
+      let row: [ReportTable.Cell] = [
+        .text(account.key), .text(account.name),
+        .text((renewalNow ?? renewalThen).map { String(Timestamps.isoDate($0 * 86400).prefix(7)) } ?? "—"),
+        .text(before?.color ?? "—"), .text(account.health?.color ?? "—"), .number(expectedThen, places: 2), .number(expectedNow, places: 2),
+        .text(why.isEmpty ? "probability changed" : why.joined(separator: "; ")),
+      ]
+      moved.append((abs(expectedNow - expectedThen), account.key, row))
+    }
+    // The largest moves first; ties by account key, so the table is the same in any input order.
+    table.rows = moved.sorted { ($0.change, $1.key) > ($1.change, $0.key) }.map(\.row)
+    return table
   }
 
   func backtest() -> ReportSection {
