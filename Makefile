@@ -60,10 +60,10 @@ bench-ingest: build
 	scripts/bench_ingest.sh $(SCALE)
 
 ## fuzz: libFuzzer on the CSV, XML, NDJSON and gzip readers, normalise's raw-record conversion and its
-## value parsers, score's arithmetic, stage's journey loader and placement (FUZZ_RUNS each, FUZZ_TARGETS to pick; seeds from samples/, ../shared/real-exports
+## value parsers, score's arithmetic, stage's journey loader and placement, report's sections and rendering (FUZZ_RUNS each, FUZZ_TARGETS to pick; seeds from samples/, ../shared/real-exports
 ## and Tests/FuzzCorpus); a crash leaves its input in build/fuzz/ to turn into a regression test
 FUZZ_RUNS ?= 1000000
-FUZZ_TARGETS ?= csv xml ndjson raw values arithmetic gzip score stage
+FUZZ_TARGETS ?= csv xml ndjson raw values arithmetic gzip score stage report
 fuzz:
 	mkdir -p .build-fuzz && ln -sfn "$(CURDIR)" .build-fuzz/cspipe
 	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1000000}
 out=build/fuzz
-mkdir -p "$out/corpus/csv" "$out/corpus/xml" "$out/corpus/ndjson" "$out/corpus/raw" "$out/corpus/values" "$out/corpus/arithmetic" "$out/corpus/gzip" "$out/corpus/score" "$out/corpus/stage"
+mkdir -p "$out/corpus/csv" "$out/corpus/xml" "$out/corpus/ndjson" "$out/corpus/raw" "$out/corpus/values" "$out/corpus/arithmetic" "$out/corpus/gzip" "$out/corpus/score" "$out/corpus/stage" "$out/corpus/report"
 cp Tests/FuzzCorpus/raw/* "$out/corpus/raw/"
 cp Tests/FuzzCorpus/values/* "$out/corpus/values/"
 cp Tests/FuzzCorpus/arithmetic/* "$out/corpus/arithmetic/"
@@ -17,6 +17,9 @@ for file in Tests/CSPipeCLITests/Cases/stage/*/journey.json pipelines/journey.js
   python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$file" > "$out/corpus/stage/journey-$(basename "$(dirname "$file")").json"
 done
 cp Tests/FuzzCorpus/stage/* "$out/corpus/stage/"
+# report seeds: its golden inputs, cut into pieces of a few lines, and the regression corpus.
+for file in Tests/CSPipeCLITests/Cases/report/*/stdin; do split -l 3 -a 3 "$file" "$out/corpus/report/$(basename "$(dirname "$file")")-"; done
+cp Tests/FuzzCorpus/report/* "$out/corpus/report/"
 # gzip seeds: the samples compressed, without the two magic bytes the target puts back.
 for file in samples/exports/*; do gzip -n -c "$file" | tail -c +3 > "$out/corpus/gzip/$(basename "$file").gz"; done
 cp samples/exports/*.csv "$out/corpus/csv/"
@@ -34,7 +37,7 @@ for stage in 01-ingest/raw 02-normalise/canonical 03-segment/accounts; do
 done
 # Raw records, one per line, as seeds for the conversion target.
 [ -f build/pipeline/01-ingest/raw.ndjson ] && split -l 1 -a 4 <(head -n 200 build/pipeline/01-ingest/raw.ndjson) "$out/corpus/raw/pipeline-"
-targets=${FUZZ_TARGETS:-csv xml ndjson raw values arithmetic gzip score stage}
+targets=${FUZZ_TARGETS:-csv xml ndjson raw values arithmetic gzip score stage report}
 for target in $targets; do
   echo "== fuzz $target: $runs runs" >&2
   .build-fuzz/release/fuzz "$target" "$out/corpus/$target" -runs="$runs" -max_len=8192 -rss_limit_mb=1024 \

@@ -24,7 +24,7 @@ struct FuzzRegressionTests {
   static let entryPoints: [String: @Sendable ([UInt8]) -> Void] = [
     "csv": FuzzEntryPoints.csv, "xml": FuzzEntryPoints.xml, "ndjson": FuzzEntryPoints.ndjson,
     "raw": FuzzEntryPoints.raw, "values": FuzzEntryPoints.values, "arithmetic": FuzzEntryPoints.arithmetic,
-    "stage": FuzzEntryPoints.stage,
+    "stage": FuzzEntryPoints.stage, "report": FuzzEntryPoints.report,
   ]
 
   /// Every corpus file with the entry point of its folder.

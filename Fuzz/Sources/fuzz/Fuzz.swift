@@ -15,7 +15,7 @@ func runFuzzerDriver(
 /// The reader under test; a C callback cannot capture it, so it lives here.
 nonisolated(unsafe) var reader: ([UInt8]) -> Void = FuzzEntryPoints.csv
 
-/// `fuzz csv|xml|ndjson|raw|values|arithmetic|gzip|score|stage [libFuzzer options and corpus folders]`: feeds arbitrary bytes to one
+/// `fuzz csv|xml|ndjson|raw|values|arithmetic|gzip|score|stage|report [libFuzzer options and corpus folders]`: feeds arbitrary bytes to one
 /// reader; any crash or hang is a bug.
 @main
 struct Fuzz {
@@ -23,11 +23,11 @@ struct Fuzz {
     let targets: [String: ([UInt8]) -> Void] = [
       "csv": FuzzEntryPoints.csv, "xml": FuzzEntryPoints.xml, "ndjson": FuzzEntryPoints.ndjson,
       "raw": FuzzEntryPoints.raw, "values": FuzzEntryPoints.values, "arithmetic": FuzzEntryPoints.arithmetic, "gzip": FuzzEntryPoints.gzip,
-      "score": FuzzEntryPoints.score, "stage": FuzzEntryPoints.stage,
+      "score": FuzzEntryPoints.score, "stage": FuzzEntryPoints.stage, "report": FuzzEntryPoints.report,
     ]
     let arguments = CommandLine.arguments
     guard arguments.count > 1, let chosen = targets[arguments[1]] else {
-      let usage = "usage: fuzz csv|xml|ndjson|raw|values|arithmetic|gzip|score|stage [libFuzzer options] [corpus folders]\n"
+      let usage = "usage: fuzz csv|xml|ndjson|raw|values|arithmetic|gzip|score|stage|report [libFuzzer options] [corpus folders]\n"
       _ = usage.withCString { write(2, $0, strlen($0)) }
       exit(64)
     }
