@@ -1,6 +1,7 @@
 # cspipe: `make` builds the tools and runs the pipeline on the shipped samples;
 # `make test` runs every test. See README.md.
 
+SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release
 
@@ -73,5 +74,6 @@ clean:
 	rm -rf build
 
 include pipelines/default.mk
+include pipelines/backtest.mk
 
 .PHONY: all setup build help lint format test mappings samples bench bench-ingest fuzz clean
