@@ -75,5 +75,6 @@ clean:
 
 include pipelines/default.mk
 include pipelines/backtest.mk
+include pipelines/demo.mk
 
 .PHONY: all setup build help lint format test mappings samples bench bench-ingest fuzz clean

@@ -7,6 +7,7 @@ product usage (cspipe usage CSV), surveys (cspipe NPS CSV) and the CRM account l
 
     scripts/generate_exports.py --out samples/exports            # the shipped samples (16 accounts)
     scripts/generate_exports.py --out bench-data --accounts 100000
+    scripts/generate_exports.py --out build/demo/exports --demo      # the demo portfolio (`make demo`)
 
 Same arguments, same bytes: the generator uses its own seeded PRNG and no clock.
 """
@@ -88,11 +89,14 @@ def write_csv(path, header, rows, newline="\n", final_newline=True):
         out.write(newline.join(lines) + (newline if final_newline else ""))
 
 
-def make_accounts(count, rng):
+def make_accounts(count, rng, demo=False):
     if count <= len(CAST):
         return [dict(zip(("key", "name", "domain", "industry", "region", "country", "seats", "plan", "interval", "story"), row)) for row in CAST[:count]]
     stories = ["steady"] * 12 + ["expanding", "contracting", "churned", "cancel_and_return", "past_due_grace", "trial_never_converted", "discounted", "onboarding",
                                  "cancel_at_period_end", "cancel_at", "past_due_beyond", "incomplete"]
+    if demo:
+        # Renewals that happened: annual customers who renewed and who left at their renewal.
+        stories += ["churn_at_renewal"] * 4 + ["steady"] * 4
     industries = ["Software", "Retail", "Healthcare", "Logistics", "Education", "Financial Services", "Media", "Manufacturing"]
     regions = [("NA", "US"), ("EMEA", "GB"), ("EMEA", "DE"), ("APAC", "AU"), ("LATAM", "BR")]
     accounts = []
@@ -101,21 +105,26 @@ def make_accounts(count, rng):
         seats = max(1, int(rng.paretovariate(1.2) * 3))
         plan = "enterprise" if seats > 60 else ("growth" if seats > 10 else "starter")
         interval = rng.choice(["month"] * 6 + ["year"] * 3 + ["quarter", "week"])
+        story = rng.choice(stories)
+        if demo and (story == "churn_at_renewal" or rng.random() < 0.3):
+            interval = "year"
         accounts.append({
             "key": f"acct-{index:06d}", "name": f"Company {index:06d}", "domain": f"company{index:06d}.example",
             "industry": rng.choice(industries), "region": region, "country": country, "seats": seats,
-            "plan": plan, "interval": interval, "story": rng.choice(stories),
+            "plan": plan, "interval": interval, "story": story,
         })
     return accounts
 
 
-def generate(out_dir, count, seed, usage_days):
+def generate(out_dir, count, seed, usage_days, demo=False):
     rng = random.Random(seed)
     os.makedirs(out_dir, exist_ok=True)
-    accounts = make_accounts(count, rng)
+    accounts = make_accounts(count, rng, demo)
     customers, subscriptions, invoices, crm = [], [], [], []
     for index, account in enumerate(accounts):
-        start = AS_OF - dt.timedelta(days=rng.randrange(120, 700))
+        start = AS_OF - dt.timedelta(days=rng.randrange(120, 700) if not demo else rng.randrange(60, 900))
+        if account["story"] == "churn_at_renewal":
+            start = AS_OF - dt.timedelta(days=rng.randrange(380, 720))
         if account["story"] == "onboarding":
             start = AS_OF - dt.timedelta(days=40)
         account["start"] = start
@@ -145,6 +154,9 @@ def generate(out_dir, count, seed, usage_days):
         elif story == "churned":
             end = AS_OF - dt.timedelta(days=rng.randrange(20, 90))
             segments.append((start, end, seats, "canceled", None, "too expensive"))
+        elif story == "churn_at_renewal":
+            account["end"] = add_months(start, 12)
+            segments.append((start, account["end"], seats, "canceled", None, "not renewed"))
         elif story == "cancel_and_return":
             gap_start = start + dt.timedelta(days=150)
             segments.append((start, gap_start, seats, "canceled", None, "budget freeze"))
@@ -309,12 +321,14 @@ def generate(out_dir, count, seed, usage_days):
             story = account["story"]
             if story == "trial_never_converted":
                 continue
-            base = account["seats"] * (0.35 if story in ("contracting", "churned") else 0.75)
+            base = account["seats"] * (0.35 if story in ("contracting", "churned", "churn_at_renewal") else 0.75)
             for offset in range(usage_days, 0, -1):
                 day = AS_OF - dt.timedelta(days=offset - 1)
                 if day < account["start"]:
                     continue
                 if story == "churned" and offset < 40:
+                    continue
+                if story == "churn_at_renewal" and day >= account["end"]:
                     continue
                 trend = 1.0 + (0.3 if story == "expanding" else (-0.3 if story == "contracting" else 0)) * (1 - offset / usage_days)
                 weekday = day.weekday() < 5
@@ -363,6 +377,11 @@ def generate(out_dir, count, seed, usage_days):
             sponsor_removed = dt.datetime.combine(AS_OF - dt.timedelta(days=20), dt.time(12)).strftime("%Y-%m-%dT%H:%M:%SZ")
         contacts.append([key, f"sponsor@{account['domain']}", "sponsor", created, sponsor_removed])
         contacts.append([key, f"champion@{account['domain']}", "champion", created, ""])
+    if demo:
+        # The demo's cohort program: twelve steady or growing accounts in the academy since May.
+        members = [a["key"] for a in accounts if a["story"] in ("steady", "expanding") and a["start"] < dt.date(2026, 4, 1)]
+        for key in sorted(journey_rng.sample(members, min(12, len(members)))):
+            programs.append([key, "adoption-academy", "2026-Q2", "2026-05-01T00:00:00Z", ""])
     for key in ("bluebird", "quartz", "harbor", "maple-oak"):
         if any(account["key"] == key for account in accounts):
             graduated = "2026-10-31T00:00:00Z" if key == "maple-oak" else ""
@@ -389,8 +408,13 @@ def main():
     parser.add_argument("--accounts", type=int, default=len(CAST), help="number of accounts (default: the 16 of the samples)")
     parser.add_argument("--seed", type=int, default=20261115)
     parser.add_argument("--usage-days", type=int, default=90)
+    parser.add_argument("--demo", action="store_true",
+                        help="the demo portfolio: 300 accounts over two years, 400 days of usage, renewals that churned, a cohort program")
     args = parser.parse_args()
-    generate(args.out, args.accounts, args.seed, args.usage_days)
+    if args.demo:
+        generate(args.out, 300 if args.accounts == len(CAST) else args.accounts, args.seed, 400, demo=True)
+    else:
+        generate(args.out, args.accounts, args.seed, args.usage_days)
 
 
 if __name__ == "__main__":
