@@ -84,4 +84,30 @@ struct MakefileTests {
     let markdown = try String(contentsOf: folder.appendingPathComponent("out/07-backtest/report.md"), encoding: .utf8)
     #expect(!markdown.contains("No data"), "every section has data on the demo portfolio")
   }
+
+  @Test("the custom pipelines run: score swapped for a Python program, and the chain on a user's own exports and mappings")
+  func customPipelines() throws {
+    let folder = try Tool.temporaryDirectory()
+    let swapped = try Tool.shell(
+      "make --no-print-directory -C \(Self.root) -f pipelines/custom-score.mk BIN=\(Tool.binDirectory.path) OUT=\(folder.path)/custom",
+      in: folder)
+    #expect(swapped.status == 0, "\(swapped.stderr)")
+    // The swapped stage's output holds to the same contract as the built-in stage's.
+    let scored = try String(contentsOf: folder.appendingPathComponent("custom/04-score/scored-by-python.ndjson"), encoding: .utf8)
+    let lines = scored.split(separator: "\n").map(String.init)
+    #expect(lines.count == 17)
+    for (index, line) in lines.enumerated() {
+      let found = SchemaConformanceTests.problems(line)
+      #expect(found.isEmpty, "scored-by-python line \(index + 1): \(found)")
+    }
+    let own = try Tool.shell(
+      "make --no-print-directory -C \(Self.root) -f pipelines/own-exports.mk BIN=\(Tool.binDirectory.path) OUT=\(folder.path)/own",
+      in: folder)
+    #expect(own.status == 0, "\(own.stderr)")
+    let accounts = try String(contentsOf: folder.appendingPathComponent("own/03-segment/accounts.ndjson"), encoding: .utf8)
+    #expect(
+      accounts.contains(#""account":"acme""#) && accounts.contains(#""currency":"EUR","mrr":900"#),
+      "Acme's own billing export gives its MRR")
+    #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("own/06-report/report.html").path))
+  }
 }
