@@ -1,7 +1,9 @@
 # History and backtests: the pipeline recomputed as of each month-end of the past
 # BACKTEST_MONTHS months from the same exports (every tool honours --as-of without future
-# leakage), one dated snapshot per month in $(HISTORY), and the report made again with that
-# history: health trend, backtest, past renewals and the re-plan (docs/REPORT.md, "History").
+# leakage), one dated snapshot per month in $(HISTORY); score learns renewal probability per
+# colour from them (--calibrate) and scores again with that calibration and its 7/30/90-day
+# trend (--history); stage places those records; and the report is made with the history:
+# health trend, backtest, past renewals and the re-plan (docs/REPORT.md, "History").
 #
 #   make backtest                     # the samples, 12 month-ends before AS_OF
 #   make backtest BACKTEST_MONTHS=6 OUT=build/acme INPUTS='exports/*'
@@ -10,7 +12,8 @@ HISTORY ?= $(OUT)/history
 BACKTEST_MONTHS ?= 12
 MONTH_ENDS := $(shell python3 scripts/month_ends.py $(AS_OF) $(BACKTEST_MONTHS))
 SNAPSHOTS := $(foreach day,$(MONTH_ENDS),$(HISTORY)/$(day).ndjson)
-BACKTEST_REPORT := $(OUT)/07-backtest/report.html
+CALIBRATED := $(OUT)/07-calibrated
+BACKTEST_REPORT := $(OUT)/08-backtest/report.html
 
 # One month-end: normalise, segment, score and stage as of that day, from the same raw records.
 $(HISTORY)/%.ndjson: $(INGESTED) $(BIN)/normalise $(BIN)/segment $(BIN)/score $(BIN)/stage $(ALIASES) $(SEGMENT_CONFIG) $(MODEL) $(JOURNEY)
@@ -26,10 +29,21 @@ $(HISTORY)/$(AS_OF).ndjson: $(STAGED)
 	@mkdir -p $(@D)
 	cp $< $@
 
-$(BACKTEST_REPORT): $(STAGED) $(SNAPSHOTS) $(BIN)/report
+$(CALIBRATED)/calibration.ndjson: $(SEGMENTED) $(SNAPSHOTS) $(BIN)/score $(MODEL)
+	@mkdir -p $(@D)
+	$(BIN)/score $< --as-of $(AS_OF) --model $(MODEL) --calibrate $(HISTORY) -o $@
+
+$(CALIBRATED)/scored.ndjson: $(SEGMENTED) $(CALIBRATED)/calibration.ndjson $(SNAPSHOTS) $(BIN)/score $(MODEL)
+	$(BIN)/score $< --as-of $(AS_OF) --model $(MODEL) --calibration $(@D)/calibration.ndjson --history $(HISTORY) -o $@ \
+	  --rejects $(@D)/score-rejects.ndjson
+
+$(CALIBRATED)/staged.ndjson: $(CALIBRATED)/scored.ndjson $(BIN)/stage $(JOURNEY)
+	$(BIN)/stage $< --as-of $(AS_OF) --journey $(JOURNEY) --history $(HISTORY) -o $@ --rejects $(@D)/stage-rejects.ndjson
+
+$(BACKTEST_REPORT): $(CALIBRATED)/staged.ndjson $(BIN)/report
 	$(BIN)/report $< -o $(@D) --as-of $(AS_OF) --run $(OUT) --history $(HISTORY) --rejects $(OUT)/backtest-rejects.ndjson
 
-## backtest: the pipeline as of each of the last BACKTEST_MONTHS month-ends (snapshots in OUT/history), then the report with its history
+## backtest: the pipeline as of each of the last BACKTEST_MONTHS month-ends (OUT/history), score calibrated on them, the report with its history
 backtest: build
 	@$(MAKE) --no-print-directory $(BACKTEST_REPORT) $(HISTORY)/$(AS_OF).ndjson
 	@echo "backtest: $(BACKTEST_REPORT) (history in $(HISTORY)); open it with: xdg-open $(BACKTEST_REPORT)"

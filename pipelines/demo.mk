@@ -4,7 +4,7 @@
 # committed), then the pipeline and the backtest, so that every section of the report shows
 # real numbers.
 #
-#   make demo        # → build/demo/07-backtest/report.html
+#   make demo        # → build/demo/08-backtest/report.html
 
 DEMO_OUT ?= build/demo
 DEMO_EXPORTS := $(DEMO_OUT)/exports
@@ -14,7 +14,7 @@ $(DEMO_EXPORTS)/.generated: scripts/generate_exports.py
 	python3 scripts/generate_exports.py --demo --out $(DEMO_EXPORTS)
 	touch $@
 
-## demo: a generated portfolio of 300 accounts over two years, the pipeline and the backtest on it (build/demo/07-backtest/report.html)
+## demo: a generated portfolio of 300 accounts over two years, the pipeline and the backtest on it (build/demo/08-backtest/report.html)
 demo: build $(DEMO_EXPORTS)/.generated
 	@$(MAKE) --no-print-directory backtest OUT=$(DEMO_OUT) INPUTS='$(DEMO_EXPORTS)/*.csv $(DEMO_EXPORTS)/*.xml'
 

@@ -42,7 +42,9 @@ public struct Calibration: Sendable {
     let read = try SnapshotFolder.forEachAccount(in: folder, throughDay: asOfDay) { record, key, day in
       mrrSeen[key, default: []].append((day, RecordValues.number(record["mrr"]) ?? 0))
       guard let color = record["health"]?.objectValue?["color"]?.stringValue,
-        let renewal = record["renewal_at"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)).map({ $0 / 86400 }),
+        // stage's next renewal as of the snapshot (the CRM date moved by whole terms), else the CRM's.
+        let renewal = (record["stage"]?.objectValue?["renewal"]?.objectValue?["at"]?.stringValue ?? record["renewal_at"]?.stringValue)
+          .flatMap(Timestamps.epochSeconds(ofCanonical:)).map({ $0 / 86400 }),
         renewal > day, renewal <= asOfDay
       else { return }
       observations.append(

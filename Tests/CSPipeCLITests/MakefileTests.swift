@@ -72,16 +72,16 @@ struct MakefileTests {
       "python3 \(Self.root)/scripts/generate_exports.py --demo --out exports > /dev/null && cp \(Self.root)/pipelines/journey.json .",
       in: folder)
     #expect(generated.status == 0, "\(generated.stderr)")
-    let made = try Self.make("BACKTEST_MONTHS=4 \(folder.path)/out/07-backtest/report.html", out: folder)
+    let made = try Self.make("BACKTEST_MONTHS=4 \(folder.path)/out/08-backtest/report.html", out: folder)
     #expect(made.status == 0, "\(made.stderr)")
-    let matrix = try String(contentsOf: folder.appendingPathComponent("out/07-backtest/tables/backtest_confusion.ndjson"), encoding: .utf8)
+    let matrix = try String(contentsOf: folder.appendingPathComponent("out/08-backtest/tables/backtest_confusion.ndjson"), encoding: .utf8)
     let rows = try matrix.split(separator: "\n").map {
       try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
     }
     let churned = rows.reduce(0.0) { $0 + ($1["churned"] as? Double ?? 0) }
     let renewed = rows.reduce(0.0) { $0 + ($1["renewed"] as? Double ?? 0) }
     #expect(churned > 0 && renewed > 0, "churned \(churned), renewed \(renewed)")
-    let markdown = try String(contentsOf: folder.appendingPathComponent("out/07-backtest/report.md"), encoding: .utf8)
+    let markdown = try String(contentsOf: folder.appendingPathComponent("out/08-backtest/report.md"), encoding: .utf8)
     #expect(!markdown.contains("No data"), "every section has data on the demo portfolio")
   }
 
