@@ -8,7 +8,6 @@
 #   make backtest                     # the samples, 12 month-ends before AS_OF
 #   make backtest BACKTEST_MONTHS=6 OUT=build/acme INPUTS='exports/*'
 
-HISTORY ?= $(OUT)/history
 BACKTEST_MONTHS ?= 12
 MONTH_ENDS := $(shell python3 scripts/month_ends.py $(AS_OF) $(BACKTEST_MONTHS))
 SNAPSHOTS := $(foreach day,$(MONTH_ENDS),$(HISTORY)/$(day).ndjson)
@@ -23,11 +22,6 @@ $(HISTORY)/%.ndjson: $(INGESTED) $(BIN)/normalise $(BIN)/segment $(BIN)/score $(
 	| $(BIN)/segment -q --as-of $* --config $(SEGMENT_CONFIG) $(addprefix --rates ,$(RATES)) \
 	| $(BIN)/score -q --as-of $* --model $(MODEL) \
 	| $(BIN)/stage -q --as-of $* --journey $(JOURNEY) -o $@
-
-# The run itself is kept as the newest snapshot too.
-$(HISTORY)/$(AS_OF).ndjson: $(STAGED)
-	@mkdir -p $(@D)
-	cp $< $@
 
 $(CALIBRATED)/calibration.ndjson: $(SEGMENTED) $(SNAPSHOTS) $(BIN)/score $(MODEL)
 	@mkdir -p $(@D)
@@ -45,7 +39,7 @@ $(BACKTEST_REPORT): $(CALIBRATED)/staged.ndjson $(BIN)/report
 
 ## backtest: the pipeline as of each of the last BACKTEST_MONTHS month-ends (OUT/history), score calibrated on them, the report with its history
 backtest: build
-	@$(MAKE) --no-print-directory $(BACKTEST_REPORT) $(HISTORY)/$(AS_OF).ndjson
+	@$(MAKE) --no-print-directory $(BACKTEST_REPORT) $(SNAPSHOT)
 	@echo "backtest: $(BACKTEST_REPORT) (history in $(HISTORY)); open it with: xdg-open $(BACKTEST_REPORT)"
 
 .PHONY: backtest

@@ -31,8 +31,11 @@ SEGMENTED := $(OUT)/03-segment/accounts.ndjson
 SCORED := $(OUT)/04-score/scored.ndjson
 STAGED := $(OUT)/05-stage/staged.ndjson
 REPORT := $(OUT)/06-report/report.html
+# Each run keeps its dated final records: the history `make backtest`, score and report read.
+HISTORY ?= $(OUT)/history
+SNAPSHOT := $(HISTORY)/$(AS_OF).ndjson
 
-pipeline: $(REPORT)
+pipeline: $(REPORT) $(SNAPSHOT)
 	@echo "report: $(REPORT) (and report.md, tables/ beside it); open it with: xdg-open $(REPORT)"
 
 $(INGESTED): $(INPUTS) $(BIN)/ingest
@@ -61,5 +64,9 @@ $(STAGED): $(SCORED) $(BIN)/stage $(JOURNEY)
 # The report is a folder, replaced whole when the run succeeds; report.html inside is the target.
 $(REPORT): $(STAGED) $(BIN)/report
 	$(BIN)/report $< -o $(@D) --as-of $(AS_OF) --run $(OUT) --rejects $(OUT)/report-rejects.ndjson
+
+$(SNAPSHOT): $(STAGED)
+	@mkdir -p $(@D)
+	cp $< $@
 
 .PHONY: pipeline
