@@ -10,11 +10,11 @@ BIN := .build/release
 # a file that a later make takes as up to date.
 .DELETE_ON_ERROR:
 
-## all: build (release) and run the pipeline on the samples (or INPUTS=…), ending in its output
+## all: build (release) and run the pipeline on the samples (or INPUTS=…), ending in the report
 all: build
 	@$(MAKE) --no-print-directory pipeline
 
-## setup: install what a fresh Debian machine lacks (libxml2-dev, zlib, GNU time, Chromium for the report test)
+## setup: install what a fresh Debian machine lacks (libxml2-dev, zlib, GNU time, Chromium, jq)
 setup:
 	scripts/setup.sh
 
@@ -35,7 +35,7 @@ lint:
 format:
 	$(SWIFT) format format --in-place --recursive $(LINT_PATHS)
 
-## test: unit, golden, conformance, real-export and hostile-input tests
+## test: unit, golden, conformance, real-export, hostile-input, Makefile and browser tests
 test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test

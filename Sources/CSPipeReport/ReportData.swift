@@ -19,6 +19,8 @@ struct AccountFacts {
   let renewalAt: Int?
   let health: (score: Double?, color: String?, probability: Double?, reason: String?)?
   let stage: StageFacts?
+  /// Per source, the date of its latest fact about the account.
+  let freshness: [(source: String, date: String)]
 }
 
 struct StageFacts {
@@ -41,7 +43,16 @@ struct ReportData {
   var asOf: String?
   /// Per source (`stripe/invoices`), its latest fact over all accounts and how many accounts it
   /// has facts for: data freshness.
-  var freshness: [String: (latest: String, accounts: Int)] = [:]
+  var freshness: [String: (latest: String, accounts: Int)] {
+    var table: [String: (latest: String, accounts: Int)] = [:]
+    for account in accounts {
+      for (source, date) in account.freshness {
+        let current = table[source]
+        table[source] = (max(current?.latest ?? date, date), (current?.accounts ?? 0) + 1)
+      }
+    }
+    return table
+  }
 
   mutating func take(_ record: JSONObject) {
     if record["kind"]?.stringValue == "portfolio" {
@@ -50,13 +61,6 @@ struct ReportData {
       return
     }
     asOf = asOf ?? record["as_of"]?.stringValue
-    if let sources = record["freshness"]?.objectValue {
-      for (source, value) in sources.entries {
-        guard let date = value.stringValue else { continue }
-        let current = freshness[source]
-        freshness[source] = (max(current?.latest ?? date, date), (current?.accounts ?? 0) + 1)
-      }
-    }
     accounts.append(Self.facts(record))
   }
 
@@ -78,6 +82,12 @@ struct ReportData {
     return fields
   }
 
+  /// A duplicate's kept copy in place of the one read first (freshness keeps both: it is only
+  /// ever the latest date per source).
+  mutating func replace(at index: Int, with record: JSONObject) {
+    accounts[index] = Self.facts(record)
+  }
+
   static func facts(_ record: JSONObject) -> AccountFacts {
     func number(_ value: JSONValue?) -> Double? { RecordValues.number(value) }
     var yearAgo: Double?
@@ -97,7 +107,8 @@ struct ReportData {
       rankedMrr: number(record["mrr_with_children"]) ?? number(record["mrr"]) ?? 0,
       industry: record["segments"]?.objectValue?["industry"]?.stringValue, mrrYearAgo: yearAgo,
       renewalAt: Self.day(record["stage"]?.objectValue?["renewal"]?.objectValue?["at"]?.stringValue ?? record["renewal_at"]?.stringValue),
-      health: health, stage: record["stage"]?.objectValue.map(Self.stage))
+      health: health, stage: record["stage"]?.objectValue.map(Self.stage),
+      freshness: (record["freshness"]?.objectValue?.entries ?? []).compactMap { entry in entry.value.stringValue.map { (entry.key, $0) } })
   }
 
   static func stage(_ stage: JSONObject) -> StageFacts {

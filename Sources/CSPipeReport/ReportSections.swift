@@ -64,8 +64,9 @@ struct ReportSections {
     var freshness = ReportTable(
       name: "data_freshness", caption: "Data freshness per source",
       columns: ["source", "latest fact", "days before as-of", "accounts with data"], rows: [])
-    for source in data.freshness.keys.sorted() {
-      let entry = data.freshness[source]!
+    let sources = data.freshness
+    for source in sources.keys.sorted() {
+      let entry = sources[source]!
       let behind = ReportData.day(entry.latest).map { Double(asOfDay - $0) }
       freshness.rows.append([
         .text(source), .text(entry.latest), behind.map { .number($0, places: 0) } ?? .empty, .number(Double(entry.accounts), places: 0),

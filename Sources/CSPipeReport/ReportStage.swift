@@ -49,7 +49,16 @@ public final class Report {
   var summary = ReportSummary()
   var intake: AccountRecordIntake
   var data = ReportData()
-  var seen = Set<String>()
+  /// Per account: a 64-bit digest of its line, where its facts are, and where it was read.
+  var seen: [String: (digest: UInt64, index: Int, location: SourceLocation)] = [:]
+
+  /// FNV-1a over the line: which copy of a duplicated account is kept must not depend on the
+  /// input's order, so the copy with the smaller digest is.
+  static func digest(_ line: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in line { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    return hash
+  }
 
   public init(options: ReportOptions, context: StageContext) {
     self.options = options
@@ -76,11 +85,21 @@ public final class Report {
           summary.portfolios += 1
           data.take(lazy.object)
         case .account(let key):
-          guard seen.insert(key).inserted else {
+          let digest = Self.digest(line)
+          if let earlier = seen[key] {
+            // The same copy is kept in any input order: the one with the smaller digest.
+            let keepNew = digest < earlier.digest
+            if keepNew {
+              data.replace(at: earlier.index, with: ReportData.reportFields(lazy))
+              seen[key] = (digest, earlier.index, location)
+            }
             return try rejects.reject(
-              at: location, reason: "account \(key.debugDescription) is in the input twice; the first is kept", raw: raw())
+              at: location,
+              reason: "account \(key.debugDescription) is in the input twice (also at \(earlier.location.rendered)); "
+                + (keepNew ? "this copy is kept, the other dropped" : "the other copy is kept"), raw: raw())
           }
           summary.accounts += 1
+          seen[key] = (digest, data.accounts.count, location)
           data.take(ReportData.reportFields(lazy))
         }
       }

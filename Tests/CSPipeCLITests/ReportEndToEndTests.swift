@@ -127,4 +127,19 @@ struct ReportEndToEndTests {
     #expect(refused.status == 1)
     #expect(try String(contentsOf: folder.appendingPathComponent("notes.txt"), encoding: .utf8) == "mine\n")
   }
+
+  @Test("the report does not depend on input order, a duplicated account included")
+  func inputOrder() throws {
+    let folder = try Tool.temporaryDirectory()
+    try Self.samplesReport(in: folder)
+    // A second copy of one account, changed, then the lines in reverse order.
+    let prepared = try Tool.shell(
+      "cp staged.ndjson twice.ndjson && grep '\"account\":\"harbor\"' staged.ndjson | sed 's/\"mrr\":882/\"mrr\":883/' >> twice.ndjson"
+        + " && tac twice.ndjson > reversed.ndjson", in: folder)
+    #expect(prepared.status == 0)
+    let forward = try Tool.run("report", ["twice.ndjson", "-q", "--as-of", "2026-11-15"], in: folder)
+    let backward = try Tool.run("report", ["reversed.ndjson", "-q", "--as-of", "2026-11-15"], in: folder)
+    #expect(forward.status == 0 && backward.status == 0)
+    #expect(forward.stdout == backward.stdout)
+  }
 }
