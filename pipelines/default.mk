@@ -25,7 +25,11 @@ MODEL ?= pipelines/model.json
 # The customer journey: milestones, stages, playbooks, moments (docs/STAGE.md).
 JOURNEY ?= pipelines/journey.json
 
-INGESTED := $(OUT)/01-ingest/raw.ndjson
+# One raw file per export (its path with / as _), so that a changed export is ingested again
+# alone; normalise reads them in the exports' sorted order, whatever order INPUTS lists them in.
+INPUT_FILES := $(sort $(wildcard $(INPUTS)))
+raw_of = $(OUT)/01-ingest/$(subst /,_,$(1)).ndjson
+INGESTED := $(foreach file,$(INPUT_FILES),$(call raw_of,$(file)))
 NORMALISED := $(OUT)/02-normalise/canonical.ndjson
 SEGMENTED := $(OUT)/03-segment/accounts.ndjson
 SCORED := $(OUT)/04-score/scored.ndjson
@@ -38,13 +42,16 @@ SNAPSHOT := $(HISTORY)/$(AS_OF).ndjson
 pipeline: $(REPORT) $(SNAPSHOT)
 	@echo "report: $(REPORT) (and report.md, tables/ beside it); open it with: xdg-open $(REPORT)"
 
-$(INGESTED): $(INPUTS) $(BIN)/ingest
-	@mkdir -p $(@D)
-	$(BIN)/ingest $(INPUTS) -o $@ --rejects $(@D)/rejects.ndjson
+define ingest_rule
+$(call raw_of,$(1)): $(1) $(BIN)/ingest
+	@mkdir -p $$(@D)
+	$(BIN)/ingest $(1) -o $$@ --rejects $$(basename $$@).rejects.ndjson
+endef
+$(foreach file,$(INPUT_FILES),$(eval $(call ingest_rule,$(file))))
 
 $(NORMALISED): $(INGESTED) $(BIN)/normalise $(ALIASES) $(MAPPINGS)
 	@mkdir -p $(@D)
-	$(BIN)/normalise $< -o $@ --as-of $(AS_OF) --aliases $(ALIASES) $(addprefix --mappings ,$(MAPPINGS)) \
+	$(BIN)/normalise $(INGESTED) -o $@ --as-of $(AS_OF) --aliases $(ALIASES) $(addprefix --mappings ,$(MAPPINGS)) \
 	  $(addprefix --timezone ,$(TIMEZONES)) \
 	  --rejects $(@D)/rejects.ndjson --unmatched $(@D)/unmatched.ndjson
 

@@ -135,11 +135,15 @@ public final class Report {
     var counts: [(String, Int)] = []
     let stages = try SnapshotFolder.subfolders(folder)
     for stage in stages {
+      // `rejects.ndjson`, or one per export (`…csv.rejects.ndjson`) where a stage runs per file.
+      let files = try SnapshotFolder.files("\(folder)/\(stage)")
       for kind in ["rejects", "unmatched"] {
-        let path = "\(folder)/\(stage)/\(kind).ndjson"
-        guard access(path, R_OK) == 0 else { continue }
+        let matching = files.filter { $0.hasSuffix("/\(kind).ndjson") || $0.hasSuffix(".\(kind).ndjson") }
+        guard !matching.isEmpty else { continue }
         var lines = 0
-        try LineReader(source: try ByteSource(path: path)).forEachLine { _, _, _ in lines += 1 }
+        for path in matching where access(path, R_OK) == 0 {
+          try LineReader(source: try ByteSource(path: path)).forEachLine { _, _, _ in lines += 1 }
+        }
         counts.append(("\(stage): \(kind == "rejects" ? "rejected" : "unmatched")", lines))
       }
     }
