@@ -106,7 +106,8 @@ struct ReportData {
       rank: record["tier_from"] == nil ? record["revenue_rank"]?.intValue : nil,
       rankedMrr: number(record["mrr_with_children"]) ?? number(record["mrr"]) ?? 0,
       industry: record["segments"]?.objectValue?["industry"]?.stringValue, mrrYearAgo: yearAgo,
-      renewalAt: Self.day(record["stage"]?.objectValue?["renewal"]?.objectValue?["at"]?.stringValue ?? record["renewal_at"]?.stringValue),
+      renewalAt: RecordValues.day(
+        record["stage"]?.objectValue?["renewal"]?.objectValue?["at"]?.stringValue ?? record["renewal_at"]?.stringValue),
       health: health, stage: record["stage"]?.objectValue.map(Self.stage),
       freshness: (record["freshness"]?.objectValue?.entries ?? []).compactMap { entry in entry.value.stringValue.map { (entry.key, $0) } })
   }
@@ -148,10 +149,5 @@ struct ReportData {
       phase: stage["phase"]?.stringValue ?? "", band: stage["band"]?.stringValue, playbook: playbook?["name"]?.stringValue,
       cause: playbook?["cause"]?.stringValue, evidence: evidence, milestones: milestones,
       timeToValue: stage["time_to_value_days"]?.intValue, effectiveness: effectiveness, moments: moments, programs: programs)
-  }
-
-  static func day(_ text: String?) -> Int? {
-    guard let text, let instant = Timestamps.epochSeconds(ofCanonical: text) else { return nil }
-    return instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
   }
 }

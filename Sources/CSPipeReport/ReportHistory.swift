@@ -52,10 +52,10 @@ struct ReportHistory {
       if (history.latest[key]?.day ?? Int.min) <= day {
         history.latest[key] = Forecast(
           day: day, color: health?["color"]?.stringValue, probability: RecordValues.number(health?["renewal_probability"]),
-          arr: mrr * 12, renewalDay: ReportData.day(renewal))
+          arr: mrr * 12, renewalDay: RecordValues.day(renewal))
         history.latestDay = max(history.latestDay ?? day, day)
       }
-      guard let color = health?["color"]?.stringValue, mrr > 0, let renewalDay = ReportData.day(renewal),
+      guard let color = health?["color"]?.stringValue, mrr > 0, let renewalDay = RecordValues.day(renewal),
         (60...90).contains(renewalDay - day), renewalDay <= asOfDay
       else { return }
       let id = "\(key)\u{0}\(renewalDay)"

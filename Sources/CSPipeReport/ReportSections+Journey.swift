@@ -71,8 +71,8 @@ extension ReportSections {
       gaps.sort()
       table.rows.append([
         .text(milestone.name), .number(Double(milestone.baselineDay), places: 0), .number(Double(reached.count), places: 0),
-        .number(share, places: 4), ReportSections.rank(gaps, 0.5).map { .number(Double($0), places: 0) } ?? .empty,
-        ReportSections.rank(gaps, 0.9).map { .number(Double($0), places: 0) } ?? .empty,
+        .number(share, places: 4), RecordValues.nearestRank(gaps, 0.5).map { .number(Double($0), places: 0) } ?? .empty,
+        RecordValues.nearestRank(gaps, 0.9).map { .number(Double($0), places: 0) } ?? .empty,
         .number(Double(milestone.baselineDay - previousBaseline), places: 0),
       ])
       if worst == nil || previousShare - share > worst!.drop { worst = (milestone.name, previousShare - share) }
@@ -86,7 +86,7 @@ extension ReportSections {
     }
     let ttv = staged.compactMap(\.timeToValue).sorted()
     section.lines.append(
-      "Time to value: median \(ReportSections.rank(ttv, 0.5).map(String.init) ?? "—") days, 90th percentile \(ReportSections.rank(ttv, 0.9).map(String.init) ?? "—") days (\(ttv.count) of \(staged.count) accounts with a known day)."
+      "Time to value: median \(RecordValues.nearestRank(ttv, 0.5).map(String.init) ?? "—") days, 90th percentile \(RecordValues.nearestRank(ttv, 0.9).map(String.init) ?? "—") days (\(ttv.count) of \(staged.count) accounts with a known day)."
     )
     return section
   }

@@ -67,7 +67,7 @@ struct ReportSections {
     let sources = data.freshness
     for source in sources.keys.sorted() {
       let entry = sources[source]!
-      let behind = ReportData.day(entry.latest).map { Double(asOfDay - $0) }
+      let behind = RecordValues.day(entry.latest).map { Double(asOfDay - $0) }
       freshness.rows.append([
         .text(source), .text(entry.latest), behind.map { .number($0, places: 0) } ?? .empty, .number(Double(entry.accounts), places: 0),
       ])
@@ -78,11 +78,5 @@ struct ReportSections {
     if counts.rows.isEmpty { counts.rows.append([.text("rejected and unmatched (give --run DIR)"), .empty]) }
     section.tables.append(counts)
     return section
-  }
-
-  static func rank(_ sorted: [Int], _ share: Double) -> Int? {
-    guard !sorted.isEmpty else { return nil }
-    let rank = Int((share * Double(sorted.count)).rounded(.up))
-    return sorted[max(0, min(sorted.count - 1, rank - 1))]
   }
 }

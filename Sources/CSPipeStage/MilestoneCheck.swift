@@ -84,13 +84,13 @@ struct MilestoneCheck {
       guard recordNames.contains(name) else {
         return .unknown("no account has a \(name.debugDescription) milestone record (is the milestone export in the input?)")
       }
-      guard let day = Self.day(record["milestones"]?.objectValue?[name]?.stringValue), day <= asOfDay else { return .none }
+      guard let day = RecordValues.day(record["milestones"]?.objectValue?[name]?.stringValue), day <= asOfDay else { return .none }
       return .day(day)
     case .firstSeen(let metric):
       guard metrics.contains(metric) else {
         return .unknown("no account has usage of \(metric.debugDescription) (is the usage export in the input?)")
       }
-      guard let day = Self.day(record["usage"]?.objectValue?["first_seen"]?.objectValue?[metric]?.stringValue), day <= asOfDay
+      guard let day = RecordValues.day(record["usage"]?.objectValue?["first_seen"]?.objectValue?[metric]?.stringValue), day <= asOfDay
       else { return .none }
       // An account that started before the usage data may have done it earlier: all the data
       // says is "by then".
@@ -126,12 +126,6 @@ struct MilestoneCheck {
       }
       return .none
     }
-  }
-
-  /// The epoch day of a canonical date or time.
-  static func day(_ text: String?) -> Int? {
-    guard let text, let instant = Timestamps.epochSeconds(ofCanonical: text) else { return nil }
-    return instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
   }
 
   /// The first calendar month that starts on or after `day`.

@@ -39,8 +39,8 @@ public struct Snoozes: Sendable {
       guard let object = (try? JSONParser.parse(line))?.objectValue else {
         throw ConfigError(file: path, message: "line \(number): expected a JSON object").asRole("snoozes")
       }
-      let at = MilestoneCheck.day(object["at"]?.stringValue)
-      let until = MilestoneCheck.day(object["until"]?.stringValue)
+      let at = RecordValues.day(object["at"]?.stringValue)
+      let until = RecordValues.day(object["until"]?.stringValue)
       guard at != nil || until != nil else {
         throw ConfigError(file: path, message: "line \(number): a snooze needs until or at (a date)").asRole("snoozes")
       }
@@ -143,7 +143,7 @@ struct MomentPlanner {
             trigger: "day \(offset) of onboarding", due: startDay + offset)
         }
       case .at(let path, let within):
-        guard let day = MilestoneCheck.day(path.first(in: record)?.stringValue), day <= asOfDay, asOfDay - day <= within else {
+        guard let day = RecordValues.day(path.first(in: record)?.stringValue), day <= asOfDay, asOfDay - day <= within else {
           continue
         }
         add(

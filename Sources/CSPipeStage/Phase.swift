@@ -21,8 +21,8 @@ struct Phase {
   /// names next year's renewal, while as of last spring the next one was this year's), but
   /// never to before the contract started.
   static func nextRenewal(_ record: JSONObject, asOfDay: Int, termMonths: Int) -> (day: Int, rolled: Bool)? {
-    guard let text = record["renewal_at"]?.stringValue, let given = MilestoneCheck.day(text) else { return nil }
-    let start = MilestoneCheck.day(record["contract_start"]?.stringValue)
+    guard let text = record["renewal_at"]?.stringValue, let given = RecordValues.day(text) else { return nil }
+    let start = RecordValues.day(record["contract_start"]?.stringValue)
     var terms = 0
     var day = given
     // At most a century of terms: a date from a typo (year 1026) is not looped over forever.

@@ -14,7 +14,7 @@ struct PlacementContext {
 
   /// The day the journey starts: the contract's start, else the account list's creation.
   static func startDay(_ record: JSONObject) -> Int? {
-    MilestoneCheck.day(record["contract_start"]?.stringValue)
+    RecordValues.day(record["contract_start"]?.stringValue)
   }
 
   func place(_ record: JSONObject, key: String) -> Placement {
@@ -67,8 +67,8 @@ struct PlacementContext {
     var names = Set<String>()
     for program in programs {
       guard let object = program.objectValue, let name = object["name"]?.stringValue else { continue }
-      if let joined = MilestoneCheck.day(object["joined_at"]?.stringValue), joined > asOfDay { continue }
-      if let graduated = MilestoneCheck.day(object["graduated_at"]?.stringValue), graduated <= asOfDay { continue }
+      if let joined = RecordValues.day(object["joined_at"]?.stringValue), joined > asOfDay { continue }
+      if let graduated = RecordValues.day(object["graduated_at"]?.stringValue), graduated <= asOfDay { continue }
       names.insert(name)
     }
     return names.sorted()

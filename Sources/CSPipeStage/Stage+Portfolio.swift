@@ -55,9 +55,9 @@ extension Stage {
         out.member("met_on_time", int: onTime)
         out.member("met_with_day", int: days.count)
         out.key("median_day")
-        if let median = Self.nearestRank(days, 0.5) { out.int(median) } else { out.null() }
+        if let median = RecordValues.nearestRank(days, 0.5) { out.int(median) } else { out.null() }
         out.key("p90_day")
-        if let p90 = Self.nearestRank(days, 0.9) { out.int(p90) } else { out.null() }
+        if let p90 = RecordValues.nearestRank(days, 0.9) { out.int(p90) } else { out.null() }
         out.closeObject()
       }
     }
@@ -73,13 +73,5 @@ extension Stage {
     out.append(ASCII.closeBrace)
     out.append(ASCII.lineFeed)
     try output.write { $0.append(out.bytes) }
-  }
-
-  /// The nearest-rank percentile of sorted values: the smallest value with at least that share
-  /// of values at or below it (no interpolation, so it is always a day some account took).
-  static func nearestRank(_ sorted: [Int], _ share: Double) -> Int? {
-    guard !sorted.isEmpty else { return nil }
-    let rank = Int((share * Double(sorted.count)).rounded(.up))
-    return sorted[max(0, min(sorted.count - 1, rank - 1))]
   }
 }

@@ -174,7 +174,7 @@ public final class Stage {
     if let firstSeen = record.nested("usage")?["first_seen"]?.objectValue {
       for entry in firstSeen.entries {
         metrics.insert(entry.key)
-        if let day = MilestoneCheck.day(entry.value.stringValue), day < cutoff / 86400 {
+        if let day = RecordValues.day(entry.value.stringValue), day < cutoff / 86400 {
           earliestUsage = min(earliestUsage ?? day, day)
         }
       }

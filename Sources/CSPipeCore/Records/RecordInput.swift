@@ -251,6 +251,20 @@ public enum RecordValues {
     return latest
   }
 
+  /// The epoch day of a canonical date or time (`2026-11-15`, `2026-11-15T10:00:00Z`).
+  public static func day(_ text: String?) -> Int? {
+    guard let text, let instant = Timestamps.epochSeconds(ofCanonical: text) else { return nil }
+    return instant >= 0 ? instant / 86400 : (instant - 86399) / 86400
+  }
+
+  /// The nearest-rank percentile of sorted values: the smallest value with at least that share
+  /// of values at or below it (no interpolation, so it is always a value some account had).
+  public static func nearestRank(_ sorted: [Int], _ share: Double) -> Int? {
+    guard !sorted.isEmpty else { return nil }
+    let rank = Int((share * Double(sorted.count)).rounded(.up))
+    return sorted[max(0, min(sorted.count - 1, rank - 1))]
+  }
+
   /// Whole days from `instant` to the end of the as-of day (0 on the day itself).
   public static func days(from instant: Int, toDayEndingAt cutoff: Int) -> Int {
     let lastDay = (cutoff - 1) / 86400
