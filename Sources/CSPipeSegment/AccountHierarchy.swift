@@ -9,7 +9,10 @@ struct AccountHierarchy {
   /// Each top-level account's descendants, in account order.
   let children: [String: [String]]
   private let parentOf: [String: String]
-  private let known: Set<String>
+  /// The top of each account whose chain of parents leads to another known account; every
+  /// other account is its own top. Computed once: most portfolios have no parents at all, and
+  /// walking the chain per question allocated a set each time.
+  private let topOf: [String: String]
 
   init(accounts: [String: AccountRollup], current: [String: Int]) {
     var parentOf: [String: String] = [:]
@@ -17,12 +20,19 @@ struct AccountHierarchy {
       if let parent = account.attributes["parent"]?.value.stringValue, parent != key { parentOf[key] = parent }
     }
     self.parentOf = parentOf
-    known = Set(accounts.keys)
+    let known = Set(parentOf.values.filter { accounts[$0] != nil })
+    var topOf: [String: String] = [:]
+    for key in parentOf.keys {
+      let top = Self.top(key, parentOf: parentOf, known: known)
+      if top != key { topOf[key] = top }
+    }
+    self.topOf = topOf
     sortedKeys = accounts.keys.sorted()
     var totals: [String: Int] = [:]
+    totals.reserveCapacity(accounts.count)
     var children: [String: [String]] = [:]
     for key in sortedKeys {
-      let top = Self.top(key, parentOf: parentOf, known: known)
+      let top = topOf[key] ?? key
       totals[top, default: 0] += current[key] ?? 0
       if top != key { children[top, default: []].append(key) }
     }
@@ -31,12 +41,12 @@ struct AccountHierarchy {
   }
 
   /// The account at the top of `key`'s chain of parents (itself when it has none).
-  func top(_ key: String) -> String { Self.top(key, parentOf: parentOf, known: known) }
+  func top(_ key: String) -> String { topOf.isEmpty ? key : topOf[key] ?? key }
 
-  var topLevelKeys: [String] { sortedKeys.filter { top($0) == $0 } }
+  var topLevelKeys: [String] { topOf.isEmpty ? sortedKeys : sortedKeys.filter { topOf[$0] == nil } }
 
   /// The totals of the accounts that are ranked: those at the top of their chain.
-  var topLevelTotals: [String: Int] { totals.filter { parentOf[$0.key] == nil || top($0.key) == $0.key } }
+  var topLevelTotals: [String: Int] { topOf.isEmpty ? totals : totals.filter { topOf[$0.key] == nil } }
 
   private static func top(_ key: String, parentOf: [String: String], known: Set<String>) -> String {
     var current = key

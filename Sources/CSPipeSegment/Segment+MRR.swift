@@ -60,11 +60,7 @@ extension Segment {
   /// MRR of one account on the day ending at `dayEnd`, converted to the base currency at the
   /// rates in force at `rateDayEnd` (by default the same day).
   func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Int {
-    var total = 0
-    for subscription in account.subscriptions where counts(subscription, in: account, atDayEnd: dayEnd) {
-      total += try convert(subscription, at: (rateDayEnd ?? dayEnd) - 1)
-    }
-    return total
+    try MRRTimeline(account, segment: self).mrr(atDayEnd: dayEnd, ratesOf: rateDayEnd, segment: self)
   }
 
   /// A subscription's monthly amount in minor units of the base currency.
@@ -86,19 +82,27 @@ extension Segment {
 
   func revenue(_ account: AccountRollup, monthEnds: [Int]) throws -> RevenueSeries {
     var result = RevenueSeries()
-    result.current = try mrr(account, atDayEnd: options.cutoff)
-    result.series = try monthEnds.map { try mrr(account, atDayEnd: $0) }
+    let timeline = MRRTimeline(account, segment: self)
+    func mrr(atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Int {
+      try timeline.mrr(atDayEnd: dayEnd, ratesOf: rateDayEnd, segment: self)
+    }
+    result.current = try mrr(atDayEnd: options.cutoff)
+    result.series = try monthEnds.map { try mrr(atDayEnd: $0) }
     result.previousAtCurrentRates = try monthEnds.indices.map { index in
-      index == 0 ? result.series[0] : try mrr(account, atDayEnd: monthEnds[index - 1], ratesOf: monthEnds[index])
+      index == 0 ? result.series[0] : try mrr(atDayEnd: monthEnds[index - 1], ratesOf: monthEnds[index])
     }
     // "Paid before" a window month: MRR > 0 at any month-end before that month's start, going
     // back to the first subscription (reactivation window: unlimited).
     let firstStart = account.subscriptions.map(\.start).min()
     var everPaidBefore = false
-    if let firstStart, let windowStart = monthEnds.first {
+    if let windowStart = monthEnds.first, let paid = timeline.paidAtSomeMonthEnd(before: windowStart) {
+      // In the base currency: no month-by-month walk (amounts are never negative, so MRR > 0
+      // at a month-end exactly when a subscription with a positive amount counts there).
+      everPaidBefore = paid
+    } else if let firstStart, let windowStart = monthEnds.first, !timeline.isEmpty {
       var monthEnd = Months.endOfMonth(containing: firstStart)
       while monthEnd < windowStart {
-        if try mrr(account, atDayEnd: monthEnd) > 0 {
+        if try mrr(atDayEnd: monthEnd) > 0 {
           everPaidBefore = true
           break
         }
@@ -108,7 +112,7 @@ extension Segment {
     result.ends = result.series
     if let last = monthEnds.last, last < options.cutoff {
       result.ends.append(result.current)
-      result.previousAtCurrentRates.append(try mrr(account, atDayEnd: last, ratesOf: options.cutoff))
+      result.previousAtCurrentRates.append(try mrr(atDayEnd: last, ratesOf: options.cutoff))
     }
     for value in result.ends {
       result.paidBefore.append(everPaidBefore)

@@ -9,6 +9,21 @@ extension Segment {
   /// sum is checked once here, so no later addition can overflow, and an implausible input
   /// fails with the subscription that made it so instead of wrapping.
   func checkPortfolioBound() throws {
+    // In the base currency alone the bound is an integer sum: no Decimal, no sorting unless it fails.
+    var integerBound = 0
+    var exact = true
+    for account in accounts.values where exact {
+      for subscription in account.subscriptions {
+        guard subscription.currency == options.config.baseCurrency else {
+          exact = false
+          break
+        }
+        let (sum, overflow) = integerBound.addingReportingOverflow(subscription.monthlyMinor)
+        integerBound = sum
+        if overflow || sum > SubscriptionFact.portfolioLimitMinor { exact = false }
+      }
+    }
+    if exact { return }
     var bound = Decimal(0)
     var largest: (account: String, id: String, amount: Decimal)?
     for key in accounts.keys.sorted() {
@@ -36,42 +51,50 @@ extension Segment {
     let asOfDay = (options.cutoff - 1) / Self.day
     let startDay = Retention.startDay(asOfDay: asOfDay, months: months)
     let startDayEnd = (startDay + 1) * Self.day
-    var starts: [String: Int] = [:]
-    var groups: [String: [AccountRollup]] = [:]
-    for key in topLevel {
-      let group = ([key] + (children[key] ?? [])).compactMap { accounts[$0] }
-      let start = try group.reduce(0) { try $0 + mrr($1, atDayEnd: startDayEnd) }
-      if start > 0 {
-        starts[key] = start
-        groups[key] = group
+    // The group's timelines: built again where needed rather than held for every account.
+    func timelines(_ key: String) -> [MRRTimeline] {
+      var timelines = [MRRTimeline(accounts[key]!, segment: self)]
+      for child in children[key] ?? [] {
+        if let account = accounts[child] { timelines.append(MRRTimeline(account, segment: self)) }
       }
+      return timelines
+    }
+    // The cohort in account order (`topLevel` is sorted).
+    var cohort: [(key: String, start: Int)] = []
+    for key in topLevel {
+      let start = try timelines(key).reduce(0) { try $0 + $1.mrr(atDayEnd: startDayEnd, segment: self) }
+      if start > 0 { cohort.append((key, start)) }
     }
     // Tiers as they stood on the window's first day, by the same rule.
-    let tiersAtStart = Tiers.rank(totals: starts, config: config, digits: baseDigits)
+    let tiersAtStart = Tiers.rank(
+      totals: Dictionary(uniqueKeysWithValues: cohort.map { ($0.key, $0.start) }), config: config, digits: baseDigits)
     var members: [Retention.Member] = []
-    for key in starts.keys.sorted() {
-      let group = groups[key]!
-      let end = try group.reduce(0) { try $0 + mrr($1, atDayEnd: options.cutoff) }
-      // MRR changes only where a subscription starts, ends, leaves trial or runs out of grace.
+    members.reserveCapacity(cohort.count)
+    for (key, start) in cohort {
+      let timelines = timelines(key)
+      func groupMRR(atDayEnd dayEnd: Int) throws -> Int {
+        try timelines.reduce(0) { try $0 + $1.mrr(atDayEnd: dayEnd, segment: self) }
+      }
+      let end = try groupMRR(atDayEnd: options.cutoff)
+      // MRR changes only where a subscription starts or stops counting (its start, end, trial
+      // end or the end of its grace): the bounds of the spans.
       var instants: [Int] = []
-      for account in group {
-        for subscription in account.subscriptions {
-          instants.append(subscription.start)
-          if let end = subscription.end(config.churnRecognition) { instants.append(end) }
-          if let trialEnd = subscription.trialEnd, trialEnd != Int.max { instants.append(trialEnd) }
-          if let graceEnd = graceEnd(of: subscription, in: account), graceEnd > Int.min { instants.append(graceEnd) }
+      for timeline in timelines {
+        for span in timeline.spans {
+          instants.append(span.after)
+          if span.through != Int.max { instants.append(span.through) }
         }
       }
       var churned = false
       for dayEnd in Retention.dayEnds(of: instants, after: startDayEnd, through: options.cutoff) {
-        if try group.reduce(0, { try $0 + mrr($1, atDayEnd: dayEnd) }) == 0 {
+        if try groupMRR(atDayEnd: dayEnd) == 0 {
           churned = true
           break
         }
       }
       members.append(
         Retention.Member(
-          key: key, start: starts[key]!, end: end, churnedInside: churned,
+          key: key, start: start, end: end, churnedInside: churned,
           tier: tiersAtStart.placements[key]?.tier ?? "tier3"))
     }
     return Retention.block(

@@ -45,6 +45,9 @@ enum Tiers {
       capacityFirst, capacityFirst + (config.capacity["tier2"]?.csms ?? 0) * (config.capacity["tier2"]?.accountsPerCsm ?? 0)
     )
     var cumulative = 0
+    var tiersByRank: [String] = []
+    tiersByRank.reserveCapacity(count)
+    ranking.placements.reserveCapacity(count)
     var tierOneDone = false
     var tierTwoDone = false
     for (index, entry) in ranked.enumerated() {
@@ -74,10 +77,11 @@ enum Tiers {
         tier = rank <= capacityCuts.0 ? "tier1" : rank <= capacityCuts.1 ? "tier2" : "tier3"
       }
       ranking.placements[entry.key] = Placement(rank: rank, cumulative: cumulative, tier: tier)
+      tiersByRank.append(tier)
     }
     var tiers = JSONObject()
     for tier in ["tier1", "tier2", "tier3"] {
-      let members = ranked.filter { ranking.placements[$0.key]?.tier == tier }
+      let members = ranked.indices.filter { tiersByRank[$0] == tier }.map { ranked[$0] }
       let mrr = members.reduce(0) { $0 + $1.value }
       var entry = JSONObject([
         ("accounts", .number(String(members.count))),
