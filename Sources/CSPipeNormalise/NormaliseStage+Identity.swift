@@ -105,6 +105,9 @@ extension Normalise {
       case .mint:
         if allowMint { return ("\(raw.tag.system):\(value)", rule) }
       default:
+        // Nothing learnt and no aliases: no lookup can succeed, so none is made (a billing
+        // export on its own mints every account; building the keys was a fifth of the time).
+        if index.isEmpty { continue }
         for key in IdentityIndex.keys(rule.kind, system: raw.tag.system, value: value) {
           if let account = index.account(for: key) { return (account, rule) }
         }

@@ -106,6 +106,26 @@ struct SegmentEndToEndTests {
 extension SegmentEndToEndTests {
   /// Shards (docs/SEGMENT.md, "Shards"): shuffle the canonical records, split them into shards, fold
   /// each with --partial, combine with --merge: byte for byte the output of one run.
+  /// The benchmark's subscriptions export: every Stripe status (trialing, past_due and unpaid
+  /// without invoices, incomplete, incomplete_expired, paused), cancellations at period end
+  /// and for a date, several subscriptions per customer. Guards segment's MRR spans
+  /// (`MRRTimeline`) against the reference's day-by-day rules.
+  @Test("on a Stripe subscriptions export with every status, under both policies, they match")
+  func subscriptionStatuses() throws {
+    let folder = try Tool.temporaryDirectory()
+    let generate = try Tool.shell(
+      "mkdir exports && python3 \(Tool.packageRoot.path)/scripts/generate_subscriptions.py --out exports/subscriptions.csv --customers 600",
+      in: folder)
+    #expect(generate.status == 0, "\(generate.stderr)")
+    for (asOf, policy) in [("2026-11-15", "end-of-service"), ("2026-10-31", "scheduled")] {
+      let result = try Self.compare(exports: "exports/*", in: folder, asOf: asOf, policy: policy)
+      #expect(result.accounts > 500)  // customers whose every subscription starts after as-of are not known yet
+      #expect(
+        result.differences.isEmpty,
+        "as of \(asOf), \(policy): \(result.differences.count) differences, first \(result.differences.prefix(3))")
+    }
+  }
+
   @Test("partial aggregates over shuffled, split input merge to exactly one run's output")
   func partialMergeEquivalence() throws {
     let folder = try Tool.temporaryDirectory()
