@@ -118,6 +118,11 @@ def main():
     parser.add_argument("--as-of", default="2026-11-15")
     parser.add_argument("--usage-days", type=int, default=14)
     parser.add_argument("--timeout", type=int, default=300, help="seconds before a peer is stopped")
+    parser.add_argument("--subscriptions-customers", type=int, default=210000,
+                        help="customers in the separate Stripe subscriptions export of the chain row "
+                             "(scripts/generate_subscriptions.py; 210,000 make about 100 MB); 0 leaves it out")
+    parser.add_argument("--only-chain", action="store_true",
+                        help="time only the chain rows against DuckDB (a quick check of the main target)")
     parser.add_argument("--patience", type=float, default=10.5,
                         help="a peer is also stopped at this many times cspipe's time for the stage: "
                              "enough to show the 10x target, without waiting for the rest")
@@ -134,6 +139,8 @@ def main():
         print(f"generating {args.accounts} accounts into {data} …", file=sys.stderr)
         subprocess.run([sys.executable, generator, "--out", data,
                         "--accounts", str(args.accounts), "--usage-days", str(args.usage_days)], check=True)
+    subs_generator = os.path.join(ROOT, "scripts", "generate_subscriptions.py")
+    subs_version = hashlib.sha1(open(subs_generator, "rb").read()).hexdigest()[:8]
     work = tempfile.mkdtemp(prefix="cspipe-bench-")
     subs_csv = os.path.join(data, "stripe_subscriptions.csv")
     tickets_xml = os.path.join(data, "zendesk_tickets.xml")
@@ -142,6 +149,7 @@ def main():
     raw = os.path.join(work, "raw.ndjson")
     canonical = os.path.join(work, "canonical.ndjson")
     rows = []
+    checks = []
 
     def limit(stage):
         """Seconds a peer may run in `stage`: --patience × cspipe's time, at most --timeout."""
@@ -156,128 +164,143 @@ def main():
     size = lambda path: os.path.getsize(path) / 1e6
     lines = lambda path: sum(1 for _ in open(path, "rb"))
 
-    # 1. ingest: CSV and XML to NDJSON.
-    for label, path in (("ingest CSV (usage)", usage_csv), ("ingest XML (tickets)", tickets_xml)):
-        out = os.path.join(work, "out.ndjson")
-        with open(out, "w") as handle:
-            seconds, rss, code = run([os.path.join(BIN, "ingest"), "-q", path], stdout=handle)
-        count = lines(out)
-        record(label, "cspipe ingest", seconds, rss, code, size(path), count)
-        if path.endswith(".csv"):
-            if shutil.which("mlr"):
-                seconds, rss, code = run(["mlr", "--icsv", "--ojsonl", "cat", path], timeout=limit(label))
-                record(label, "mlr --icsv --ojsonl cat", seconds, rss, code, size(path), count)
-            seconds, rss, code = run([sys.executable, "-c",
-                f"import duckdb; duckdb.sql(\"COPY (SELECT * FROM read_csv('{path}', all_varchar=true)) TO '{work}/duck.json' (FORMAT JSON)\")"],
-                timeout=limit(label))
-            record(label, "duckdb read_csv → JSON", seconds, rss, code, size(path), count)
-        elif shutil.which("xmllint"):
-            seconds, rss, code = run(["xmllint", "--stream", "--noout", path], timeout=limit(label))
-            record(label, "xmllint --stream (parse only)", seconds, rss, code, size(path), count)
+    raw_records = 0
+    if not args.only_chain:
+        # 1. ingest: CSV and XML to NDJSON.
+        for label, path in (("ingest CSV (usage)", usage_csv), ("ingest XML (tickets)", tickets_xml)):
+            out = os.path.join(work, "out.ndjson")
+            with open(out, "w") as handle:
+                seconds, rss, code = run([os.path.join(BIN, "ingest"), "-q", path], stdout=handle)
+            count = lines(out)
+            record(label, "cspipe ingest", seconds, rss, code, size(path), count)
+            if path.endswith(".csv"):
+                if shutil.which("mlr"):
+                    seconds, rss, code = run(["mlr", "--icsv", "--ojsonl", "cat", path], timeout=limit(label))
+                    record(label, "mlr --icsv --ojsonl cat", seconds, rss, code, size(path), count)
+                seconds, rss, code = run([sys.executable, "-c",
+                    f"import duckdb; duckdb.sql(\"COPY (SELECT * FROM read_csv('{path}', all_varchar=true)) TO '{work}/duck.json' (FORMAT JSON)\")"],
+                    timeout=limit(label))
+                record(label, "duckdb read_csv → JSON", seconds, rss, code, size(path), count)
+            elif shutil.which("xmllint"):
+                seconds, rss, code = run(["xmllint", "--stream", "--noout", path], timeout=limit(label))
+                record(label, "xmllint --stream (parse only)", seconds, rss, code, size(path), count)
 
-    # The whole chain's input.
-    with open(raw, "w") as handle:
-        seconds, rss, code = run([os.path.join(BIN, "ingest"), "-q"] + exports, stdout=handle)
-    raw_records = lines(raw)
-    record("ingest all exports", "cspipe ingest", seconds, rss, code, sum(size(p) for p in exports), raw_records)
+        # The whole chain's input.
+        with open(raw, "w") as handle:
+            seconds, rss, code = run([os.path.join(BIN, "ingest"), "-q"] + exports, stdout=handle)
+        raw_records = lines(raw)
+        record("ingest all exports", "cspipe ingest", seconds, rss, code, sum(size(p) for p in exports), raw_records)
 
-    # 2. normalise: raw → canonical (jq as the per-record map peer, on subscriptions only).
-    seconds, rss, code = run([os.path.join(BIN, "normalise"), "-q", "--as-of", args.as_of, raw, "-o", canonical])
-    record("normalise (all records)", "cspipe normalise", seconds, rss, code, size(raw), lines(raw))
-    jq_map = ('select(.source.dataset == "subscriptions") | {kind: "subscription", account: .fields["Customer ID"], '
-              'amount: (.fields.Amount | tonumber), quantity: (.fields.Quantity | tonumber), interval: .fields.Interval, '
-              'status: .fields.Status, started_at: .fields["Start Date (UTC)"]}')
-    seconds, rss, code = run(["jq", "-c", jq_map, raw], timeout=limit("normalise (all records)"))
-    record("normalise (all records)", "jq per-record map (subscriptions only)", seconds, rss, code, size(raw), lines(raw))
+        # 2. normalise: raw → canonical (jq as the per-record map peer, on subscriptions only).
+        seconds, rss, code = run([os.path.join(BIN, "normalise"), "-q", "--as-of", args.as_of, raw, "-o", canonical])
+        record("normalise (all records)", "cspipe normalise", seconds, rss, code, size(raw), lines(raw))
+        jq_map = ('select(.source.dataset == "subscriptions") | {kind: "subscription", account: .fields["Customer ID"], '
+                  'amount: (.fields.Amount | tonumber), quantity: (.fields.Quantity | tonumber), interval: .fields.Interval, '
+                  'status: .fields.Status, started_at: .fields["Start Date (UTC)"]}')
+        seconds, rss, code = run(["jq", "-c", jq_map, raw], timeout=limit("normalise (all records)"))
+        record("normalise (all records)", "jq per-record map (subscriptions only)", seconds, rss, code, size(raw), lines(raw))
 
-    # 3. segment: canonical → accounts; peers roll up current MRR per account.
-    accounts = os.path.join(work, "accounts.ndjson")
-    with open(accounts, "w") as handle:
-        seconds, rss, code = run([os.path.join(BIN, "segment"), "-q", "--as-of", args.as_of, canonical], stdout=handle)
-    record("segment (all records)", "cspipe segment", seconds, rss, code, size(canonical), lines(canonical))
-    ours = {}
-    for line in open(accounts):
-        item = json.loads(line)
-        if item["kind"] == "account" and item["mrr"] > 0:
-            ours[item["account"]] = cents(item["mrr"])
-    jq_out = os.path.join(work, "jq.json")
-    with open(jq_out, "w") as handle:
-        seconds, rss, code = run(["jq", "-n", "--arg", "cutoff", cutoff, JQ_ROLLUP, canonical], stdout=handle,
-                                 timeout=limit("segment (all records)"))
-    record("segment (all records)", "jq reduce (MRR only)", seconds, rss, code, size(canonical), lines(canonical))
-    checks = []
-    if code == 0:
-        theirs = {k: cents(v) for k, v in json.load(open(jq_out)).items() if v > 0}
-        checks.append(("jq MRR per account equals cspipe's", theirs == ours, len(theirs)))
-    if shutil.which("mlr"):
-        mlr = ["mlr", "--ijsonl", "--ojsonl", "filter", '$kind == "subscription"', "then", "stats1", "-a", "sum", "-f", "amount", "-g", "account", canonical]
-        seconds, rss, code = run(mlr, timeout=limit("segment (all records)"))
-        record("segment (all records)", "mlr stats1 sum by account (no MRR rules)", seconds, rss, code, size(canonical), lines(canonical))
-
-    # 3b. score: accounts → health; the peer is jq running the same model, compiled to a jq
-    # program by scripts/model_to_jq.py (the score only: no reasons or coverage).
-    scored = os.path.join(work, "scored.ndjson")
-    account_count = sum(1 for line in open(accounts) if '"kind":"account"' in line[:20])
-    with open(scored, "w") as handle:
-        seconds, rss, code = run([os.path.join(BIN, "score"), "-q", "--as-of", args.as_of, accounts], stdout=handle)
-    record("score (accounts)", "cspipe score", seconds, rss, code, size(accounts), account_count)
-    program = os.path.join(work, "score.jq")
-    with open(program, "w") as handle:
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "model_to_jq.py"),
-                        os.path.join(ROOT, "pipelines", "model.json"), args.as_of], stdout=handle, check=True)
-    jq_scored = os.path.join(work, "jq-scored.ndjson")
-    with open(jq_scored, "w") as handle:
-        seconds, rss, code = run(["jq", "-c", "-f", program, accounts], stdout=handle, timeout=limit("score (accounts)"))
-    record("score (accounts)", "jq, the same model compiled to jq (score only)", seconds, rss, code, size(accounts), account_count)
-    if code == 0:
-        ours_scores = {}
-        for line in open(scored):
+        # 3. segment: canonical → accounts; peers roll up current MRR per account.
+        accounts = os.path.join(work, "accounts.ndjson")
+        with open(accounts, "w") as handle:
+            seconds, rss, code = run([os.path.join(BIN, "segment"), "-q", "--as-of", args.as_of, canonical], stdout=handle)
+        record("segment (all records)", "cspipe segment", seconds, rss, code, size(canonical), lines(canonical))
+        ours = {}
+        for line in open(accounts):
             item = json.loads(line)
-            if item["kind"] == "account":
-                ours_scores[item["account"]] = item["health"]["score"]
-        agree = 0
-        for line in open(jq_scored):
+            if item["kind"] == "account" and item["mrr"] > 0:
+                ours[item["account"]] = cents(item["mrr"])
+        jq_out = os.path.join(work, "jq.json")
+        with open(jq_out, "w") as handle:
+            seconds, rss, code = run(["jq", "-n", "--arg", "cutoff", cutoff, JQ_ROLLUP, canonical], stdout=handle,
+                                     timeout=limit("segment (all records)"))
+        record("segment (all records)", "jq reduce (MRR only)", seconds, rss, code, size(canonical), lines(canonical))
+        if code == 0:
+            theirs = {k: cents(v) for k, v in json.load(open(jq_out)).items() if v > 0}
+            checks.append(("jq MRR per account equals cspipe's", theirs == ours, len(theirs)))
+        if shutil.which("mlr"):
+            mlr = ["mlr", "--ijsonl", "--ojsonl", "filter", '$kind == "subscription"', "then", "stats1", "-a", "sum", "-f", "amount", "-g", "account", canonical]
+            seconds, rss, code = run(mlr, timeout=limit("segment (all records)"))
+            record("segment (all records)", "mlr stats1 sum by account (no MRR rules)", seconds, rss, code, size(canonical), lines(canonical))
+
+        # 3b. score: accounts → health; the peer is jq running the same model, compiled to a jq
+        # program by scripts/model_to_jq.py (the score only: no reasons or coverage).
+        scored = os.path.join(work, "scored.ndjson")
+        account_count = sum(1 for line in open(accounts) if '"kind":"account"' in line[:20])
+        with open(scored, "w") as handle:
+            seconds, rss, code = run([os.path.join(BIN, "score"), "-q", "--as-of", args.as_of, accounts], stdout=handle)
+        record("score (accounts)", "cspipe score", seconds, rss, code, size(accounts), account_count)
+        program = os.path.join(work, "score.jq")
+        with open(program, "w") as handle:
+            subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "model_to_jq.py"),
+                            os.path.join(ROOT, "pipelines", "model.json"), args.as_of], stdout=handle, check=True)
+        jq_scored = os.path.join(work, "jq-scored.ndjson")
+        with open(jq_scored, "w") as handle:
+            seconds, rss, code = run(["jq", "-c", "-f", program, accounts], stdout=handle, timeout=limit("score (accounts)"))
+        record("score (accounts)", "jq, the same model compiled to jq (score only)", seconds, rss, code, size(accounts), account_count)
+        if code == 0:
+            ours_scores = {}
+            for line in open(scored):
+                item = json.loads(line)
+                if item["kind"] == "account":
+                    ours_scores[item["account"]] = item["health"]["score"]
+            agree = 0
+            for line in open(jq_scored):
+                item = json.loads(line)
+                mine = ours_scores.get(item["account"])
+                if (mine is None and item["score"] is None) or (mine is not None and item["score"] is not None
+                                                                and abs(mine - item["score"]) <= 0.011):
+                    agree += 1
+            checks.append(("jq's score per account equals cspipe's (±0.01)", agree == len(ours_scores), agree))
+
+        # 3c. stage: scored accounts → lifecycle placement and moments; the peer is jq computing the
+        # phase alone (the first rule of stage's many), as a floor for what a per-record jq map costs.
+        staged = os.path.join(work, "staged.ndjson")
+        with open(staged, "w") as handle:
+            seconds, rss, code = run([os.path.join(BIN, "stage"), "-q", "--as-of", args.as_of, scored], stdout=handle)
+        record("stage (scored accounts)", "cspipe stage", seconds, rss, code, size(scored), account_count)
+        phase_jq = (
+            'select(.kind == "account") | (.contract_start // "") as $s | '
+            '{account, phase: (if (.mrr // 0) <= 0 then (if ([.mrr_series[]?.mrr] | any(. > 0)) then "churned" else "never-paid" end) '
+            f'elif $s != "" and (((("{args.as_of}" | strptime("%Y-%m-%d") | mktime) - ($s | strptime("%Y-%m-%d") | mktime)) / 86400) < 90) '
+            'then "onboarding" else "ongoing" end)}')
+        with open(os.path.join(work, "jq-staged.ndjson"), "w") as handle:
+            seconds, rss, code = run(["jq", "-c", phase_jq, scored], stdout=handle, timeout=limit("stage (scored accounts)"))
+        record("stage (scored accounts)", "jq, the phase rule alone", seconds, rss, code, size(scored), account_count)
+
+    # 4. The chain on a subscriptions export vs DuckDB doing the same job in SQL: the bench's own
+    # (narrow, one per account) and a separate 100 MB Stripe export with every status.
+    def chain_row(label, csv_path):
+        out = os.path.join(work, "chain.ndjson")
+        chain = (f"{BIN}/ingest -q {csv_path} | {BIN}/normalise -q --as-of {args.as_of} | "
+                 f"{BIN}/segment -q --as-of {args.as_of} > {out}")
+        seconds, rss, code = run(chain, shell=True)
+        record(label, "cspipe ingest → normalise → segment", seconds, rss, code, size(csv_path), lines(csv_path) - 1,
+               "peak RSS is the largest of the three processes")
+        chain_mrr = {}
+        for line in open(out):
             item = json.loads(line)
-            mine = ours_scores.get(item["account"])
-            if (mine is None and item["score"] is None) or (mine is not None and item["score"] is not None
-                                                            and abs(mine - item["score"]) <= 0.011):
-                agree += 1
-        checks.append(("jq's score per account equals cspipe's (±0.01)", agree == len(ours_scores), agree))
+            if item["kind"] == "account" and item["mrr"] > 0:
+                chain_mrr[item["account"].split(":", 1)[-1]] = (cents(item["mrr"]), item["tier"])
+        sql = DUCKDB_MRR.format(csv=csv_path, cutoff=cutoff)
+        duck_json = os.path.join(work, "duck-mrr.json")
+        duck_script = (f"import duckdb, json; rows = duckdb.sql({sql!r}).fetchall(); "
+                       f"json.dump({{a: [str(m), t] for a, m, t in rows}}, open('{duck_json}', 'w'))")
+        seconds, rss, code = run([sys.executable, "-c", duck_script], timeout=args.timeout)
+        record(label, "duckdb SQL (MRR and tier per account)", seconds, rss, code, size(csv_path), lines(csv_path) - 1)
+        if code == 0:
+            duck = {k: (cents(m), t) for k, (m, t) in json.load(open(duck_json)).items()}
+            checks.append((f"{label}: DuckDB's MRR and tier per account equal the chain's", duck == chain_mrr, len(duck)))
 
-    # 3c. stage: scored accounts → lifecycle placement and moments; the peer is jq computing the
-    # phase alone (the first rule of stage's many), as a floor for what a per-record jq map costs.
-    staged = os.path.join(work, "staged.ndjson")
-    with open(staged, "w") as handle:
-        seconds, rss, code = run([os.path.join(BIN, "stage"), "-q", "--as-of", args.as_of, scored], stdout=handle)
-    record("stage (scored accounts)", "cspipe stage", seconds, rss, code, size(scored), account_count)
-    phase_jq = (
-        'select(.kind == "account") | (.contract_start // "") as $s | '
-        '{account, phase: (if (.mrr // 0) <= 0 then (if ([.mrr_series[]?.mrr] | any(. > 0)) then "churned" else "never-paid" end) '
-        f'elif $s != "" and (((("{args.as_of}" | strptime("%Y-%m-%d") | mktime) - ($s | strptime("%Y-%m-%d") | mktime)) / 86400) < 90) '
-        'then "onboarding" else "ongoing" end)}')
-    with open(os.path.join(work, "jq-staged.ndjson"), "w") as handle:
-        seconds, rss, code = run(["jq", "-c", phase_jq, scored], stdout=handle, timeout=limit("stage (scored accounts)"))
-    record("stage (scored accounts)", "jq, the phase rule alone", seconds, rss, code, size(scored), account_count)
-
-    # 4. The chain on the subscriptions export vs DuckDB doing the same job in SQL.
-    chain = (f"{BIN}/ingest -q {subs_csv} | {BIN}/normalise -q --as-of {args.as_of} | "
-             f"{BIN}/segment -q --as-of {args.as_of} > {work}/chain.ndjson")
-    seconds, rss, code = run(chain, shell=True)
-    record("chain: subscriptions CSV → MRR and tiers", "cspipe ingest → normalise → segment", seconds, rss, code, size(subs_csv), lines(subs_csv) - 1,
-           "peak RSS is the largest of the three processes")
-    chain_mrr = {}
-    for line in open(f"{work}/chain.ndjson"):
-        item = json.loads(line)
-        if item["kind"] == "account" and item["mrr"] > 0:
-            chain_mrr[item["account"].split(":", 1)[-1]] = (cents(item["mrr"]), item["tier"])
-    sql = DUCKDB_MRR.format(csv=subs_csv, cutoff=cutoff)
-    duck_script = (f"import duckdb, json; rows = duckdb.sql({sql!r}).fetchall(); "
-                   f"json.dump({{a: [str(m), t] for a, m, t in rows}}, open('{work}/duck-mrr.json', 'w'))")
-    seconds, rss, code = run([sys.executable, "-c", duck_script], timeout=args.timeout)
-    record("chain: subscriptions CSV → MRR and tiers", "duckdb SQL (MRR per account)", seconds, rss, code, size(subs_csv), lines(subs_csv) - 1)
-    if code == 0:
-        duck = {k: (cents(m), t) for k, (m, t) in json.load(open(f"{work}/duck-mrr.json")).items()}
-        checks.append(("DuckDB MRR and tier per account equal the chain's", duck == chain_mrr, len(duck)))
+    chain_row("chain: subscriptions CSV → MRR and tiers", subs_csv)
+    if args.subscriptions_customers:
+        big = os.path.join(ROOT, "bench-data", f"stripe-subscriptions-{args.subscriptions_customers}-{subs_version}.csv")
+        if not os.path.exists(big):
+            print(f"generating a Stripe subscriptions export of {args.subscriptions_customers} customers …", file=sys.stderr)
+            subprocess.run([sys.executable, subs_generator, "--out", big + ".part", "--customers",
+                            str(args.subscriptions_customers), "--as-of", args.as_of], check=True)
+            os.rename(big + ".part", big)
+        chain_row(f"chain: Stripe subscriptions export ({size(big):.0f} MB) → MRR and tiers", big)
 
     # Ratios to cspipe within each stage.
     for row in rows:

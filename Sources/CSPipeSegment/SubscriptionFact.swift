@@ -100,9 +100,12 @@ struct SubscriptionFact: Sendable {
   /// From a canonical subscription record, as known before `cutoff`. A fact with a reason is
   /// counted with a warning; no fact is a reject.
   static func make(_ record: LazyJSONObject, cutoff: Int) -> (SubscriptionFact?, String?) {
-    guard let amountText = record["amount"]?.numberText, let amount = Decimal(string: amountText) else {
-      return (nil, "subscription has no amount")
-    }
+    // Plain decimals (every canonical amount) are read by ExactDecimal; Foundation's Decimal,
+    // a tenth of segment's time per subscription, only for what ExactDecimal cannot read.
+    guard let amountText = record["amount"]?.numberText else { return (nil, "subscription has no amount") }
+    let exactAmount = ExactDecimal(amountText)
+    let parsedAmount = exactAmount == nil ? Decimal(string: amountText) : nil
+    guard exactAmount != nil || parsedAmount != nil else { return (nil, "subscription has no amount") }
     guard let started = record["started_at"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) else {
       return (nil, "subscription has no started_at")
     }
@@ -111,7 +114,8 @@ struct SubscriptionFact: Sendable {
     let interval = record["interval"]?.stringValue ?? "month"
     guard let perMonth = monthsPer[interval] else { return (nil, "unknown interval \(interval)") }
     // Never clamped, wrapped or zeroed in silence: an implausible value is a reject with its reason.
-    if amount < 0 { return (nil, "amount \(amountText) is negative") }
+    let negative = exactAmount.map(\.negative) ?? (parsedAmount! < 0)
+    if negative { return (nil, "amount \(amountText) is negative") }
     let count: Int
     if let given = record["interval_count"] {
       guard let value = given.intValue, value >= 1 else {
@@ -136,13 +140,14 @@ struct SubscriptionFact: Sendable {
     }
     let digits = Values.minorUnitDigits(of: currency)
     let monthlyMinor: Int
-    if let exactAmount = ExactDecimal(amountText), let exactDiscount = ExactDecimal(discountText ?? "0"),
+    if let exactAmount, let exactDiscount = ExactDecimal(discountText ?? "0"),
       let exact = Self.monthlyMinor(
         amount: exactAmount, discount: exactDiscount, quantity: quantity, months: perMonth, count: count, digits: digits)
     {
       monthlyMinor = exact
     } else {
       // Exponent notation or amounts beyond 64 bits: Foundation's Decimal (38 digits).
+      guard let amount = parsedAmount ?? Decimal(string: amountText) else { return (nil, "subscription has no amount") }
       let discount = discountText.flatMap { Decimal(string: $0) } ?? 0
       var monthly =
         (amount * Decimal(quantity) - discount) * Decimal(perMonth.numerator)
@@ -163,9 +168,11 @@ struct SubscriptionFact: Sendable {
     let status = record["status"]?.stringValue ?? "active"
     func time(_ field: String) -> Int? { record[field]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) }
     // A cancellation made after as-of was not known then: neither its date nor what it scheduled.
-    let cancelledAt = time("canceled_at").flatMap { $0 < cutoff ? $0 : nil }
-    let cancelAt = cancelledAt == nil && time("canceled_at") != nil ? nil : time("cancel_at")
-    let atPeriodEnd = cancelledAt == nil && time("canceled_at") != nil ? false : record["cancel_at_period_end"]?.boolValue ?? false
+    let cancelledAtAnyTime = time("canceled_at")
+    let cancelledAt = cancelledAtAnyTime.flatMap { $0 < cutoff ? $0 : nil }
+    let cancelledLater = cancelledAt == nil && cancelledAtAnyTime != nil
+    let cancelAt = cancelledLater ? nil : time("cancel_at")
+    let atPeriodEnd = cancelledLater ? false : record["cancel_at_period_end"]?.boolValue ?? false
     var serviceEnd: Int?
     var scheduled = false
     var problem: String?
