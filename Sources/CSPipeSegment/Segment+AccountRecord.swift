@@ -6,8 +6,8 @@ import Foundation
 extension Segment {
   /// One account record (docs/SEGMENT.md), written straight to bytes in the documented order.
   func writeAccountRecord(
-    _ account: AccountRollup, revenue: RevenueSeries, labels: [String], ranking: Tiers.Ranking, top: String,
-    total: Int?, children: [String], to out: inout JSONWriter
+    _ account: AccountRollup, revenue: RevenueSeries, labels: [String], ranking: Tiers.Ranking, top: Int,
+    topKey: String, total: Int?, children: [String], position: Int, to out: inout JSONWriter
   ) {
     let config = options.config
     let digits = baseDigits
@@ -84,7 +84,7 @@ extension Segment {
       }
     }
     // Tier: ranked on the top account's total; children take their parent's tier.
-    let placement = ranking.placements[top]
+    let placement = ranking.placement(top)
     out.key("revenue_rank")
     if let rank = placement?.rank, rank > 0 { out.int(rank) } else { out.null() }
     out.key("cumulative_share")
@@ -95,7 +95,7 @@ extension Segment {
     }
     let tier = placement?.tier ?? "unranked"
     out.member("tier", string: tier)
-    if top != account.key { out.member("tier_from", string: top) }
+    if top != position { out.member("tier_from", string: topKey) }
     out.member("touch", string: config.touch[tier] ?? "tech")
 
     out.member("seats", int: revenue.seats)

@@ -46,32 +46,28 @@ extension Segment {
   }
 
   /// NRR, GRR and logo churn of the top-level accounts that had MRR on the window's first day.
-  func retentionBlock(topLevel: [String], children: [String: [String]], config: SegmentConfig) throws -> JSONValue {
+  func retentionBlock(hierarchy: AccountHierarchy, config: SegmentConfig) throws -> JSONValue {
     let months = config.retentionMonths
     let asOfDay = (options.cutoff - 1) / Self.day
     let startDay = Retention.startDay(asOfDay: asOfDay, months: months)
     let startDayEnd = (startDay + 1) * Self.day
     // The group's timelines: built again where needed rather than held for every account.
-    func timelines(_ key: String) -> [MRRTimeline] {
-      var timelines = [MRRTimeline(accounts[key]!, segment: self)]
-      for child in children[key] ?? [] {
-        if let account = accounts[child] { timelines.append(MRRTimeline(account, segment: self)) }
-      }
-      return timelines
+    func timelines(_ position: Int) -> [MRRTimeline] {
+      [MRRTimeline(hierarchy.rollups[position], segment: self)]
+        + (hierarchy.children[position] ?? []).map { MRRTimeline(hierarchy.rollups[$0], segment: self) }
     }
-    // The cohort in account order (`topLevel` is sorted).
-    var cohort: [(key: String, start: Int)] = []
-    for key in topLevel {
-      let start = try timelines(key).reduce(0) { try $0 + $1.mrr(atDayEnd: startDayEnd, segment: self) }
-      if start > 0 { cohort.append((key, start)) }
+    // The cohort in account order (`topLevel` is).
+    var cohort: [(position: Int, value: Int)] = []
+    for position in hierarchy.topLevel {
+      let start = try timelines(position).reduce(0) { try $0 + $1.mrr(atDayEnd: startDayEnd, segment: self) }
+      if start > 0 { cohort.append((position, start)) }
     }
     // Tiers as they stood on the window's first day, by the same rule.
-    let tiersAtStart = Tiers.rank(
-      totals: Dictionary(uniqueKeysWithValues: cohort.map { ($0.key, $0.start) }), config: config, digits: baseDigits)
+    let tiersAtStart = Tiers.rank(candidates: cohort, positions: hierarchy.count, config: config, digits: baseDigits)
     var members: [Retention.Member] = []
     members.reserveCapacity(cohort.count)
-    for (key, start) in cohort {
-      let timelines = timelines(key)
+    for (position, start) in cohort {
+      let timelines = timelines(position)
       func groupMRR(atDayEnd dayEnd: Int) throws -> Int {
         try timelines.reduce(0) { try $0 + $1.mrr(atDayEnd: dayEnd, segment: self) }
       }
@@ -94,8 +90,8 @@ extension Segment {
       }
       members.append(
         Retention.Member(
-          key: key, start: start, end: end, churnedInside: churned,
-          tier: tiersAtStart.placements[key]?.tier ?? "tier3"))
+          key: hierarchy.keys[position], start: start, end: end, churnedInside: churned,
+          tier: tiersAtStart.placement(position)?.tier ?? "tier3"))
     }
     return Retention.block(
       members: members, windowStart: Timestamps.isoDate(startDay * Self.day), windowEnd: options.asOfLabel,
@@ -104,14 +100,14 @@ extension Segment {
 
   /// Each CSM's book of business: accounts and MRR by tier, checked against the capacity the
   /// config gives a CSM of that tier (`capacity.tierN.accountsPerCsm`).
-  func books(ranking: Tiers.Ranking, current: [String: Int], top: (String) -> String) -> JSONValue {
+  func books(ranking: Tiers.Ranking, hierarchy: AccountHierarchy) -> JSONValue {
     var owners: [String: (accounts: Int, mrr: Int, tiers: [String: Int])] = [:]
-    for (key, account) in accounts {
+    for (position, account) in hierarchy.rollups.enumerated() {
       let owner = account.attributes["owner"]?.value.stringValue ?? "(no owner)"
-      let tier = ranking.placements[top(key)]?.tier ?? "unranked"
+      let tier = ranking.placement(hierarchy.top[position])?.tier ?? "unranked"
       var entry = owners[owner] ?? (0, 0, [:])
       entry.accounts += 1
-      entry.mrr += current[key] ?? 0
+      entry.mrr += hierarchy.current[position]
       entry.tiers[tier, default: 0] += 1
       owners[owner] = entry
     }
@@ -135,11 +131,10 @@ extension Segment {
   /// The run's header: policies, tier cut points, totals, the movement book, retention and
   /// the CSM books.
   func writePortfolioLine(
-    config: SegmentConfig, window: MovementWindow, hierarchy: AccountHierarchy, ranking: Tiers.Ranking,
-    current: [String: Int]
+    config: SegmentConfig, window: MovementWindow, hierarchy: AccountHierarchy, ranking: Tiers.Ranking
   ) throws {
-    let movements = try movementBook(window: window, keys: hierarchy.sortedKeys)
-    let retention = try retentionBlock(topLevel: hierarchy.topLevelKeys, children: hierarchy.children, config: config)
+    let movements = try movementBook(window: window, accounts: hierarchy.rollups)
+    let retention = try retentionBlock(hierarchy: hierarchy, config: config)
     var portfolio = JSONObject([
       ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
       ("currency", .string(config.baseCurrency)),
@@ -150,7 +145,7 @@ extension Segment {
       ("retention", retention),
     ])
     if options.cuts != nil { portfolio["tiers_from"] = .string("--cuts") }
-    portfolio["books"] = books(ranking: ranking, current: current, top: hierarchy.top)
+    portfolio["books"] = books(ranking: ranking, hierarchy: hierarchy)
     try output.write {
       JSONValue.object(portfolio).write(to: &$0)
       $0.append(0x0A)
@@ -159,13 +154,13 @@ extension Segment {
 
   /// Portfolio movements per period, each checked: start + new + reactivation + expansion −
   /// contraction − churn + fx = end, or the run fails naming the month.
-  func movementBook(window: MovementWindow, keys: [String]) throws -> [JSONValue] {
+  func movementBook(window: MovementWindow, accounts: [AccountRollup]) throws -> [JSONValue] {
     let labels = window.labels
     var movementTotals: [[String: Int]] = Array(repeating: [:], count: labels.count)
     var startTotals: [Int] = Array(repeating: 0, count: labels.count)
     var endTotals: [Int] = Array(repeating: 0, count: labels.count)
-    for key in keys {
-      let revenue = try revenue(accounts[key]!, monthEnds: window.monthEnds)
+    for account in accounts {
+      let revenue = try revenue(account, monthEnds: window.monthEnds)
       for index in 1..<labels.count {
         let previous = revenue.previousAtCurrentRates[index]
         let current = revenue.ends[index]

@@ -176,28 +176,28 @@ public final class Segment {
     // Only current MRR is kept for every account (ranking needs all of them); the 13-month
     // series is computed again where it is used, one account at a time: holding it for every
     // account was a seventh of segment's memory.
-    var current: [String: Int] = [:]
-    current.reserveCapacity(accounts.count)
-    for (key, account) in accounts {
-      current[key] = try mrr(account, atDayEnd: options.cutoff)
-    }
-    let hierarchy = AccountHierarchy(accounts: accounts, current: current)
-    var ranking = Tiers.rank(totals: hierarchy.topLevelTotals, config: config, digits: baseDigits)
+    let hierarchy = try AccountHierarchy(accounts: accounts) { try mrr($0, atDayEnd: options.cutoff) }
+    var ranking = Tiers.rank(
+      candidates: hierarchy.topLevel.map { ($0, hierarchy.totals[$0]) }, positions: hierarchy.count, config: config,
+      digits: baseDigits)
     // Ranks computed on one shard would be wrong for the whole: with cut points from elsewhere,
     // only the tier is known.
     if options.cuts != nil {
-      ranking.placements = ranking.placements.mapValues { Tiers.Placement(rank: 0, cumulative: -1, tier: $0.tier) }
+      ranking.placed = ranking.placed.map { Tiers.Placement(rank: 0, cumulative: -1, tier: $0.tier) }
     }
-    try writePortfolioLine(config: config, window: window, hierarchy: hierarchy, ranking: ranking, current: current)
+    try writePortfolioLine(config: config, window: window, hierarchy: hierarchy, ranking: ranking)
 
     var writer = JSONWriter()
-    for key in hierarchy.sortedKeys {
-      warnUndatedDelinquency(accounts[key]!)
+    for position in 0..<hierarchy.count {
+      let account = hierarchy.rollups[position]
+      warnUndatedDelinquency(account)
       writer.reset()
+      let children = hierarchy.children[position]
       try writeAccountRecord(
-        accounts[key]!, revenue: revenue(accounts[key]!, monthEnds: window.monthEnds), labels: window.labels,
-        ranking: ranking, top: hierarchy.top(key), total: hierarchy.children[key] == nil ? nil : hierarchy.totals[key],
-        children: hierarchy.children[key] ?? [], to: &writer)
+        account, revenue: revenue(account, monthEnds: window.monthEnds), labels: window.labels,
+        ranking: ranking, top: hierarchy.top[position], topKey: hierarchy.keys[hierarchy.top[position]],
+        total: children == nil ? nil : hierarchy.totals[position],
+        children: (children ?? []).map { hierarchy.keys[$0] }, position: position, to: &writer)
       let record = writer.bytes
       try output.write { out in
         out.append(record)

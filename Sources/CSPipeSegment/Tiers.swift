@@ -13,11 +13,18 @@ enum Tiers {
   }
 
   struct Ranking {
-    var placements: [String: Placement] = [:]
+    /// Per position in the account table: the index of its placement, or -1 (not ranked).
+    var slots: [Int32] = []
+    var placed: [Placement] = []
     /// Total MRR in minor units of the base currency.
     var total = 0
     /// Per tier: accounts, MRR, their shares, and the MRR floor (the smallest MRR in the tier).
     var cutPoints: JSONValue = .null
+
+    func placement(_ position: Int) -> Placement? {
+      guard position < slots.count, slots[position] >= 0 else { return nil }
+      return placed[Int(slots[position])]
+    }
   }
 
   static func ceiling(_ value: Decimal) -> Int {
@@ -27,14 +34,20 @@ enum Tiers {
     return NSDecimalNumber(decimal: rounded).intValue
   }
 
-  /// `totals`: MRR per account in minor units of the base currency (`digits` decimals).
-  static func rank(totals: [String: Int], config: SegmentConfig, digits: Int) -> Ranking {
+  /// `candidates`: the accounts to rank, by position in key order (`positions` of them in
+  /// all), with MRR in minor units of the base currency (`digits` decimals); those with none
+  /// are unranked.
+  static func rank(
+    candidates: [(position: Int, value: Int)], positions: Int, config: SegmentConfig, digits: Int
+  ) -> Ranking {
     let money = { (minor: Int) in Segment.money(minor: minor, digits: digits) }
     let floors = config.mrrFloor.map { SubscriptionFact.minorUnits($0, currency: config.baseCurrency) }
-    let ranked = totals.filter { $0.value > 0 }.sorted {
-      $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+    // Ties by account key: positions are in key order.
+    let ranked = candidates.filter { $0.value > 0 }.sorted {
+      $0.value != $1.value ? $0.value > $1.value : $0.position < $1.position
     }
     var ranking = Ranking()
+    ranking.slots = Array(repeating: -1, count: positions)
     let total = ranked.reduce(0) { $0 + $1.value }
     ranking.total = total
     let count = ranked.count
@@ -47,7 +60,7 @@ enum Tiers {
     var cumulative = 0
     var tiersByRank: [String] = []
     tiersByRank.reserveCapacity(count)
-    ranking.placements.reserveCapacity(count)
+    ranking.placed.reserveCapacity(count)
     var tierOneDone = false
     var tierTwoDone = false
     for (index, entry) in ranked.enumerated() {
@@ -76,7 +89,8 @@ enum Tiers {
       case .capacity:
         tier = rank <= capacityCuts.0 ? "tier1" : rank <= capacityCuts.1 ? "tier2" : "tier3"
       }
-      ranking.placements[entry.key] = Placement(rank: rank, cumulative: cumulative, tier: tier)
+      ranking.slots[entry.position] = Int32(ranking.placed.count)
+      ranking.placed.append(Placement(rank: rank, cumulative: cumulative, tier: tier))
       tiersByRank.append(tier)
     }
     var tiers = JSONObject()
@@ -92,7 +106,7 @@ enum Tiers {
       entry["mrr_floor"] = members.last.map { money($0.value) } ?? .null
       tiers[tier] = .object(entry)
     }
-    tiers["unranked"] = .object(JSONObject([("accounts", .number(String(totals.count - count)))]))
+    tiers["unranked"] = .object(JSONObject([("accounts", .number(String(candidates.count - count)))]))
     ranking.cutPoints = .object(tiers)
     return ranking
   }
