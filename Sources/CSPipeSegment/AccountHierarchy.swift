@@ -1,8 +1,8 @@
 import CSPipeCore
 
 /// The run's accounts in key order, each known by its position, with parents and children
-/// (docs/SEGMENT.md, "Tiers"): a parent's total includes its children's, at any depth; a cycle
-/// is cut where it closes; ranking is over top-level accounts.
+/// (docs/SEGMENT.md, "Tiers"): a parent's total includes its children's, at any depth; a cycle's
+/// top is its smallest key; ranking is over top-level accounts.
 ///
 /// Why positions: the output asks a dozen questions of every account (its MRR, its top, its
 /// tier, its total); asked by key, each hashed and compared a 25-byte string in a table of
@@ -57,11 +57,18 @@ struct AccountHierarchy {
 
   var count: Int { keys.count }
 
+  /// The end of `key`'s chain of parents among known accounts. A chain that closes on itself
+  /// (a → b → a, from a typo or two systems disagreeing) ends at the cycle's smallest key, so
+  /// the whole cycle has one top whichever member it is reached from: before, each member
+  /// named the other, no member was ranked and their MRR was missing from the tier totals.
   private static func top(_ key: String, parentOf: [String: String], known: [String: Int]) -> String {
+    var path = [key]
+    var seen: [String: Int] = [key: 0]
     var current = key
-    var seen: Set<String> = [key]
-    while let parent = parentOf[current], known[parent] != nil, !seen.contains(parent) {
-      seen.insert(parent)
+    while let parent = parentOf[current], known[parent] != nil {
+      if let start = seen[parent] { return path[start...].min()! }
+      seen[parent] = path.count
+      path.append(parent)
       current = parent
     }
     return current

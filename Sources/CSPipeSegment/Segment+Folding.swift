@@ -16,9 +16,7 @@ extension Segment {
     guard let schema = CanonicalKind.named(kind) else {
       return try rejects.reject(at: location, reason: "unknown kind \(kind.debugDescription)", raw: raw())
     }
-    func time(_ field: String) -> Int? {
-      record[field]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
-    }
+    func time(_ field: String) -> Int? { record.epochSeconds(field) }
     let cutoff = options.cutoff
     if let eventField = schema.eventTime, let at = time(eventField), at >= cutoff {
       summary.afterAsOf += 1

@@ -106,7 +106,7 @@ struct SubscriptionFact: Sendable {
     let exactAmount = ExactDecimal(amountText)
     let parsedAmount = exactAmount == nil ? Decimal(string: amountText) : nil
     guard exactAmount != nil || parsedAmount != nil else { return (nil, "subscription has no amount") }
-    guard let started = record["started_at"]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) else {
+    guard let started = record.epochSeconds("started_at") else {
       return (nil, "subscription has no started_at")
     }
     let currency = record["currency"]?.stringValue ?? ""
@@ -166,7 +166,7 @@ struct SubscriptionFact: Sendable {
       )
     }
     let status = record["status"]?.stringValue ?? "active"
-    func time(_ field: String) -> Int? { record[field]?.stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) }
+    func time(_ field: String) -> Int? { record.epochSeconds(field) }
     // A cancellation made after as-of was not known then: neither its date nor what it scheduled.
     let cancelledAtAnyTime = time("canceled_at")
     let cancelledAt = cancelledAtAnyTime.flatMap { $0 < cutoff ? $0 : nil }

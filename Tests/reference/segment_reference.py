@@ -169,11 +169,15 @@ def main():
 
     # A child's MRR counts in its top parent's total; tiers rank the top accounts, and children
     # take their parent's tier.
+    # Parents outside the run are ignored; a cycle's top is its smallest key.
     def top(account):
-        seen = {account}
-        while account in parents and parents[account] not in seen:
-            account = parents[account]
-            seen.add(account)
+        path = [account]
+        while account in parents and parents[account] in result:
+            parent = parents[account]
+            if parent in path:
+                return min(path[path.index(parent):])
+            path.append(parent)
+            account = parent
         return account
     totals = {}
     for account, values in result.items():

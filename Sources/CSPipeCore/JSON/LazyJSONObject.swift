@@ -28,6 +28,21 @@ public struct LazyJSONObject: Sendable {
     return value(of: member)
   }
 
+  /// The canonical time under `key` in epoch seconds (`Timestamps.epochSeconds(ofCanonical:)`
+  /// of its string), read from the line's bytes: no String is made for a plain value.
+  public func epochSeconds(_ key: String) -> Int? {
+    guard let member = member(named: key) else { return nil }
+    return storage.withUnsafeBufferPointer { bytes in
+      let span = UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd])
+      guard span[0] == ASCII.quote else { return nil }
+      let inner = UnsafeBufferPointer(rebasing: span[1..<(span.count - 1)])
+      if !inner.isEmpty && memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) != nil {
+        return value(of: member).stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
+      }
+      return Timestamps.epochSeconds(ofCanonicalBytes: inner)
+    }
+  }
+
   /// The object under `key`, itself read lazily (nil when absent or not an object).
   public func nested(_ key: String) -> LazyJSONObject? {
     guard let member = member(named: key) else { return nil }

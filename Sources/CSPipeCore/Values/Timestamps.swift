@@ -159,31 +159,39 @@ public enum Timestamps {
     return local - (civil.offset ?? 0)
   }
 
+  /// `epochSeconds(ofCanonical:)` of a string's UTF-8 bytes, without making the string when
+  /// they are one of the two forms cspipe writes.
+  public static func epochSeconds(ofCanonicalBytes bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    canonicalFastPath(bytes) ?? epochSeconds(ofCanonical: String(decoding: bytes, as: UTF8.self))
+  }
+
   private static func canonicalFastPath(_ text: String) -> Int? {
     var text = text
-    return text.withUTF8 { bytes -> Int? in
-      guard bytes.count == 10 || (bytes.count == 20 && bytes[10] == 0x54 && bytes[19] == 0x5A) else { return nil }
-      func number(_ start: Int, _ width: Int) -> Int? {
-        var value = 0
-        for index in start..<(start + width) {
-          let digit = Int(bytes[index]) - 0x30
-          guard (0...9).contains(digit) else { return nil }
-          value = value * 10 + digit
-        }
-        return value
+    return text.withUTF8 { canonicalFastPath($0) }
+  }
+
+  private static func canonicalFastPath(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard bytes.count == 10 || (bytes.count == 20 && bytes[10] == 0x54 && bytes[19] == 0x5A) else { return nil }
+    func number(_ start: Int, _ width: Int) -> Int? {
+      var value = 0
+      for index in start..<(start + width) {
+        let digit = Int(bytes[index]) - 0x30
+        guard (0...9).contains(digit) else { return nil }
+        value = value * 10 + digit
       }
-      guard bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4), let month = number(5, 2),
-        let day = number(8, 2), (1...12).contains(month), (1...daysInMonth(year, month)).contains(day)
-      else { return nil }
-      var seconds = daysFromCivil(year, month, day) * 86400
-      if bytes.count == 20 {
-        guard bytes[13] == 0x3A, bytes[16] == 0x3A, let hour = number(11, 2), let minute = number(14, 2),
-          let second = number(17, 2), hour < 24, minute < 60, second < 60
-        else { return nil }
-        seconds += hour * 3600 + minute * 60 + second
-      }
-      return seconds
+      return value
     }
+    guard bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4), let month = number(5, 2),
+      let day = number(8, 2), (1...12).contains(month), (1...daysInMonth(year, month)).contains(day)
+    else { return nil }
+    var seconds = daysFromCivil(year, month, day) * 86400
+    if bytes.count == 20 {
+      guard bytes[13] == 0x3A, bytes[16] == 0x3A, let hour = number(11, 2), let minute = number(14, 2),
+        let second = number(17, 2), hour < 24, minute < 60, second < 60
+      else { return nil }
+      seconds += hour * 3600 + minute * 60 + second
+    }
+    return seconds
   }
 
   public static func pad(_ value: Int, _ width: Int) -> String {
