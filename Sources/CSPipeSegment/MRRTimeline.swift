@@ -27,17 +27,22 @@ struct MRRTimeline {
     let base = segment.options.config.baseCurrency
     var spans: [Span] = []
     spans.reserveCapacity(subscriptions.count)
-    for (index, subscription) in subscriptions.enumerated() {
+    // By index: iterating the facts copied each one (three strings retained and released).
+    for index in subscriptions.indices {
       // The conditions of `SubscriptionFact.counts`, solved for the day-end.
-      var after = max(subscription.start, subscription.trialEnd ?? Int.min)
-      var through = subscription.end(policy) ?? Int.max
-      if let grace = segment.graceEnd(of: subscription, in: account) { through = min(through, grace) }
-      if SubscriptionFact.neverCounting.contains(subscription.status) { (after, through) = (Int.max, Int.min) }
+      var after = max(subscriptions[index].start, subscriptions[index].trialEnd ?? Int.min)
+      var through = subscriptions[index].end(policy) ?? Int.max
+      let status = subscriptions[index].status
+      if status == "past_due" || status == "unpaid", let grace = segment.graceEnd(of: subscriptions[index], in: account) {
+        through = min(through, grace)
+      }
+      if SubscriptionFact.isNeverCounting(status) { (after, through) = (Int.max, Int.min) }
       guard after < through else { continue }
       spans.append(
         Span(
           after: after, through: through,
-          monthlyMinor: subscription.currency == base ? subscription.monthlyMinor : nil, subscription: index))
+          monthlyMinor: subscriptions[index].currency == base ? subscriptions[index].monthlyMinor : nil,
+          subscription: index))
     }
     self.spans = spans
   }

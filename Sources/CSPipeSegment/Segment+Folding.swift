@@ -30,11 +30,13 @@ extension Segment {
         return created
       }()
     let source = record.nested("source")
-    let system = labels(source?["system"]?.stringValue ?? "")
-    let origin = Origin(file: labels(source?["file"]?.stringValue ?? ""), line: source?["line"]?.intValue ?? 0)
+    let labelled = sourceLabels(
+      system: source?["system"]?.stringValue ?? "", dataset: source?["dataset"]?.stringValue ?? "",
+      file: source?["file"]?.stringValue ?? "")
+    let system = labelled.system
+    let origin = Origin(file: labelled.file, line: source?["line"]?.intValue ?? 0)
     if let eventField = schema.eventTime, let at = time(eventField) {
-      let name = labels("\(system)/\(source?["dataset"]?.stringValue ?? "")")
-      account.freshness[name] = max(account.freshness[name] ?? at, at)
+      account.freshness[labelled.name] = max(account.freshness[labelled.name] ?? at, at)
     }
     let last30Start = cutoff - 30 * Self.day
     let last60Start = cutoff - 60 * Self.day
@@ -136,6 +138,17 @@ extension Segment {
     }
     foldedKinds[kind, default: 0] += 1
     summary.folded += 1
+  }
+
+  /// The interned system, file and `system/dataset` name of a record's source. Records come
+  /// in runs from one file, so the last source is kept: interning three strings per record
+  /// hashed each of them.
+  func sourceLabels(system: String, dataset: String, file: String) -> SourceLabels {
+    if let last = lastSource, last.system == system, last.dataset == dataset, last.file == file { return last }
+    let labelled = SourceLabels(
+      system: labels(system), dataset: labels(dataset), file: labels(file), name: labels("\(system)/\(dataset)"))
+    lastSource = labelled
+    return labelled
   }
 
   /// The month index of a usage fact kept in the monthly series, or nil: the metric is not in

@@ -90,6 +90,14 @@ public struct ReconciliationError: ReportableError, CustomStringConvertible {
   public var diagnostic: Diagnostic { Diagnostic(.error, description) }
 }
 
+/// A record's source, interned.
+struct SourceLabels {
+  let system: String
+  let dataset: String
+  let file: String
+  let name: String
+}
+
 /// `segment`: canonical records in, one record per account out, with revenue roll-ups, MRR
 /// series and movements, Pareto tiers, usage, support and survey roll-ups (docs/SEGMENT.md).
 ///
@@ -104,6 +112,8 @@ public final class Segment {
   /// One copy of each file name, source name and other repeated label: each record would
   /// otherwise bring its own copy of the same text into every account it touches.
   var labels = StringInterner()
+  /// The source of the record folded last (`sourceLabels`).
+  var lastSource: SourceLabels?
   var summary = SegmentSummary()
   lazy var warnings = CappedWarnings(reporter: reporter)
   /// Canonical records folded, per kind (to tell a user what their input lacks).

@@ -205,7 +205,8 @@ struct SubscriptionFact: Sendable {
 
   /// Statuses that never count, whatever the dates: Stripe `incomplete` (the first payment has
   /// not succeeded) and `paused` (no invoices). `unpaid` counts until its delinquency began.
-  static let neverCounting: Set<String> = ["incomplete", "paused"]
+  /// Two comparisons, not a set: it runs per subscription and day.
+  static func isNeverCounting(_ status: String) -> Bool { status == "incomplete" || status == "paused" }
 
   /// Counts on the day whose end is `dayEnd` (the first instant after it)? `end` is where MRR
   /// stops under the run's policy; `graceEnd` where a past-due or unpaid one stops.
@@ -213,7 +214,7 @@ struct SubscriptionFact: Sendable {
     guard start < dayEnd else { return false }
     if let end, end < dayEnd { return false }
     if let trialEnd, trialEnd >= dayEnd { return false }
-    if Self.neverCounting.contains(status) { return false }
+    if Self.isNeverCounting(status) { return false }
     if let graceEnd, graceEnd < dayEnd { return false }
     return true
   }
