@@ -166,6 +166,15 @@ public struct MappingSet: Sendable {
     mappings[tag.description]
   }
 
+  /// `mapping(for:)` of the record read before, when it has the same source: records come in
+  /// runs from one export, and the lookup built and hashed `system/dataset` for each.
+  public func mapping(for tag: SourceTag, after last: inout (tag: SourceTag, mapping: ValidatedMapping?)?) -> ValidatedMapping? {
+    if let last, last.tag == tag { return last.mapping }
+    let found = mapping(for: tag)
+    last = (tag, found)
+    return found
+  }
+
   /// The built-in mappings plus every `*.json` in `paths` (files or folders, in name order).
   public static func load(extra paths: [String]) throws -> MappingSet {
     var set = MappingSet()
@@ -203,8 +212,12 @@ public final class ValidatedMapping: Sendable {
   public let zoneUndeclared: Bool
   /// The longest placeholder in bytes: longer values are not compared against the set.
   let longestPlaceholder: Int
+  /// Which bytes begin a placeholder: a value beginning with any other is none, unhashed.
+  let placeholderFirstBytes: [Bool]
   /// The fields pass 1 needs: keys, business keys and the update time.
   let keyFields: Set<String>
+  /// Their rules, in canonical order (pass 1 converts only these, without a set lookup per rule).
+  let keyRules: [CompiledFieldRule]
   /// The source fields identity rules read (and their nil markers): all a record that
   /// defines identity facts must keep until the facts are resolved.
   let identityFields: Set<String>
@@ -263,7 +276,12 @@ public final class ValidatedMapping: Sendable {
     }
     placeholders = Self.sharedPlaceholders.union(mapping.placeholders ?? [])
     longestPlaceholder = placeholders.map(\.utf8.count).max() ?? 0
-    keyFields = Set((mapping.key ?? []) + (mapping.businessKey ?? []) + [mapping.updatedAt].compactMap { $0 })
+    var firstBytes = Array(repeating: false, count: 256)
+    for placeholder in placeholders { firstBytes[Int(placeholder.utf8.first ?? 0)] = true }
+    placeholderFirstBytes = firstBytes
+    let keyFields = Set((mapping.key ?? []) + (mapping.businessKey ?? []) + [mapping.updatedAt].compactMap { $0 })
+    self.keyFields = keyFields
+    keyRules = rules.filter { keyFields.contains($0.name) }
     let identity = (mapping.defines ?? []).map(\.sourceField) + mapping.account.map(\.sourceField)
     identityFields = Set(identity + identity.map { $0 + "@nil" })
   }

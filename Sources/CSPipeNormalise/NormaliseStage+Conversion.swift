@@ -35,7 +35,7 @@ extension Normalise {
     guard let raw = reading.record else {
       return try rejects.reject(at: location, reason: reading.problem ?? "not a raw record", raw: lineText())
     }
-    guard let mapping = options.mappings.mapping(for: raw.tag) else {
+    guard let mapping = options.mappings.mapping(for: raw.tag, after: &lastMapping) else {
       unknownSources[raw.tag.description, default: 0] += 1
       return try rejects.reject(at: location, reason: "no mapping for source \(raw.tag)", raw: lineText())
     }
@@ -112,7 +112,7 @@ extension Normalise {
   func applyAsOf(_ fields: inout CanonicalFields, kind: String) {
     guard let schema = CanonicalKind.named(kind) else { return }
     let cutoff = options.cutoff
-    let late = Set(fields.times.filter { $0.value >= cutoff && !schema.scheduled.contains($0.key) }.map(\.key))
+    let late = fields.times.entries.filter { $0.epoch >= cutoff && !schema.scheduled.contains($0.name) }.map(\.name)
     guard !late.isEmpty || !schema.rewinds.isEmpty else { return }
     for name in late {
       fields[name] = nil
@@ -125,7 +125,7 @@ extension Normalise {
     guard let status = fields["status"]?.stringValue else { return }
     for rewind in schema.rewinds where rewind.statuses.contains(status) {
       let plannedLater = rewind.laterPlan.flatMap { fields.times[$0] }.map { $0 >= cutoff } ?? false
-      guard plannedLater || !rewind.lateFacts.isDisjoint(with: late) else { continue }
+      guard plannedLater || late.contains(where: rewind.lateFacts.contains) else { continue }
       if let ahead = rewind.beforeWhileAhead, let at = fields.times[ahead.field], at >= cutoff {
         fields["status"] = .string(ahead.status)
       } else {

@@ -20,21 +20,21 @@ extension Normalise {
       try LineReader(source: source).forEachLine { line, number, tooLong in
         // Most records (usage facts) neither define identity nor have a key: recognise them
         // from the envelope ingest writes, without parsing the whole line.
-        if let tag = RawEnvelope.sourceTag(line), let mapping = options.mappings.mapping(for: tag),
+        if let tag = RawEnvelope.sourceTag(line), let mapping = options.mappings.mapping(for: tag, after: &lastMapping),
           mapping.mapping.defines == nil, mapping.mapping.key == nil, mapping.mapping.businessKey == nil
         {
           return
         }
         guard !tooLong, let reading = try? RawRecord.parse(line) else { return }
         let ordinal = index << 40 | number
-        guard let raw = reading.record, let mapping = options.mappings.mapping(for: raw.tag) else { return }
+        guard let raw = reading.record, let mapping = options.mappings.mapping(for: raw.tag, after: &lastMapping) else { return }
         if mapping.mapping.defines != nil {
           // Kept until the rounds below: only the fields identity rules read, not the line.
           let slim = RawRecord(tag: raw.tag, file: raw.file, line: raw.line, fields: raw.fields.keeping(mapping.identityFields))
           definers.append(Definer(ordinal: ordinal, raw: slim, mapping: mapping))
         }
         let converter = RecordConverter(mapping: mapping)
-        guard !mapping.keyFields.isEmpty, let fields = try? converter.convert(raw, only: mapping.keyFields),
+        guard !mapping.keyRules.isEmpty, let fields = try? converter.convert(raw, rules: mapping.keyRules),
           let key = converter.sourceKey(fields, names: mapping.mapping.key)
         else { return }
         let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }

@@ -87,6 +87,8 @@ public final class Normalise {
   /// Sources read whose naive times are in a zone nobody declared, with their record counts.
   var undeclaredZones: [String: Int] = [:]
   var printedWarnings = 0
+  /// The mapping of the record read last (`MappingSet.mapping(for:after:)`).
+  var lastMapping: (tag: SourceTag, mapping: ValidatedMapping?)?
 
   let inputs: [String]
 

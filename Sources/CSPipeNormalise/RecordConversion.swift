@@ -46,7 +46,7 @@ struct RawRecord {
 struct CanonicalFields {
   var values: [(name: String, value: JSONValue)] = []
   /// Epoch seconds of every date and time field, for `--as-of`.
-  var times: [String: Int] = [:]
+  var times = FieldTimes()
 
   subscript(name: String) -> JSONValue? {
     get { values.first { $0.name == name }?.value }
@@ -55,6 +55,23 @@ struct CanonicalFields {
         if let newValue { values[index].value = newValue } else { values.remove(at: index) }
       } else if let newValue {
         values.append((name, newValue))
+      }
+    }
+  }
+}
+
+/// The epoch seconds of a record's few time fields, by name: a handful, so a list searched by
+/// name, not a dictionary hashing each name per record.
+struct FieldTimes {
+  private(set) var entries: [(name: String, epoch: Int)] = []
+
+  subscript(name: String) -> Int? {
+    get { entries.first { $0.name == name }?.epoch }
+    set {
+      if let index = entries.firstIndex(where: { $0.name == name }) {
+        if let newValue { entries[index].epoch = newValue } else { entries.remove(at: index) }
+      } else if let newValue {
+        entries.append((name, newValue))
       }
     }
   }
@@ -74,8 +91,10 @@ struct RecordConverter {
   ///
   /// A name ending in `[*]` gathers every repeat of an XML element (`labels.label`,
   /// `labels.label[2]`, …), joined by the rule's separator (a space by default).
-  func sourceValue(_ rule: SourceMapping.FieldRule, in raw: RawRecord) -> (text: String, field: String)? {
-    for name in rule.from {
+  func sourceValue(_ compiled: CompiledFieldRule, in raw: RawRecord) -> (text: String, field: String)? {
+    // Through the compiled rule, a class: binding `compiled.rule` copied the rule (a dozen
+    // optional strings, each retained) for every field of every record.
+    for name in compiled.rule.from {
       if name.hasSuffix("[*]") {
         let base = String(name.dropLast(3))
         var parts: [String] = []
@@ -84,21 +103,25 @@ struct RecordConverter {
           if !isPlaceholder(text, field: base, in: raw) { parts.append(text) }
           position += 1
         }
-        if !parts.isEmpty { return (parts.joined(separator: rule.separator ?? " "), base) }
+        if !parts.isEmpty { return (parts.joined(separator: compiled.rule.separator ?? " "), base) }
         continue
       }
       guard let text = raw.fields[name], !isPlaceholder(text, field: name, in: raw) else { continue }
       return (text, name)
     }
-    if let constant = rule.value { return (constant, "") }
-    if let fallback = rule.default { return (fallback, "") }
+    if let constant = compiled.rule.value { return (constant, "") }
+    if let fallback = compiled.rule.default { return (fallback, "") }
     return nil
   }
 
   func isPlaceholder(_ text: String, field: String, in raw: RawRecord) -> Bool {
     if text.isBlank { return true }
     // Most values are longer than any placeholder: a length check spares hashing them.
-    if text.utf8.count <= mapping.longestPlaceholder && mapping.placeholders.contains(text) { return true }
+    if text.utf8.count <= mapping.longestPlaceholder && mapping.placeholderFirstBytes[Int(text.utf8.first ?? 0)]
+      && mapping.placeholders.contains(text)
+    {
+      return true
+    }
     if let first = text.utf8.first, let last = text.utf8.last, String.isBlankByte(first) || String.isBlankByte(last) {
       let trimmed = text.trimmed
       if trimmed.utf8.count <= mapping.longestPlaceholder && mapping.placeholders.contains(trimmed) { return true }
@@ -108,15 +131,14 @@ struct RecordConverter {
     return false
   }
 
-  /// All mapped fields, in canonical order. Only the fields named in `only` when given (the
-  /// first pass needs just the keys).
-  func convert(_ raw: RawRecord, only: Set<String>? = nil) throws(FieldError) -> CanonicalFields {
+  /// All mapped fields, in canonical order; only those of `rules` when given (the first pass
+  /// needs just the keys: `ValidatedMapping.keyRules`).
+  func convert(_ raw: RawRecord, rules: [CompiledFieldRule]? = nil) throws(FieldError) -> CanonicalFields {
     var result = CanonicalFields()
     var currency: String?
-    for compiled in mapping.rules {
+    for compiled in rules ?? mapping.rules {
       let name = compiled.name
-      if let only, !only.contains(name) { continue }
-      guard let (text, field) = sourceValue(compiled.rule, in: raw) else { continue }
+      guard let (text, field) = sourceValue(compiled, in: raw) else { continue }
       let label = field.isEmpty ? name : field
       do throws(ValueError) {
         guard let mapped = try applyMap(compiled, to: text) else { continue }
@@ -133,18 +155,17 @@ struct RecordConverter {
 
   /// The value after the field's value map; nil when it is to be left out.
   private func applyMap(_ compiled: CompiledFieldRule, to text: String) throws(ValueError) -> String? {
-    let rule = compiled.rule
     let allowed: [String]?
     if case .enumeration(let values) = compiled.type { allowed = values } else { allowed = nil }
-    guard rule.map != nil || allowed != nil else { return text }
+    guard compiled.rule.map != nil || allowed != nil else { return text }
     let trimmed = text.trimmed
     let lowered = trimmed.lowercased()
     if let target = compiled.lowercasedMap?[lowered] {
       return target
     }
     if let allowed, allowed.contains(lowered) { return lowered }
-    if allowed == nil && rule.map == nil { return text }
-    switch rule.unmapped ?? .reject {
+    if allowed == nil && compiled.rule.map == nil { return text }
+    switch compiled.rule.unmapped ?? .reject {
     case .absent: return nil
     case .keep: return allowed == nil ? text : nil
     case .reject:
@@ -158,7 +179,6 @@ struct RecordConverter {
     _ text: String, _ compiled: CompiledFieldRule, currency: String?
   ) throws(ValueError) -> (json: JSONValue, epoch: Int?) {
     let type = compiled.type
-    let rule = compiled.rule
     switch type {
     case .string:
       return (.string(text.trimmed), nil)
@@ -169,7 +189,7 @@ struct RecordConverter {
     case .decimal:
       return (.number(try Values.exactDecimal(text).text), nil)
     case .money, .price:
-      let unit = rule.unit ?? mapping.mapping.moneyUnit ?? .major
+      let unit = compiled.rule.unit ?? mapping.mapping.moneyUnit ?? .major
       if unit == .minor && currency == nil {
         throw ValueError("an amount in minor units needs a currency (map \"currency\" or give it a default)")
       }
@@ -181,7 +201,7 @@ struct RecordConverter {
       return (.bool(try Values.boolean(text)), nil)
     case .list:
       let parts: [Substring]
-      if let separator = rule.separator, separator.count == 1, let char = separator.first {
+      if let separator = compiled.rule.separator, separator.count == 1, let char = separator.first {
         parts = text.split(separator: char)
       } else {
         parts = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" })
@@ -191,7 +211,7 @@ struct RecordConverter {
     case .datetime, .date:
       let epoch: Int
       var civilDate: String?
-      switch rule.format {
+      switch compiled.rule.format {
       case "epoch":
         epoch = try Values.integer(text)
       case "epoch-ms":
