@@ -95,7 +95,7 @@ extension Normalise {
       out.append(ascii: #","line":"#)
       JSONBytes.appendInt(raw.line, to: &out)
       out.append(0x7D)
-      for (name, value) in fields.values {
+      for (name, value) in fields.values.entries {
         out.append(0x2C)
         JSONBytes.appendString(name, to: &out)
         out.append(0x3A)
@@ -112,7 +112,7 @@ extension Normalise {
   func applyAsOf(_ fields: inout CanonicalFields, kind: String) {
     guard let schema = CanonicalKind.named(kind) else { return }
     let cutoff = options.cutoff
-    let late = fields.times.entries.filter { $0.epoch >= cutoff && !schema.scheduled.contains($0.name) }.map(\.name)
+    let late = fields.times.entries.filter { $0.value >= cutoff && !schema.scheduled.contains($0.name) }.map(\.name)
     guard !late.isEmpty || !schema.rewinds.isEmpty else { return }
     for name in late {
       fields[name] = nil

@@ -44,32 +44,29 @@ struct RawRecord {
 
 /// A record turned into canonical fields, before identity and `--as-of` are applied.
 struct CanonicalFields {
-  var values: [(name: String, value: JSONValue)] = []
+  /// The values in canonical order.
+  var values = NamedList<JSONValue>()
   /// Epoch seconds of every date and time field, for `--as-of`.
-  var times = FieldTimes()
+  var times = NamedList<Int>()
 
   subscript(name: String) -> JSONValue? {
-    get { values.first { $0.name == name }?.value }
-    set {
-      if let index = values.firstIndex(where: { $0.name == name }) {
-        if let newValue { values[index].value = newValue } else { values.remove(at: index) }
-      } else if let newValue {
-        values.append((name, newValue))
-      }
-    }
+    get { values[name] }
+    set { values[name] = newValue }
   }
 }
 
-/// The epoch seconds of a record's few time fields, by name: a handful, so a list searched by
-/// name, not a dictionary hashing each name per record.
-struct FieldTimes {
-  private(set) var entries: [(name: String, epoch: Int)] = []
+/// A record's few fields by name, in the order added: a list searched by name, not a
+/// dictionary hashing each name per record. Setting nil removes the entry.
+struct NamedList<Value> {
+  private(set) var entries: [(name: String, value: Value)] = []
 
-  subscript(name: String) -> Int? {
-    get { entries.first { $0.name == name }?.epoch }
+  mutating func append(_ name: String, _ value: Value) { entries.append((name, value)) }
+
+  subscript(name: String) -> Value? {
+    get { entries.first { $0.name == name }?.value }
     set {
       if let index = entries.firstIndex(where: { $0.name == name }) {
-        if let newValue { entries[index].epoch = newValue } else { entries.remove(at: index) }
+        if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
       } else if let newValue {
         entries.append((name, newValue))
       }
@@ -144,7 +141,7 @@ struct RecordConverter {
         guard let mapped = try applyMap(compiled, to: text) else { continue }
         let value = try convertValue(mapped, compiled, currency: currency)
         if name == "currency", case .string(let code) = value.json { currency = code }
-        result.values.append((name, value.json))
+        result.values.append(name, value.json)
         if let epoch = value.epoch { result.times[name] = epoch }
       } catch {
         throw FieldError(field: label, message: error.message)

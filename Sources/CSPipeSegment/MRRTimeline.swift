@@ -32,11 +32,8 @@ struct MRRTimeline {
       // The conditions of `SubscriptionFact.counts`, solved for the day-end.
       var after = max(subscriptions[index].start, subscriptions[index].trialEnd ?? Int.min)
       var through = subscriptions[index].end(policy) ?? Int.max
-      let status = subscriptions[index].status
-      if status == "past_due" || status == "unpaid", let grace = segment.graceEnd(of: subscriptions[index], in: account) {
-        through = min(through, grace)
-      }
-      if SubscriptionFact.isNeverCounting(status) { (after, through) = (Int.max, Int.min) }
+      if let grace = segment.graceEnd(of: subscriptions[index], in: account) { through = min(through, grace) }
+      if SubscriptionFact.isNeverCounting(subscriptions[index].status) { (after, through) = (Int.max, Int.min) }
       guard after < through else { continue }
       spans.append(
         Span(

@@ -50,13 +50,6 @@ extension Segment {
     }
   }
 
-  /// Counts on the day ending at `dayEnd`, under the run's churn policy?
-  func counts(_ subscription: SubscriptionFact, in account: AccountRollup, atDayEnd dayEnd: Int) -> Bool {
-    subscription.counts(
-      atDayEnd: dayEnd, end: subscription.end(options.config.churnRecognition),
-      graceEnd: graceEnd(of: subscription, in: account))
-  }
-
   /// MRR of one account on the day ending at `dayEnd`, converted to the base currency at the
   /// rates in force at `rateDayEnd` (by default the same day).
   func mrr(_ account: AccountRollup, atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Int {
