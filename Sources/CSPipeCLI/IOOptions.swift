@@ -36,9 +36,15 @@ public struct IOOptions: ParsableArguments {
 
   /// Two output flags naming one file would have one run overwrite the other's result: a usage
   /// error (devices such as `/dev/null` may be shared).
-  public func checkDistinctOutputs(also others: [(flag: String, path: String?)] = []) throws {
-    if let (first, second) = OutputTarget.firstClash([("-o", output), ("--rejects", rejects)] + others) {
+  /// An output naming one of the run's inputs (or `alsoRead`: config, alias and identity
+  /// files) would replace it: a usage error too.
+  public func checkDistinctOutputs(also others: [(flag: String, path: String?)] = [], alsoRead: [String] = []) throws {
+    let outputs = [("-o", output), ("--rejects", rejects)] + others
+    if let (first, second) = OutputTarget.firstClash(outputs) {
       throw ValidationError("\(first) and \(second) name the same file: give each output its own")
+    }
+    if let (input, flag) = OutputTarget.firstOverwrittenInput(inputs + alsoRead, outputs: outputs) {
+      throw ValidationError("\(flag) names \(input.debugDescription), which this run reads: write the output elsewhere")
     }
   }
 

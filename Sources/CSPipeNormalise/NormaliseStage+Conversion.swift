@@ -50,7 +50,9 @@ extension Normalise {
         raw: lineText())
     }
     if let key = converter.sourceKey(fields, names: mapping.mapping.key),
-      let winner = winners[KeyDigest(key)], winner.ordinal != ordinal
+      !isWinner(
+        key: KeyDigest(key), updated: mapping.mapping.updatedAt.flatMap { fields.times[$0] }, file: raw.file, line: raw.line,
+        bytes: line)
     {
       summary.duplicates += 1
       return

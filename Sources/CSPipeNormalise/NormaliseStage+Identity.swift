@@ -3,21 +3,47 @@ import Foundation
 import Glibc
 
 /// Pass 1: the records that define accounts (customers, organisations, aliases) decide every
-/// record's account once, and each source key's duplicate winner is chosen, before any record
-/// is written.
+/// record's account once, and each source key's duplicate winner is chosen (by `CopyRank`),
+/// before any record is written.
 extension Normalise {
 
+  /// A record that defines identity facts, slimmed to the fields identity rules read. `line`
+  /// is its slim raw record as bytes: one text for sorting, deduplicating and the survey.
   struct Definer {
-    let ordinal: Int
+    /// Where it was read in the input (pass 2 looks its account up there); none for a record
+    /// read from an `--identity` file, which is never written.
+    var ordinals: [Int]
     let raw: RawRecord
     let mapping: ValidatedMapping
+    let line: [UInt8]
+
+    init(ordinal: Int?, raw: RawRecord, mapping: ValidatedMapping) {
+      let slim = RawRecord(tag: raw.tag, file: raw.file, line: raw.line, fields: raw.fields.keeping(mapping.identityFields))
+      ordinals = ordinal.map { [$0] } ?? []
+      self.raw = slim
+      self.mapping = mapping
+      var line = RawEnvelope.prefix(slim.tag, file: slim.file)
+      JSONBytes.appendInt(slim.line, to: &line)
+      line.append(contentsOf: RawEnvelope.fieldsOpen)
+      for (index, field) in slim.fields.pairs.enumerated() {
+        if index > 0 { line.append(0x2C) }
+        JSONBytes.appendString(field.name, to: &line)
+        line.append(0x3A)
+        JSONBytes.appendString(field.value, to: &line)
+      }
+      line.append(contentsOf: RawEnvelope.recordClose)
+      self.line = line
+    }
   }
 
-  func learn(from sources: [ByteSource]) throws {
+  /// Reads the inputs (and `--identity` files) for identity facts and duplicate winners.
+  func learn(from sources: [ByteSource], identity: [ByteSource]) throws {
     var definers: [Definer] = []
+    for source in identity { try learnIdentity(from: source, into: &definers) }
     var businessKeys: [String: (sourceKey: String, line: Int, file: String)] = [:]
     for (index, source) in sources.enumerated() {
       try LineReader(source: source).forEachLine { line, number, tooLong in
+        linesSurveyed += 1
         // Most records (usage facts) neither define identity nor have a key: recognise them
         // from the envelope ingest writes, without parsing the whole line.
         if let tag = RawEnvelope.sourceTag(line), let mapping = options.mappings.mapping(for: tag, after: &lastMapping),
@@ -29,21 +55,16 @@ extension Normalise {
         let ordinal = index << 40 | number
         guard let raw = reading.record, let mapping = options.mappings.mapping(for: raw.tag, after: &lastMapping) else { return }
         if mapping.mapping.defines != nil {
-          // Kept until the rounds below: only the fields identity rules read, not the line.
-          let slim = RawRecord(tag: raw.tag, file: raw.file, line: raw.line, fields: raw.fields.keeping(mapping.identityFields))
-          definers.append(Definer(ordinal: ordinal, raw: slim, mapping: mapping))
+          definers.append(Definer(ordinal: ordinal, raw: raw, mapping: mapping))
         }
         let converter = RecordConverter(mapping: mapping)
         guard !mapping.keyRules.isEmpty, let fields = try? converter.convert(raw, rules: mapping.keyRules),
           let key = converter.sourceKey(fields, names: mapping.mapping.key)
         else { return }
         let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }
-        let digest = KeyDigest(key)
-        if let current = winners[digest], let currentUpdated = current.updated, (updated ?? Int.min) < currentUpdated {
-          // An older copy: the one already seen stays the winner.
-        } else {
-          winners[digest] = (updated, ordinal)
-        }
+        let rank = CopyRank(
+          updated: updated ?? Int.min, file: exportFiles.index(of: raw.file), line: raw.line, digest: LineDigest.words(line))
+        offer(rank, for: KeyDigest(key), named: key)
         if let business = converter.sourceKey(fields, names: mapping.mapping.businessKey) {
           if let first = businessKeys[business], first.sourceKey != key {
             summary.conflicts += 1
@@ -56,16 +77,28 @@ extension Normalise {
         }
       }
     }
+    // One copy of each defining record, in an order of their own (not the input's): the facts
+    // learnt, and so every record's account, are the same for any order or split of the input.
+    definers.sort { $0.line.lexicographicallyPrecedes($1.line) }
+    var unique: [Definer] = []
+    for definer in definers {
+      if let last = unique.last, last.line == definer.line {
+        unique[unique.count - 1].ordinals += definer.ordinals
+      } else {
+        unique.append(definer)
+      }
+    }
+    self.definers = options.survey ? unique : []
     // Definers may need each other's facts (an organization found through a domain the account
     // list defines), so resolve in rounds until nothing changes; minting is the last resort.
-    var pending = definers
+    var pending = unique
     for allowMint in [false, true] {
       var progress = true
       while progress && !pending.isEmpty {
         progress = false
         pending = pending.filter { definer in
           guard let (account, _) = resolve(definer.raw, mapping: definer.mapping, allowMint: allowMint) else { return true }
-          definerAccounts[definer.ordinal] = account
+          for ordinal in definer.ordinals { definerAccounts[ordinal] = account }
           for rule in definer.mapping.mapping.defines ?? [] {
             guard let text = definer.raw.fields[rule.sourceField],
               !RecordConverter(mapping: definer.mapping).isPlaceholder(text, field: rule.sourceField, in: definer.raw)

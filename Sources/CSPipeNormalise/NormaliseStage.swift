@@ -8,11 +8,20 @@ public struct NormaliseOptions: Sendable {
   /// Facts dated at or after this instant (epoch seconds) are not known yet (`--as-of`).
   public var cutoff: Int
   public var aliasesPath: String?
+  /// Files whose defining records (and survey lines) teach identity and duplicates without
+  /// being written (`--identity`).
+  public var identityPaths: [String]
+  /// Write pass 1's survey instead of canonical records (`--survey`).
+  public var survey: Bool
 
-  public init(mappings: MappingSet, cutoff: Int, aliasesPath: String? = nil) {
+  public init(
+    mappings: MappingSet, cutoff: Int, aliasesPath: String? = nil, identityPaths: [String] = [], survey: Bool = false
+  ) {
     self.mappings = mappings
     self.cutoff = cutoff
     self.aliasesPath = aliasesPath
+    self.identityPaths = identityPaths
+    self.survey = survey
   }
 
   /// The built-in mappings plus the user's (`--mappings`), with the zones declared for sources
@@ -20,14 +29,15 @@ public struct NormaliseOptions: Sendable {
   /// canonical schema is a `ConfigError` naming the file and key.
   public static func load(
     mappingPaths: [String], zones: [(source: String, zone: String)], cutoff: Int, aliasesPath: String?,
-    reporter: StderrReporter
+    identityPaths: [String] = [], survey: Bool = false, reporter: StderrReporter
   ) throws -> NormaliseOptions {
     do {
       var mappings = try MappingSet.load(extra: mappingPaths)
       for (source, zone) in zones where try mappings.declareZone(zone, for: source) == 0 {
         reporter.emit(Diagnostic(.warning, "--timezone \(source.debugDescription): no mapping has that source"))
       }
-      return NormaliseOptions(mappings: mappings, cutoff: cutoff, aliasesPath: aliasesPath)
+      return NormaliseOptions(
+        mappings: mappings, cutoff: cutoff, aliasesPath: aliasesPath, identityPaths: identityPaths, survey: survey)
     } catch let error as ConfigError {
       throw error.asRole("mapping")
     }
@@ -50,24 +60,42 @@ public struct NormaliseSummary: Equatable, Sendable, StageSummary {
   public var accountsMintedFromSupport = 0
   public var conflicts = 0
   public var ambiguous = 0
+  /// `--identity`: defining records read from its files, and records there that define nothing.
+  public var identityDefiners = 0
+  public var identitySkipped = 0
+  /// `--survey`: the run wrote its survey (every record read went into it).
+  public var surveyed = false
+  public var surveyedDefiners = 0
+  public var surveyedKeys = 0
 
   public var shares: [(count: Int, label: String)] {
-    [
+    if surveyed { return [(recordsIn, "surveyed")] }
+    return [
       (recordsOut, "out"), (rejected, "rejected"), (duplicates, "duplicates merged"), (unmatched, "unmatched"),
       (afterAsOf, "after --as-of"),
     ]
   }
 
-  public var notes: [String] { [Self.count(files, "file")] }
+  public var notes: [String] {
+    var notes = [Self.count(files, "file")]
+    if identityDefiners + identitySkipped > 0 {
+      notes.append("\(Self.count(identityDefiners, "defining record")) from --identity, \(identitySkipped) other(s) there skipped")
+    }
+    if surveyed {
+      notes.append(Self.count(surveyedDefiners, "defining record"))
+      notes.append(Self.count(surveyedKeys, "source key"))
+    }
+    return notes
+  }
 }
 
 /// `normalise`: raw records in, canonical records out (docs/CONTRACT.md §3).
 ///
 /// Two passes over the input. The first learns who is who (identity facts from customer,
-/// organization and account records) and which duplicate of each source key is the newest; it
+/// organization and account records) and which copy of each source key wins (`CopyRank`); it
 /// keeps only those (memory grows with accounts and keys, not with the size of the records).
 /// The second converts and writes. Standard input is spooled to a temporary file to be read
-/// twice.
+/// twice. `--survey` writes what the first pass learnt instead; `--identity` reads it back.
 public final class Normalise {
   let options: NormaliseOptions
   let output: OutputSink
@@ -81,8 +109,16 @@ public final class Normalise {
   /// A position is the input's index and the line number (`index << 40 | line`): both passes
   /// see the same lines, whether or not a line parses.
   var definerAccounts: [Int: String] = [:]
-  /// Per source key: the position of the record that wins (the newest).
-  var winners: [KeyDigest: (updated: Int?, ordinal: Int)] = [:]
+  /// Per source key: the copy that wins so far (`CopyRank`).
+  var winners: [KeyDigest: KeyWinner] = [:]
+  /// The keys themselves, kept only for a survey (a digest cannot be written for another run).
+  var winnerKeys: [KeyDigest: String] = [:]
+  var exportFiles = ExportFiles()
+  /// The defining records, one copy each in their own order, kept only for a survey.
+  var definers: [Definer] = []
+  var linesSurveyed = 0
+  var identityDefiners = 0
+  var identitySkipped = 0
   var unknownSources: [String: Int] = [:]
   /// Sources read whose naive times are in a zone nobody declared, with their record counts.
   var undeclaredZones: [String: Int] = [:]
@@ -115,7 +151,15 @@ public final class Normalise {
     if let aliases = options.aliasesPath {
       _ = try AliasFile.load(path: aliases, into: &index)
     }
-    try learn(from: inputs.map(open))
+    try learn(from: inputs.map(open), identity: options.identityPaths.map { try ByteSource(path: $0) })
+    summary.identityDefiners = identityDefiners
+    summary.identitySkipped = identitySkipped
+    if options.survey {
+      try writeSurvey()
+      summary.surveyed = true
+      summary.recordsIn = linesSurveyed
+      return summary
+    }
     var input = NDJSONInput(rejects: rejects)
     for (index, path) in inputs.enumerated() {
       try input.forEachLine(in: try open(path), parse: RawRecord.parse) { reading, location, line in

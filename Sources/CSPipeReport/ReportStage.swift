@@ -54,11 +54,7 @@ public final class Report {
 
   /// FNV-1a over the line: which copy of a duplicated account is kept must not depend on the
   /// input's order, so the copy with the smaller digest is.
-  static func digest(_ line: UnsafeBufferPointer<UInt8>) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in line { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-    return hash
-  }
+  static func digest(_ line: UnsafeBufferPointer<UInt8>) -> UInt64 { LineDigest.fnv1a(line) }
 
   public init(options: ReportOptions, context: StageContext) {
     self.options = options

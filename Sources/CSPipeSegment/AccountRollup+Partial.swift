@@ -186,8 +186,7 @@ struct ShardFingerprint {
   private var lines: UInt64 = 0
 
   mutating func add(_ line: UnsafeBufferPointer<UInt8>) {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in line { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    var hash = LineDigest.fnv1a(line)
     hash = (hash ^ (hash >> 30)) &* 0xBF58_476D_1CE4_E5B9
     hash = (hash ^ (hash >> 27)) &* 0x94D0_49BB_1331_11EB
     sum &+= hash ^ (hash >> 31)
@@ -195,8 +194,6 @@ struct ShardFingerprint {
   }
 
   var text: String {
-    let value = sum ^ (lines &* 0x9E37_79B9_7F4A_7C15)
-    let hex = String(value, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
+    LineDigest.hex(sum ^ (lines &* 0x9E37_79B9_7F4A_7C15))
   }
 }

@@ -206,6 +206,20 @@ struct ConformanceTests {
     }
   }
 
+  @Test("an output naming one of the run's inputs is a usage error, and the input stays", arguments: Tool.all)
+  func outputIsNotAnInput(tool: String) throws {
+    let folder = try Tool.temporaryDirectory()
+    let sample = try #require(Self.malformed[tool])
+    let input = tool == "ingest" ? "in.csv" : "in.ndjson"
+    try sample.input.write(to: folder.appendingPathComponent(input), atomically: true, encoding: .utf8)
+    for flag in ["-o", "--rejects"] {
+      let result = try Tool.run(tool, [input, flag, input], in: folder)
+      #expect(result.status == 64, "\(tool) \(flag): \(result.stderr)")
+      #expect(result.stderr.contains("which this run reads"), "\(result.stderr)")
+    }
+    #expect(try String(contentsOf: folder.appendingPathComponent(input), encoding: .utf8) == sample.input)
+  }
+
   @Test("-o writes atomically: a failed run leaves no output file", arguments: Tool.all)
   func atomicOutput(tool: String) throws {
     let folder = try Tool.temporaryDirectory()

@@ -52,6 +52,24 @@ public enum OutputTarget: Equatable {
     return "path \(String(cString: real))/\(name)"
   }
 
+  /// The first output flag that names a file the run also reads, with that input: writing it
+  /// would replace the user's data with the run's own result.
+  public static func firstOverwrittenInput(
+    _ inputs: [String], outputs: [(flag: String, path: String?)]
+  ) -> (input: String, flag: String)? {
+    var read: [String: String] = [:]
+    for input in inputs where input != "-" {
+      var info = stat()
+      if stat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { read["inode \(info.st_dev):\(info.st_ino)"] = input }
+    }
+    guard !read.isEmpty else { return nil }
+    for (flag, path) in outputs {
+      guard let path, let identity = identity(of: path), let input = read[identity] else { continue }
+      return (input, flag)
+    }
+    return nil
+  }
+
   /// The first pair of flags that name the same file, e.g. `("-o", "--rejects")`.
   public static func firstClash(_ outputs: [(flag: String, path: String?)]) -> (String, String)? {
     var seen: [String: String] = [:]
