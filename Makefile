@@ -70,6 +70,11 @@ fuzz:
 	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
 	FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz.sh $(FUZZ_RUNS)
 
+## spark: the chain on Apache Spark (local mode) against one process, byte for byte, on the samples and
+## on 3000 generated accounts shuffled and split with copies across shards (installs Java 17 and pyspark 4.3.0 if missing)
+spark: build
+	scripts/spark_check.sh
+
 clean:
 	rm -rf build
 
@@ -77,4 +82,4 @@ include pipelines/default.mk
 include pipelines/backtest.mk
 include pipelines/demo.mk
 
-.PHONY: all setup build help lint format test mappings samples bench bench-ingest fuzz clean
+.PHONY: all setup build help lint format test mappings samples bench bench-ingest fuzz spark clean
