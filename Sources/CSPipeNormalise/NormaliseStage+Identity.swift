@@ -39,7 +39,6 @@ extension Normalise {
   /// Reads the inputs (and `--identity` files) for identity facts and duplicate winners.
   func learn(from sources: [ByteSource], identity: [ByteSource]) throws {
     var definers: [Definer] = []
-    for source in identity { try learnIdentity(from: source, into: &definers) }
     var businessKeys: [String: (sourceKey: String, line: Int, file: String)] = [:]
     for (index, source) in sources.enumerated() {
       try LineReader(source: source).forEachLine { line, number, tooLong in
@@ -77,6 +76,8 @@ extension Normalise {
         }
       }
     }
+    // After the inputs: a survey's copies matter only for keys the inputs hold.
+    for source in identity { try learnIdentity(from: source, into: &definers) }
     // One copy of each defining record, in an order of their own (not the input's): the facts
     // learnt, and so every record's account, are the same for any order or split of the input.
     definers.sort { $0.line.lexicographicallyPrecedes($1.line) }

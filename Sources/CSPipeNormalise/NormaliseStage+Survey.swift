@@ -47,10 +47,11 @@ extension Normalise {
     summary.surveyedKeys = winnerKeys.count
   }
 
-  /// Reads one `--identity` file: its defining records teach identity (nothing from it is
-  /// written), its `duplicate_key` lines compete for their keys. Records of other kinds are
-  /// skipped and counted; a line that is not JSON, or a survey made as of another day, is an
-  /// error naming the line (a shard that went on would decide differently from the others).
+  /// Reads one `--identity` file (after the inputs' pass 1): its defining records teach
+  /// identity (nothing from it is written), its `duplicate_key` lines compete for keys the
+  /// inputs hold (every key, for a survey of surveys). Records of other kinds are skipped and
+  /// counted; a line that is not JSON, or a survey made as of another day, is an error naming
+  /// the line (a shard that went on would decide differently from the others).
   func learnIdentity(from source: ByteSource, into definers: inout [Definer]) throws {
     let file = source.name
     try LineReader(source: source).forEachLine { line, number, tooLong in
@@ -58,7 +59,11 @@ extension Normalise {
         ConfigError(file: "\(file):\(number)", message: message).asRole("--identity")
       }
       if line.isEmpty || line.allSatisfy(String.isBlankByte) { return }
-      guard !tooLong, let object = (try? JSONParser.parse(line))?.objectValue else {
+      // Raw records in ingest's own envelope (most of a survey's defining lines) are parsed once.
+      if !tooLong, RawEnvelope.sourceTag(line) != nil, let reading = try? RawRecord.parse(line), let raw = reading.record {
+        return learnDefiner(raw)
+      }
+      guard !tooLong, let object = try? LazyJSONObject.parse(line) else {
         throw fail("not a JSON object (an identity file holds raw records or normalise --survey lines)")
       }
       switch object["kind"]?.stringValue {
@@ -70,7 +75,11 @@ extension Normalise {
           )
         }
       case Self.duplicateKeyKind:
-        guard let key = object["key"]?.stringValue, let exportFile = object["file"]?.stringValue,
+        guard let key = object["key"]?.stringValue else { throw fail("a duplicate_key line needs key, file, line and digest") }
+        let digestOfKey = KeyDigest(key)
+        // A shard's survey holds every key it saw; this run needs only its own.
+        guard options.survey || winners[digestOfKey] != nil else { return }
+        guard let exportFile = object["file"]?.stringValue,
           let exportLine = object["line"]?.intValue, let digestText = object["digest"]?.stringValue,
           let digest = UInt64(digestText, radix: 16)
         else { throw fail("a duplicate_key line needs key, file, line and digest") }
@@ -83,17 +92,24 @@ extension Normalise {
         }
         offer(
           CopyRank(updated: updated, file: exportFiles.index(of: exportFile), line: exportLine, digest: digest),
-          for: KeyDigest(key), named: key)
+          for: digestOfKey, named: key)
       default:
-        guard let reading = try? RawRecord.parse(line), let raw = reading.record,
-          let mapping = options.mappings.mapping(for: raw.tag, after: &lastMapping), mapping.mapping.defines != nil
-        else {
+        guard let reading = try? RawRecord.parse(line), let raw = reading.record else {
           identitySkipped += 1
           return
         }
-        definers.append(Definer(ordinal: nil, raw: raw, mapping: mapping))
-        identityDefiners += 1
+        learnDefiner(raw)
       }
+    }
+
+    func learnDefiner(_ raw: RawRecord) {
+      guard let mapping = options.mappings.mapping(for: raw.tag, after: &lastMapping), mapping.mapping.defines != nil
+      else {
+        identitySkipped += 1
+        return
+      }
+      definers.append(Definer(ordinal: nil, raw: raw, mapping: mapping))
+      identityDefiners += 1
     }
   }
 }

@@ -68,6 +68,9 @@ struct NormaliseShardTests {
         for part in part.a?; do normalise --survey \(Self.flags) "$part" -o "$part.survey"; done
         cat part.a?.survey > surveys.ndjson
         for part in part.a?; do normalise --identity surveys.ndjson \(Self.flags) "$part"; done | sort | cmp - single.sorted
+        # Surveys merge: a survey of the surveys (no input of its own) serves as well.
+        normalise --survey --identity surveys.ndjson \(Self.flags) /dev/null -o merged.survey
+        for part in part.a?; do normalise --identity merged.survey \(Self.flags) "$part"; done | sort | cmp - single.sorted
         """, in: folder)
       #expect(run.status == 0, "seed \(seed), \(shards) shards: \(run.stdout) \(run.stderr)")
     }
