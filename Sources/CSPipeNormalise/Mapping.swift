@@ -221,6 +221,9 @@ public final class ValidatedMapping: Sendable {
   /// The source fields identity rules read (and their nil markers): all a record that
   /// defines identity facts must keep until the facts are resolved.
   let identityFields: Set<String>
+  /// The source fields the account rules read (and their nil markers), as bytes: what a
+  /// record set aside until identity is known keeps of its raw fields.
+  let accountFields: [[UInt8]]
 
   /// Values that mean "no value" in every source.
   public static let sharedPlaceholders: Set<String> = ["#N/A", "N/A", "NULL", "null", "(null)", "#NULL!"]
@@ -284,6 +287,11 @@ public final class ValidatedMapping: Sendable {
     keyRules = rules.filter { keyFields.contains($0.name) }
     let identity = (mapping.defines ?? []).map(\.sourceField) + mapping.account.map(\.sourceField)
     identityFields = Set(identity + identity.map { $0 + "@nil" })
+    var accountFields: [[UInt8]] = []
+    for field in mapping.account.map(\.sourceField) {
+      for name in [field, field + "@nil"] where !accountFields.contains(Array(name.utf8)) { accountFields.append(Array(name.utf8)) }
+    }
+    self.accountFields = accountFields
   }
 }
 

@@ -2,8 +2,8 @@ import CSPipeCore
 import Foundation
 import Glibc
 
-/// Pass 2: each record converted under its mapping, placed in its account, cut to what was
-/// known at `--as-of`, and written (or set aside as unmatched).
+/// Each record converted under its mapping and cut to what was known at `--as-of` as it is read;
+/// placed in its account and written (or listed as unmatched) once the whole input is known.
 extension Normalise {
 
   /// Kinds whose records may mint their own account when nothing in the run defines accounts
@@ -27,8 +27,12 @@ extension Normalise {
     return nil
   }
 
-  func normalise(
-    _ reading: RawRecord.Reading, line: UnsafeBufferPointer<UInt8>, location: SourceLocation, ordinal: Int
+  /// Reads one record: converted under its mapping, cut to what was known at `--as-of`, and set
+  /// aside until identity and duplicates are known (`place`). A record that cannot be converted
+  /// is rejected at once; its copy still competes for its source key.
+  func convert(
+    _ reading: RawRecord.Reading, line: UnsafeBufferPointer<UInt8>, location: SourceLocation, ordinal: Int,
+    into spill: SpillFile
   ) throws {
     // Rejects keep the line as read, to be corrected and fed again.
     func lineText() -> String { String(decoding: line, as: UTF8.self) }
@@ -39,39 +43,57 @@ extension Normalise {
       unknownSources[raw.tag.description, default: 0] += 1
       return try rejects.reject(at: location, reason: "no mapping for source \(raw.tag)", raw: lineText())
     }
+    keepDefiner(raw, mapping: mapping, ordinal: ordinal)
     let converter = RecordConverter(mapping: mapping)
     if mapping.zoneUndeclared { undeclaredZones[raw.tag.description, default: 0] += 1 }
     var fields: CanonicalFields
     do throws(FieldError) {
       fields = try converter.convert(raw)
     } catch {
+      if let keys = try? converter.convert(raw, rules: mapping.keyRules) {
+        _ = offerCopy(raw, mapping: mapping, fields: keys, line: line)
+      }
       return try rejects.reject(
         at: location, field: error.field, reason: "\(error.message) (\(raw.file):\(raw.line))",
         raw: lineText())
     }
-    if let key = converter.sourceKey(fields, names: mapping.mapping.key),
-      !isWinner(
-        key: KeyDigest(key), updated: mapping.mapping.updatedAt.flatMap { fields.times[$0] }, file: raw.file, line: raw.line,
-        bytes: line)
-    {
+    let copy = offerCopy(raw, mapping: mapping, fields: fields, line: line)
+    var afterAsOf = false
+    if let eventField = mapping.kind.eventTime, let time = fields.times[eventField], time >= options.cutoff {
+      // Without a key it cannot be a duplicate: counted now, not kept.
+      guard copy != nil else {
+        summary.afterAsOf += 1
+        return
+      }
+      afterAsOf = true
+    }
+    if !afterAsOf { applyAsOf(&fields, kind: mapping.kind.name) }
+    try setAside(raw, mapping: mapping, ordinal: ordinal, copy: copy, afterAsOf: afterAsOf, fields: fields, into: spill)
+  }
+
+  /// Places a record set aside by `convert`: a copy that lost to another of its key is a
+  /// duplicate, one known only after as-of is counted, the rest go to their account (or to the
+  /// unmatched) and are written.
+  func place(_ pending: PendingRecord) throws {
+    if let copy = pending.copy, !isWinner(key: copy.key, copy: copy.rank) {
       summary.duplicates += 1
       return
     }
-    if let eventField = mapping.kind.eventTime, let time = fields.times[eventField], time >= options.cutoff {
+    if pending.afterAsOf {
       summary.afterAsOf += 1
       return
     }
-    applyAsOf(&fields, kind: mapping.kind.name)
-
+    let raw = pending.raw
+    let mapping = pending.mapping
     let account: String
     var mintedAccount = false
-    if let known = definerAccounts[ordinal] {
+    if let known = definerAccounts[pending.ordinal] {
       account = known
     } else if let (found, rule) = resolve(raw, mapping: mapping, allowMint: true) {
       account = found
       if rule.kind == .mint { summary.minted += 1 }
     } else if index.isEmpty, Self.mintingKinds.contains(mapping.kind.name),
-      let minted = Self.mintFromOwnIdentity(raw, mapping: mapping, converter: converter)
+      let minted = Self.mintFromOwnIdentity(raw, mapping: mapping, converter: RecordConverter(mapping: mapping))
     {
       account = minted
       mintedAccount = true
@@ -79,7 +101,7 @@ extension Normalise {
       if supportMinted.insert(minted).inserted { summary.accountsMintedFromSupport += 1 }
     } else {
       summary.unmatched += 1
-      try writeUnmatched(raw, mapping: mapping, location: location)
+      try writeUnmatched(raw, mapping: mapping)
       return
     }
     try output.write { out in
@@ -88,22 +110,7 @@ extension Normalise {
       out.append(ascii: #","account":"#)
       JSONBytes.appendString(account, to: &out)
       if mintedAccount { out.append(ascii: #","account_minted":true"#) }
-      out.append(ascii: #","source":{"system":"#)
-      JSONBytes.appendString(raw.tag.system, to: &out)
-      out.append(ascii: #","dataset":"#)
-      JSONBytes.appendString(raw.tag.dataset, to: &out)
-      out.append(ascii: #","file":"#)
-      JSONBytes.appendString(raw.file, to: &out)
-      out.append(ascii: #","line":"#)
-      JSONBytes.appendInt(raw.line, to: &out)
-      out.append(0x7D)
-      for (name, value) in fields.values.entries {
-        out.append(0x2C)
-        JSONBytes.appendString(name, to: &out)
-        out.append(0x3A)
-        value.write(to: &out)
-      }
-      out.append(ascii: "}\n")
+      out.append(pending.rest)
     }
     summary.recordsOut += 1
   }
@@ -137,7 +144,7 @@ extension Normalise {
     }
   }
 
-  func writeUnmatched(_ raw: RawRecord, mapping: ValidatedMapping, location: SourceLocation) throws {
+  func writeUnmatched(_ raw: RawRecord, mapping: ValidatedMapping) throws {
     guard let unmatchedSink else { return }
     try unmatchedSink.write { out in
       out.append(ascii: #"{"file":"#)

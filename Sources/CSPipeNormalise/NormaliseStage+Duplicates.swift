@@ -21,9 +21,9 @@ struct CopyRank: Equatable {
   var digest: UInt64
 }
 
-/// A source key's winning copy so far, and whether pass 2 has written it (a second identical
+/// A source key's winning copy so far, and whether it has been written (a second identical
 /// copy is then a duplicate). `contested`: another copy came from the same export line, so
-/// pass 2 must compare digests (otherwise it spares hashing the line again).
+/// the digests decide.
 struct KeyWinner {
   var rank: CopyRank
   var written = false
@@ -57,36 +57,45 @@ extension Normalise {
     }
   }
 
-  /// Pass 2: whether this copy of `key` is the one to write (and, if so, marks it written).
-  func isWinner(key: KeyDigest, updated: Int?, file: String, line: Int, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+  /// At the end: whether this copy of `key` is the one to write (and, if so, marks it written:
+  /// the same export line read twice is written once).
+  func isWinner(key: KeyDigest, copy: CopyRank) -> Bool {
     guard let winner = winners[key] else { return true }
     let rank = winner.rank
-    guard !winner.written, rank.updated == updated ?? Int.min, rank.line == line,
-      exportFiles.names[Int(rank.file)] == file, !winner.contested || rank.digest == LineDigest.words(bytes)
+    guard !winner.written, rank.updated == copy.updated, rank.line == copy.line, rank.file == copy.file,
+      !winner.contested || rank.digest == copy.digest
     else { return false }
     winners[key]?.written = true
     return true
   }
 }
 
-/// Export file names, each kept once: ranks hold their index.
-struct ExportFiles {
-  private(set) var names: [String] = []
-  private var indices: [String: Int32] = [:]
-  private var last: (name: String, index: Int32)?
+/// Values kept once each: a rank or a set-aside record holds a small index instead.
+struct InternTable<Key: Hashable, Value> {
+  private(set) var values: [Value] = []
+  private var indices: [Key: Int32] = [:]
+  private var last: (key: Key, index: Int32)?
 
-  mutating func index(of name: String) -> Int32 {
-    // Records come in runs from one file: the last name spares the hashing.
-    if let last, last.name == name { return last.index }
+  mutating func index(of key: Key, _ value: @autoclosure () -> Value) -> Int32 {
+    // Records come in runs from one file and source: the last key spares the hashing.
+    if let last, last.key == key { return last.index }
     let index: Int32
-    if let known = indices[name] {
+    if let known = indices[key] {
       index = known
     } else {
-      index = Int32(names.count)
-      names.append(name)
-      indices[name] = index
+      index = Int32(values.count)
+      values.append(value())
+      indices[key] = index
     }
-    last = (name, index)
+    last = (key, index)
     return index
   }
+}
+
+/// Export file names, each kept once: ranks hold their index.
+struct ExportFiles {
+  private var table = InternTable<String, String>()
+  var names: [String] { table.values }
+
+  mutating func index(of name: String) -> Int32 { table.index(of: name, name) }
 }

@@ -2,9 +2,9 @@ import CSPipeCore
 import Foundation
 import Glibc
 
-/// Pass 1: the records that define accounts (customers, organisations, aliases) decide every
-/// record's account once, and each source key's duplicate winner is chosen (by `CopyRank`),
-/// before any record is written.
+/// What the whole input teaches before any record is written: the records that define accounts
+/// (customers, organisations, aliases) decide every record's account once, and each source
+/// key's duplicate winner is chosen (by `CopyRank`).
 extension Normalise {
 
   /// A record that defines identity facts, slimmed to the fields identity rules read. `line`
@@ -36,10 +36,9 @@ extension Normalise {
     }
   }
 
-  /// Reads the inputs (and `--identity` files) for identity facts and duplicate winners.
-  func learn(from sources: [ByteSource], identity: [ByteSource]) throws {
-    var definers: [Definer] = []
-    var businessKeys: [String: (sourceKey: String, line: Int, file: String)] = [:]
+  /// `--survey`: the inputs read for identity facts and duplicate winners alone (no record is
+  /// converted beyond its keys).
+  func survey(_ sources: [ByteSource]) throws {
     for (index, source) in sources.enumerated() {
       try LineReader(source: source).forEachLine { line, number, tooLong in
         linesSurveyed += 1
@@ -51,31 +50,51 @@ extension Normalise {
           return
         }
         guard !tooLong, let reading = try? RawRecord.parse(line) else { return }
-        let ordinal = index << 40 | number
         guard let raw = reading.record, let mapping = options.mappings.mapping(for: raw.tag, after: &lastMapping) else { return }
-        if mapping.mapping.defines != nil {
-          definers.append(Definer(ordinal: ordinal, raw: raw, mapping: mapping))
-        }
-        let converter = RecordConverter(mapping: mapping)
-        guard !mapping.keyRules.isEmpty, let fields = try? converter.convert(raw, rules: mapping.keyRules),
-          let key = converter.sourceKey(fields, names: mapping.mapping.key)
+        keepDefiner(raw, mapping: mapping, ordinal: index << 40 | number)
+        guard !mapping.keyRules.isEmpty,
+          let fields = try? RecordConverter(mapping: mapping).convert(raw, rules: mapping.keyRules)
         else { return }
-        let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }
-        let rank = CopyRank(
-          updated: updated ?? Int.min, file: exportFiles.index(of: raw.file), line: raw.line, digest: LineDigest.words(line))
-        offer(rank, for: KeyDigest(key), named: key)
-        if let business = converter.sourceKey(fields, names: mapping.mapping.businessKey) {
-          if let first = businessKeys[business], first.sourceKey != key {
-            summary.conflicts += 1
-            warn(
-              "\(raw.file):\(raw.line): \(mapping.mapping.source) record repeats \(business.split(separator: "|").dropFirst().joined(separator: ", ")) of \(first.file):\(first.line) under another id; both are kept"
-            )
-          } else if businessKeys[business] == nil {
-            businessKeys[business] = (key, raw.line, raw.file)
-          }
-        }
+        _ = offerCopy(raw, mapping: mapping, fields: fields, line: line)
       }
     }
+  }
+
+  /// Keeps a record that defines accounts (slimmed) until every input has been read.
+  func keepDefiner(_ raw: RawRecord, mapping: ValidatedMapping, ordinal: Int) {
+    if mapping.mapping.defines != nil { pendingDefiners.append(Definer(ordinal: ordinal, raw: raw, mapping: mapping)) }
+  }
+
+  /// Offers a keyed record's copy for its source key (and warns when its business key repeats
+  /// another record's under another id); the key and the copy's rank, when it has a key.
+  func offerCopy(
+    _ raw: RawRecord, mapping: ValidatedMapping, fields: CanonicalFields, line: UnsafeBufferPointer<UInt8>
+  ) -> (key: KeyDigest, rank: CopyRank)? {
+    let converter = RecordConverter(mapping: mapping)
+    guard let key = converter.sourceKey(fields, names: mapping.mapping.key) else { return nil }
+    let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }
+    let rank = CopyRank(
+      updated: updated ?? Int.min, file: exportFiles.index(of: raw.file), line: raw.line, digest: LineDigest.words(line))
+    let digest = KeyDigest(key)
+    offer(rank, for: digest, named: key)
+    if let business = converter.sourceKey(fields, names: mapping.mapping.businessKey) {
+      if let first = businessKeys[business], first.sourceKey != key {
+        summary.conflicts += 1
+        warn(
+          "\(raw.file):\(raw.line): \(mapping.mapping.source) record repeats \(business.split(separator: "|").dropFirst().joined(separator: ", ")) of \(first.file):\(first.line) under another id; both are kept"
+        )
+      } else if businessKeys[business] == nil {
+        businessKeys[business] = (key, raw.line, raw.file)
+      }
+    }
+    return (digest, rank)
+  }
+
+  /// After the inputs: the `--identity` files read, then every account-defining record
+  /// resolved to its account, and the facts it defines learnt.
+  func settleIdentity(_ identity: [ByteSource]) throws {
+    var definers = pendingDefiners
+    pendingDefiners = []
     // After the inputs: a survey's copies matter only for keys the inputs hold.
     for source in identity { try learnIdentity(from: source, into: &definers) }
     // One copy of each defining record, in an order of their own (not the input's): the facts

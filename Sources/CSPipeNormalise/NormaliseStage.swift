@@ -91,11 +91,12 @@ public struct NormaliseSummary: Equatable, Sendable, StageSummary {
 
 /// `normalise`: raw records in, canonical records out (docs/CONTRACT.md §3).
 ///
-/// Two passes over the input. The first learns who is who (identity facts from customer,
-/// organization and account records) and which copy of each source key wins (`CopyRank`); it
-/// keeps only those (memory grows with accounts and keys, not with the size of the records).
-/// The second converts and writes. Standard input is spooled to a temporary file to be read
-/// twice. `--survey` writes what the first pass learnt instead; `--identity` reads it back.
+/// One read of the input. Each record is converted as it is read and set aside in a temporary
+/// file (`PendingRecord`); meanwhile the run learns who is who (identity facts from customer,
+/// organization and account records) and which copy of each source key wins (`CopyRank`).
+/// Once everything is read, the records are placed in their accounts and written in input
+/// order. Memory grows with accounts and keys, not with records. `--survey` writes what was
+/// learnt instead (docs/SCALE.md); `--identity` reads it back.
 public final class Normalise {
   let options: NormaliseOptions
   let output: OutputSink
@@ -116,6 +117,13 @@ public final class Normalise {
   var exportFiles = ExportFiles()
   /// The defining records, one copy each in their own order, kept only for a survey.
   var definers: [Definer] = []
+  /// The defining records read so far, resolved once every input is read.
+  var pendingDefiners: [Definer] = []
+  /// Per business key (`businessKey`): the first record that had it, for the conflict warning.
+  var businessKeys: [String: (sourceKey: String, line: Int, file: String)] = [:]
+  /// The mappings and sources of the records set aside, which hold their indices.
+  var setAsideMappings = InternTable<ObjectIdentifier, ValidatedMapping>()
+  var setAsideTags = InternTable<SourceTag, SourceTag>()
   var linesSurveyed = 0
   var identityDefiners = 0
   var identitySkipped = 0
@@ -140,32 +148,34 @@ public final class Normalise {
 
   public func run() throws -> NormaliseSummary {
     summary.files = inputs.count
-    var spooled: [String: String] = [:]
-    defer { for path in spooled.values { unlink(path) } }
-    for input in inputs where input == "-" { spooled[input] = try Self.spoolStandardInput() }
-    func open(_ input: String) throws -> ByteSource {
-      if let path = spooled[input] { return try ByteSource(path: path, displayName: ByteSource.standardInputName) }
-      return try ByteSource(path: input)
-    }
-
     if let aliases = options.aliasesPath {
       _ = try AliasFile.load(path: aliases, into: &index)
     }
-    try learn(from: inputs.map(open), identity: options.identityPaths.map { try ByteSource(path: $0) })
-    summary.identityDefiners = identityDefiners
-    summary.identitySkipped = identitySkipped
+    let sources = try inputs.map { try ByteSource(path: $0) }
+    let identity = try options.identityPaths.map { try ByteSource(path: $0) }
     if options.survey {
+      try survey(sources)
+      try settleIdentity(identity)
+      summary.identityDefiners = identityDefiners
+      summary.identitySkipped = identitySkipped
       try writeSurvey()
       summary.surveyed = true
       summary.recordsIn = linesSurveyed
       return summary
     }
+    // One read of the input: records converted and set aside; then, with identity and
+    // duplicates known, placed and written in the order read.
+    let spill = try SpillFile(tool: "normalise")
     var input = NDJSONInput(rejects: rejects)
-    for (index, path) in inputs.enumerated() {
-      try input.forEachLine(in: try open(path), parse: RawRecord.parse) { reading, location, line in
-        try normalise(reading, line: line, location: location, ordinal: index << 40 | (location.line ?? 0))
+    for (index, source) in sources.enumerated() {
+      try input.forEachLine(in: source, parse: RawRecord.parse) { reading, location, line in
+        try convert(reading, line: line, location: location, ordinal: index << 40 | (location.line ?? 0), into: spill)
       }
     }
+    try settleIdentity(identity)
+    summary.identityDefiners = identityDefiners
+    summary.identitySkipped = identitySkipped
+    try forEachPending(in: spill) { try place($0) }
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
     for (source, count) in unknownSources.sorted(by: { $0.key < $1.key }) {
@@ -197,34 +207,12 @@ public final class Normalise {
     return summary
   }
 
-  // Pass 1, identity facts and duplicate winners: NormaliseStage+Identity.swift.
-  // Pass 2, conversion, as-of and output: NormaliseStage+Conversion.swift.
+  // Identity facts and duplicate winners: NormaliseStage+Identity.swift, +Duplicates.swift.
+  // Conversion, as-of and output: NormaliseStage+Conversion.swift; records set aside: +SetAside.swift.
 
   func warn(_ message: String) {
     printedWarnings += 1
     if printedWarnings <= 20 { reporter.emit(Diagnostic(.warning, message)) }
-  }
-
-  /// Copies standard input to a temporary file so that it can be read twice.
-  static func spoolStandardInput() throws -> String {
-    let (fd, path) = try makeTemporaryFile(prefix: "cspipe-stdin", for: "<stdin>")
-    defer { close(fd) }
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    let source = try ByteSource(path: "-")
-    while true {
-      let count = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
-      if count == 0 { break }
-      var offset = 0
-      while offset < count {
-        let written = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, count - offset) }
-        guard written > 0 else {
-          unlink(path)
-          throw IOFailure(path: path, message: "cannot spool standard input: \(errnoDescription())")
-        }
-        offset += written
-      }
-    }
-    return path
   }
 }
 
@@ -234,6 +222,11 @@ public final class Normalise {
 struct KeyDigest: Hashable {
   let high: Int
   let low: Int
+
+  init(high: Int, low: Int) {
+    self.high = high
+    self.low = low
+  }
 
   init(_ key: String) {
     var first = Hasher()

@@ -50,6 +50,14 @@ public struct FlatFields: Sendable {
   }
 
   private func value(named key: UnsafeBufferPointer<UInt8>) -> String? {
+    withValue(named: key) { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// `body` on the bytes of the field named `key` (the last one when a name repeats), for a
+  /// caller that works on bytes; nil when there is no such field.
+  public func withValue<Result>(
+    named key: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+  ) -> Result? {
     storage.withUnsafeBufferPointer { bytes in
       var index = spans.count
       while index > 0 {
@@ -58,10 +66,19 @@ public struct FlatFields: Sendable {
         guard span.keyEnd - span.keyStart == key.count,
           key.isEmpty || memcmp(bytes.baseAddress! + span.keyStart, key.baseAddress!, key.count) == 0
         else { continue }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[span.valueStart..<span.valueEnd]), as: UTF8.self)
+        return body(UnsafeBufferPointer(rebasing: bytes[span.valueStart..<span.valueEnd]))
       }
       return nil
     }
+  }
+
+  /// Adds a field from bytes (a record read back from where it was set aside).
+  public mutating func append(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+    let keyStart = storage.count
+    storage.append(contentsOf: name)
+    let valueStart = storage.count
+    storage.append(contentsOf: value)
+    add(Span(keyStart: keyStart, keyEnd: valueStart, valueStart: valueStart, valueEnd: storage.count))
   }
 
   /// Only the fields named in `names`, in a buffer of their own (a record kept for later

@@ -36,15 +36,7 @@ public final class AccountSpool {
   }
 
   private func append(_ line: UnsafeBufferPointer<UInt8>) throws -> (offset: Int, length: Int) {
-    var written = 0
-    while written < line.count {
-      let result = pwrite(fd, line.baseAddress! + written, line.count - written, off_t(size + written))
-      if result < 0 {
-        if errno == EINTR { continue }
-        throw IOFailure(path: tool, message: "cannot write its temporary file: \(errnoDescription())")
-      }
-      written += result
-    }
+    try writeTemporary(fd, line, at: size, tool: tool)
     defer { size += line.count }
     return (size, line.count)
   }

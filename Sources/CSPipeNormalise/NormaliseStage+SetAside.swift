@@ -1,0 +1,107 @@
+import CSPipeCore
+
+/// A record converted while the input was read, waiting (in a `SpillFile`) until identity and
+/// duplicates are known. It keeps what placing it needs and nothing more: where it came from,
+/// its copy's rank when it has a source key, the raw fields its account rules read, and the
+/// canonical record from `"source"` on, ready to write after its `"account"`.
+struct PendingRecord {
+  let ordinal: Int
+  let mapping: ValidatedMapping
+  let raw: RawRecord
+  let copy: (key: KeyDigest, rank: CopyRank)?
+  /// Known only after `--as-of`: kept for the duplicate decision, never written.
+  let afterAsOf: Bool
+  /// The canonical record after its account (valid while the spill is being read).
+  let rest: UnsafeBufferPointer<UInt8>
+}
+
+extension Normalise {
+  static let hasCopy: UInt8 = 1
+  static let isAfterAsOf: UInt8 = 2
+
+  /// Writes a converted record to the spill (read back by `forEachPending`).
+  func setAside(
+    _ raw: RawRecord, mapping: ValidatedMapping, ordinal: Int, copy: (key: KeyDigest, rank: CopyRank)?,
+    afterAsOf: Bool, fields: CanonicalFields, into spill: SpillFile
+  ) throws {
+    let mappingIndex = setAsideMappings.index(of: ObjectIdentifier(mapping), mapping)
+    let tagIndex = setAsideTags.index(of: raw.tag, raw.tag)
+    let fileIndex = exportFiles.index(of: raw.file)
+    try spill.append { out in
+      out.appendLittleEndian(Int64(ordinal))
+      out.appendLittleEndian(mappingIndex)
+      out.appendLittleEndian(tagIndex)
+      out.appendLittleEndian(fileIndex)
+      out.appendLittleEndian(Int64(raw.line))
+      out.append((copy == nil ? 0 : Self.hasCopy) | (afterAsOf ? Self.isAfterAsOf : 0))
+      if let copy {
+        out.appendLittleEndian(Int64(copy.key.high))
+        out.appendLittleEndian(Int64(copy.key.low))
+        out.appendLittleEndian(Int64(copy.rank.updated))
+        out.appendLittleEndian(copy.rank.digest)
+      }
+      if afterAsOf { return }
+      let countAt = out.count
+      out.append(0)
+      var kept: UInt8 = 0
+      for name in mapping.accountFields {
+        name.withUnsafeBufferPointer { name in
+          raw.fields.withValue(named: name) { value in
+            out.appendCounted(name)
+            out.appendCounted(value)
+            kept += 1
+          }
+        }
+      }
+      out.storeLittleEndian(kept, at: countAt)
+      out.append(ascii: #","source":{"system":"#)
+      JSONBytes.appendString(raw.tag.system, to: &out)
+      out.append(ascii: #","dataset":"#)
+      JSONBytes.appendString(raw.tag.dataset, to: &out)
+      out.append(ascii: #","file":"#)
+      JSONBytes.appendString(raw.file, to: &out)
+      out.append(ascii: #","line":"#)
+      JSONBytes.appendInt(raw.line, to: &out)
+      out.append(0x7D)
+      for (name, value) in fields.values.entries {
+        out.append(0x2C)
+        JSONBytes.appendString(name, to: &out)
+        out.append(0x3A)
+        value.write(to: &out)
+      }
+      out.append(ascii: "}\n")
+    }
+  }
+
+  /// Reads the records set aside, in the order they were read.
+  func forEachPending(in spill: SpillFile, _ body: (PendingRecord) throws -> Void) throws {
+    let files = exportFiles.names
+    try spill.forEachRecord { bytes in
+      var reader = SpillRecordReader(bytes)
+      let ordinal = Int(reader.integer(Int64.self))
+      let mapping = setAsideMappings.values[Int(reader.integer(Int32.self))]
+      let tag = setAsideTags.values[Int(reader.integer(Int32.self))]
+      let fileIndex = reader.integer(Int32.self)
+      let line = Int(reader.integer(Int64.self))
+      let flags = reader.integer(UInt8.self)
+      var copy: (key: KeyDigest, rank: CopyRank)?
+      if flags & Self.hasCopy != 0 {
+        let key = KeyDigest(high: Int(reader.integer(Int64.self)), low: Int(reader.integer(Int64.self)))
+        let updated = Int(reader.integer(Int64.self))
+        copy = (key, CopyRank(updated: updated, file: fileIndex, line: line, digest: reader.integer(UInt64.self)))
+      }
+      var fields = FlatFields()
+      let afterAsOf = flags & Self.isAfterAsOf != 0
+      if !afterAsOf {
+        for _ in 0..<reader.integer(UInt8.self) {
+          let name = reader.counted()
+          fields.append(name: name, value: reader.counted())
+        }
+      }
+      let raw = RawRecord(tag: tag, file: files[Int(fileIndex)], line: line, fields: fields)
+      try body(
+        PendingRecord(
+          ordinal: ordinal, mapping: mapping, raw: raw, copy: copy, afterAsOf: afterAsOf, rest: reader.rest()))
+    }
+  }
+}
