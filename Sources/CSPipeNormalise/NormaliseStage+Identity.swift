@@ -39,6 +39,7 @@ extension Normalise {
   /// `--survey`: the inputs read for identity facts and duplicate winners alone (no record is
   /// converted beyond its keys).
   func survey(_ sources: [ByteSource]) throws {
+    let reader = RawRecordReader()
     for (index, source) in sources.enumerated() {
       try LineReader(source: source).forEachLine { line, number, tooLong in
         linesSurveyed += 1
@@ -49,7 +50,7 @@ extension Normalise {
         {
           return
         }
-        guard !tooLong, let reading = try? RawRecord.parse(line) else { return }
+        guard !tooLong, let reading = try? reader.parse(line) else { return }
         guard let raw = reading.record, let mapping = options.mappings.mapping(for: raw.tag, after: &lastMapping) else { return }
         keepDefiner(raw, mapping: mapping, ordinal: index << 40 | number)
         guard !mapping.keyRules.isEmpty,

@@ -167,8 +167,9 @@ public final class Normalise {
     // duplicates known, placed and written in the order read.
     let spill = try SpillFile(tool: "normalise")
     var input = NDJSONInput(rejects: rejects)
+    let reader = RawRecordReader()
     for (index, source) in sources.enumerated() {
-      try input.forEachLine(in: source, parse: RawRecord.parse) { reading, location, line in
+      try input.forEachLine(in: source, parse: reader.parse) { reading, location, line in
         try convert(reading, line: line, location: location, ordinal: index << 40 | (location.line ?? 0), into: spill)
       }
     }

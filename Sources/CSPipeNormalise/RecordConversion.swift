@@ -42,6 +42,49 @@ struct RawRecord {
   }
 }
 
+/// Reads raw records, comparing each line's envelope with the one before instead of parsing
+/// it: ingest writes runs of records from one file, whose lines agree up to the line number
+/// (`RawEnvelope.prefix`). Only the line number and the fields are then scanned; any other line
+/// goes through `RawRecord.parse`, with the same result.
+final class RawRecordReader {
+  private var prefix: [UInt8] = []
+  private var tag = SourceTag(system: "", dataset: "")
+  private var file = ""
+  private static let fieldsOpen = Array(#"},"fields":"#.utf8)
+
+  func parse(_ line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> RawRecord.Reading? {
+    if let number = lineNumber(line), let fields = JSONParser.scanPlainFieldsTail(line, from: number.fieldsAt) {
+      return (RawRecord(tag: tag, file: file, line: number.line, fields: fields), nil)
+    }
+    guard let reading = try RawRecord.parse(line) else { return nil }
+    if let raw = reading.record, raw.tag != tag || raw.file != file || prefix.isEmpty {
+      (tag, file) = (raw.tag, raw.file)
+      prefix = RawEnvelope.prefix(raw.tag, file: raw.file)
+    }
+    return reading
+  }
+
+  /// The line number of a line that starts with the last envelope, and where its fields begin:
+  /// digits as JSON writes an integer (no sign, no leading zero), then `},"fields":{`.
+  private func lineNumber(_ line: UnsafeBufferPointer<UInt8>) -> (line: Int, fieldsAt: Int)? {
+    guard !prefix.isEmpty, line.count > prefix.count + Self.fieldsOpen.count,
+      memcmp(line.baseAddress!, prefix, prefix.count) == 0
+    else { return nil }
+    var index = prefix.count
+    var number = 0
+    while index < line.count, line[index] &- ASCII.digit0 < 10, index - prefix.count < 18 {
+      number = number * 10 + Int(line[index] &- ASCII.digit0)
+      index += 1
+    }
+    let digits = index - prefix.count
+    guard digits > 0, digits == 1 || line[prefix.count] != ASCII.digit0,
+      line.count - index > Self.fieldsOpen.count, memcmp(line.baseAddress! + index, Self.fieldsOpen, Self.fieldsOpen.count) == 0,
+      line[index + Self.fieldsOpen.count] == ASCII.openBrace
+    else { return nil }
+    return (number, index + Self.fieldsOpen.count)
+  }
+}
+
 /// A record turned into canonical fields, before identity and `--as-of` are applied.
 struct CanonicalFields {
   /// The values in canonical order.

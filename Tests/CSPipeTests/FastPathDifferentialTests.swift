@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import CSPipeCore
+@testable import CSPipeNormalise
 
 /// Fast paths against the code they bypass: the same answer for every input, valid or not.
 @Suite("fast paths agree with the general code")
@@ -45,5 +46,58 @@ struct FastPathDifferentialTests {
     }
     // Both kinds of input were tried: many the fast path reads, many it leaves to the parser.
     #expect(fastHits > 5_000 && fastHits < 195_000, "\(fastHits) read by the fast path")
+  }
+}
+
+/// normalise's raw reader compares each line's envelope with the one before instead of parsing
+/// it; on near-misses of that envelope it must read exactly what the full parser reads.
+@Suite("raw envelope fast path agrees with the full parser")
+struct RawEnvelopeDifferentialTests {
+  static func describe(_ reading: RawRecord.Reading?) -> String {
+    guard let reading else { return "not an object" }
+    guard let raw = reading.record else { return "problem: \(reading.problem ?? "")" }
+    return "\(raw.tag) \(raw.file):\(raw.line) \(raw.fields.pairs)"
+  }
+
+  @Test("10,000 mutated lines after a run of good ones: the same record, problem or error")
+  func nearMisses() {
+    var random = FastPathDifferentialTests.Seeded(state: 23)
+    let good =
+      #"{"kind":"raw","source":{"system":"stripe","dataset":"subscriptions","file":"subs.csv","line":12},"#
+      + #""fields":{"id":"sub_1","Customer ID":"cus_1","Amount":"9.00"}}"#
+    let pieces = [
+      "0", "7", "007", "-1", "1.5", "1e3", "99999999999999999999", " ", "\\n", "\\u0041", "\"", ",", "}", "{", ":",
+      #","x":1"#, "null", "true", #""line":3"#, "é", "\t",
+    ]
+    var agreed = 0
+    for round in 0..<10_000 {
+      let reader = RawRecordReader()
+      // A good line first, so that the envelope is cached; then the near-miss.
+      _ = good.utf8CString.withUnsafeBufferPointer { buffer in
+        buffer.withMemoryRebound(to: UInt8.self) { try? reader.parse(UnsafeBufferPointer(rebasing: $0.dropLast())) }
+      }
+      var bytes = Array(good.utf8)
+      for _ in 0..<Int.random(in: 1...2, using: &random) {
+        // Mutations near the line number and the fields, where the fast path decides.
+        let anchor = [bytes.count - 70, bytes.count - 60, bytes.count / 2, bytes.count - 2, bytes.count - 1].randomElement(
+          using: &random)!
+        let at = max(0, min(bytes.count, anchor + Int.random(in: -4...4, using: &random)))
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0: bytes.insert(contentsOf: Array(pieces.randomElement(using: &random)!.utf8), at: at)
+        case 1: if at < bytes.count { bytes.remove(at: at) }
+        default: if at < bytes.count { bytes[at] = Array(pieces.randomElement(using: &random)!.utf8).first ?? 0x20 }
+        }
+      }
+      func outcome(_ parse: (UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> RawRecord.Reading?) -> String {
+        bytes.withUnsafeBufferPointer { line in
+          do throws(JSONSyntaxError) { return Self.describe(try parse(line)) } catch { return "error \(error.offset) \(error.message)" }
+        }
+      }
+      let fast = outcome(reader.parse)
+      let full = outcome(RawRecord.parse)
+      #expect(fast == full, "round \(round): \(String(decoding: bytes, as: UTF8.self))")
+      if fast == full { agreed += 1 }
+    }
+    #expect(agreed == 10_000)
   }
 }

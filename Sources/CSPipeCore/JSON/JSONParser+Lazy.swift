@@ -158,6 +158,21 @@ extension JSONParser {
       }
     }
 
+    /// Reads `{ "name": "value", … }` from `i` as flat fields (spans of a copy of the bytes);
+    /// nil when any value is not a plain string.
+    mutating func flatMembers() -> FlatFields? {
+      var fields = FlatFields()
+      fields.storage = Array(bytes)
+      fields.spans.reserveCapacity(32)
+      let read = members { scanner, name in
+        let start = scanner.i + 1
+        guard scanner.at(ASCII.quote), scanner.string() else { return false }
+        fields.add(.init(keyStart: name.lowerBound, keyEnd: name.upperBound, valueStart: start, valueEnd: scanner.i - 1))
+        return true
+      }
+      return read ? fields : nil
+    }
+
     /// True when only spaces are left.
     mutating func atEnd() -> Bool {
       skipSpace()
@@ -200,16 +215,7 @@ extension JSONParser {
           flat == nil && scanner.at(ASCII.openBrace) && key.count == flatName.count
           && memcmp(scanner.base + key.lowerBound, flatName.baseAddress!, key.count) == 0
         if isFlat {
-          var fields = FlatFields()
-          fields.storage = Array(bytes)
-          fields.spans.reserveCapacity(32)
-          let fieldsRead = scanner.members { scanner, name in
-            let start = scanner.i + 1
-            guard scanner.at(ASCII.quote), scanner.string() else { return false }
-            fields.add(.init(keyStart: name.lowerBound, keyEnd: name.upperBound, valueStart: start, valueEnd: scanner.i - 1))
-            return true
-          }
-          guard fieldsRead else { return false }
+          guard let fields = scanner.flatMembers() else { return false }
           flat = fields
           return true
         }
@@ -223,6 +229,19 @@ extension JSONParser {
       }
     }
     return read && scanner.atEnd() ? (JSONObject(entries), flat, nil) : nil
+  }
+
+  /// The raw reader's fastest path, for a line whose envelope the caller has already matched:
+  /// the `fields` object at `offset`, all plain strings, then the envelope's closing brace and
+  /// the end of the line. Nil for anything else (the caller parses the whole line).
+  public static func scanPlainFieldsTail(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> FlatFields? {
+    guard var scanner = PlainScanner(bytes) else { return nil }
+    scanner.i = offset
+    guard let fields = scanner.flatMembers() else { return nil }
+    scanner.skipSpace()
+    guard scanner.at(ASCII.closeBrace) else { return nil }
+    scanner.i += 1
+    return scanner.atEnd() ? fields : nil
   }
 
   /// For readers of objects given something else: the syntax error, as `parse` reports it, or
