@@ -11,16 +11,16 @@ extension Segment {
   ) {
     let config = options.config
     let digits = baseDigits
-    func money(_ out: inout JSONWriter, _ name: String, _ minor: Int) {
+    func money(_ out: inout JSONWriter, _ name: StaticString, _ minor: Int) {
       out.key(name)
       out.decimal(units: minor, scale: digits)
     }
-    func stamps(_ out: inout JSONWriter, _ name: String, _ values: [String: Int], _ format: (Int) -> String) {
+    func stamps(_ out: inout JSONWriter, _ name: StaticString, _ values: [String: Int], _ format: (Int) -> String) {
       out.object(name) { out in
         for (key, value) in values.sorted(by: { $0.key < $1.key }) { out.member(key, string: format(value)) }
       }
     }
-    func metrics(_ out: inout JSONWriter, _ name: String, _ values: [String: DecimalSum]) {
+    func metrics(_ out: inout JSONWriter, _ name: StaticString, _ values: [String: DecimalSum]) {
       out.object(name) { out in
         for (metric, value) in values.sorted(by: { $0.key < $1.key }) { out.member(metric, .number(value.text)) }
       }

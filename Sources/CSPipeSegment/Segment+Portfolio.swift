@@ -131,9 +131,10 @@ extension Segment {
   /// The run's header: policies, tier cut points, totals, the movement book, retention and
   /// the CSM books.
   func writePortfolioLine(
-    config: SegmentConfig, window: MovementWindow, hierarchy: AccountHierarchy, ranking: Tiers.Ranking
+    config: SegmentConfig, window: MovementWindow, hierarchy: AccountHierarchy, ranking: Tiers.Ranking,
+    movements totals: MovementTotals
   ) throws {
-    let movements = try movementBook(window: window, accounts: hierarchy.rollups)
+    let movements = try movementBook(window: window, totals: totals)
     let retention = try retentionBlock(hierarchy: hierarchy, config: config)
     var portfolio = JSONObject([
       ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
@@ -152,26 +153,38 @@ extension Segment {
     }
   }
 
-  /// Portfolio movements per period, each checked: start + new + reactivation + expansion −
-  /// contraction − churn + fx = end, or the run fails naming the month.
-  func movementBook(window: MovementWindow, accounts: [AccountRollup]) throws -> [JSONValue] {
-    let labels = window.labels
-    var movementTotals: [[String: Int]] = Array(repeating: [:], count: labels.count)
-    var startTotals: [Int] = Array(repeating: 0, count: labels.count)
-    var endTotals: [Int] = Array(repeating: 0, count: labels.count)
-    for account in accounts {
-      let revenue = try revenue(account, monthEnds: window.monthEnds)
-      for index in 1..<labels.count {
+  /// The portfolio's movements per month, summed account by account as the account records
+  /// are written (each account's series is computed once, for both).
+  struct MovementTotals {
+    var movements: [[String: Int]]
+    var starts: [Int]
+    var ends: [Int]
+
+    init(months: Int) {
+      movements = Array(repeating: [:], count: months)
+      starts = Array(repeating: 0, count: months)
+      ends = Array(repeating: 0, count: months)
+    }
+
+    mutating func add(_ revenue: RevenueSeries) {
+      for index in 1..<starts.count {
         let previous = revenue.previousAtCurrentRates[index]
         let current = revenue.ends[index]
-        startTotals[index] += revenue.ends[index - 1]
-        endTotals[index] += current
-        movementTotals[index]["fx", default: 0] += previous - revenue.ends[index - 1]
-        if let type = Self.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
-          movementTotals[index][type, default: 0] += abs(current - previous)
+        starts[index] += revenue.ends[index - 1]
+        ends[index] += current
+        movements[index]["fx", default: 0] += previous - revenue.ends[index - 1]
+        if let type = Segment.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
+          movements[index][type, default: 0] += abs(current - previous)
         }
       }
     }
+  }
+
+  /// Portfolio movements per period, each checked: start + new + reactivation + expansion −
+  /// contraction − churn + fx = end, or the run fails naming the month.
+  func movementBook(window: MovementWindow, totals: MovementTotals) throws -> [JSONValue] {
+    let labels = window.labels
+    let (movementTotals, startTotals, endTotals) = (totals.movements, totals.starts, totals.ends)
     var book: [JSONValue] = []
     for index in 1..<labels.count {
       let moves = movementTotals[index]

@@ -184,7 +184,7 @@ public final class Segment {
     }
     let window = MovementWindow(cutoff: options.cutoff, asOfLabel: options.asOfLabel)
     // Only current MRR is kept for every account (ranking needs all of them); the 13-month
-    // series is computed again where it is used, one account at a time: holding it for every
+    // series is computed once per account as its record is written: holding it for every
     // account was a seventh of segment's memory.
     let hierarchy = try AccountHierarchy(accounts: accounts) { try mrr($0, atDayEnd: options.cutoff) }
     var ranking = Tiers.rank(
@@ -195,24 +195,32 @@ public final class Segment {
     if options.cuts != nil {
       ranking.placed = ranking.placed.map { Tiers.Placement(rank: 0, cumulative: -1, tier: $0.tier) }
     }
-    try writePortfolioLine(config: config, window: window, hierarchy: hierarchy, ranking: ranking)
-
+    // The account records wait in a spill while the movement book sums their series: the
+    // portfolio line, which needs the book, comes first in the output.
+    let spill = try SpillFile(tool: "segment")
+    var movements = MovementTotals(months: window.labels.count)
     var writer = JSONWriter()
     for position in 0..<hierarchy.count {
       let account = hierarchy.rollups[position]
       warnUndatedDelinquency(account)
+      let revenue = try revenue(account, monthEnds: window.monthEnds)
+      movements.add(revenue)
       writer.reset()
       let children = hierarchy.children[position]
       try writeAccountRecord(
-        account, revenue: revenue(account, monthEnds: window.monthEnds), labels: window.labels,
+        account, revenue: revenue, labels: window.labels,
         ranking: ranking, top: hierarchy.top[position], topKey: hierarchy.keys[hierarchy.top[position]],
         total: children == nil ? nil : hierarchy.totals[position],
         children: (children ?? []).map { hierarchy.keys[$0] }, position: position, to: &writer)
       let record = writer.bytes
-      try output.write { out in
+      try spill.append { out in
         out.append(record)
         out.append(0x0A)
       }
+    }
+    try writePortfolioLine(config: config, window: window, hierarchy: hierarchy, ranking: ranking, movements: movements)
+    try spill.forEachRecord { record in
+      try output.write { $0.append(record) }
       summary.accounts += 1
     }
   }

@@ -49,11 +49,30 @@ public struct JSONWriter: ~Copyable {
   }
 
   /// A member's key; the next value written is its value.
+  @_disfavoredOverload
   public mutating func key(_ name: String) {
     separate()
     JSONBytes.appendString(name, to: &buffer)
     buffer.append(ASCII.colon)
     needsComma = false
+  }
+
+  /// A key written in the code (every literal key): copied as it is, not scanned for escapes,
+  /// since a literal never needs one (checked in debug builds). Literal keys were half of the
+  /// escaping scans segment made for an account record.
+  public mutating func key(_ name: StaticString) {
+    assert(Self.isPlain(name), "a literal key that needs escaping: \(name)")
+    separate()
+    buffer.append(ASCII.quote)
+    buffer.append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    buffer.append(ascii: "\":")
+    needsComma = false
+  }
+
+  static func isPlain(_ name: StaticString) -> Bool {
+    UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount).allSatisfy {
+      $0 >= ASCII.space && $0 != ASCII.quote && $0 != ASCII.backslash
+    }
   }
 
   public mutating func string(_ text: String) {
@@ -119,6 +138,7 @@ public struct JSONWriter: ~Copyable {
     decimal(units: Int(scaled.rounded(.toNearestOrEven)), scale: places)
   }
 
+  @_disfavoredOverload
   public mutating func member(_ name: String, fixed value: Double, places: Int) {
     key(name)
     fixed(value, places: places)
@@ -126,21 +146,25 @@ public struct JSONWriter: ~Copyable {
 
   // MARK: - Members in one call
 
+  @_disfavoredOverload
   public mutating func member(_ name: String, _ value: JSONValue) {
     key(name)
     self.value(value)
   }
 
+  @_disfavoredOverload
   public mutating func member(_ name: String, string text: String) {
     key(name)
     string(text)
   }
 
+  @_disfavoredOverload
   public mutating func member(_ name: String, int number: Int) {
     key(name)
     int(number)
   }
 
+  @_disfavoredOverload
   public mutating func object(_ name: String, _ body: (inout JSONWriter) -> Void) {
     key(name)
     openObject()
@@ -148,7 +172,44 @@ public struct JSONWriter: ~Copyable {
     closeObject()
   }
 
+  @_disfavoredOverload
   public mutating func array(_ name: String, _ body: (inout JSONWriter) -> Void) {
+    key(name)
+    openArray()
+    body(&self)
+    closeArray()
+  }
+
+  // MARK: - The same with literal names (`key(_: StaticString)`)
+
+  public mutating func member(_ name: StaticString, fixed value: Double, places: Int) {
+    key(name)
+    fixed(value, places: places)
+  }
+
+  public mutating func member(_ name: StaticString, _ value: JSONValue) {
+    key(name)
+    self.value(value)
+  }
+
+  public mutating func member(_ name: StaticString, string text: String) {
+    key(name)
+    string(text)
+  }
+
+  public mutating func member(_ name: StaticString, int number: Int) {
+    key(name)
+    int(number)
+  }
+
+  public mutating func object(_ name: StaticString, _ body: (inout JSONWriter) -> Void) {
+    key(name)
+    openObject()
+    body(&self)
+    closeObject()
+  }
+
+  public mutating func array(_ name: StaticString, _ body: (inout JSONWriter) -> Void) {
     key(name)
     openArray()
     body(&self)
