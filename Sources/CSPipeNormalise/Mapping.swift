@@ -309,6 +309,9 @@ final class CompiledFieldRule: Sendable {
   let zone: TimeZone?
   /// The rule's own day/month order, if its `format` is one.
   let dateOrder: DateOrder?
+  /// The source fields `from` names, prepared once: the name, its bytes (looked up without a
+  /// String per record), and whether it gathers repeats (`labels.label[*]`, named by its base).
+  let sources: [(name: String, bytes: [UInt8], gathers: Bool)]
 
   init(name: String, type: CanonicalKind.FieldType, rule: SourceMapping.FieldRule, zone: TimeZone?) {
     self.name = name
@@ -316,6 +319,11 @@ final class CompiledFieldRule: Sendable {
     self.rule = rule
     self.zone = zone
     dateOrder = rule.format.flatMap(DateOrder.init(rawValue:))
+    sources = rule.from.map { name in
+      let gathers = name.hasSuffix("[*]")
+      let field = gathers ? String(name.dropLast(3)) : name
+      return (field, Array(field.utf8), gathers)
+    }
     lowercasedMap = rule.map.map { map in
       Dictionary(map.sorted { $0.key < $1.key }.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }

@@ -134,20 +134,25 @@ struct RecordConverter {
   func sourceValue(_ compiled: CompiledFieldRule, in raw: RawRecord) -> (text: String, field: String)? {
     // Through the compiled rule, a class: binding `compiled.rule` copied the rule (a dozen
     // optional strings, each retained) for every field of every record.
-    for name in compiled.rule.from {
-      if name.hasSuffix("[*]") {
-        let base = String(name.dropLast(3))
+    for source in compiled.sources {
+      if source.gathers {
         var parts: [String] = []
         var position = 1
-        while let text = raw.fields[position == 1 ? base : "\(base)[\(position)]"] {
-          if !isPlaceholder(text, field: base, in: raw) { parts.append(text) }
+        while let text = raw.fields[position == 1 ? source.name : "\(source.name)[\(position)]"] {
+          if !isPlaceholder(text, field: source.name, in: raw) { parts.append(text) }
           position += 1
         }
-        if !parts.isEmpty { return (parts.joined(separator: compiled.rule.separator ?? " "), base) }
+        if !parts.isEmpty { return (parts.joined(separator: compiled.rule.separator ?? " "), source.name) }
         continue
       }
-      guard let text = raw.fields[name], !isPlaceholder(text, field: name, in: raw) else { continue }
-      return (text, name)
+      // The value is tested on its bytes; a String is made only for the one used.
+      let found = source.bytes.withUnsafeBufferPointer { name in
+        raw.fields.withValue(named: name) { value in
+          isPlaceholder(value, field: source.name, in: raw) ? nil : String(decoding: value, as: UTF8.self)
+        }
+      }
+      guard case .some(.some(let text)) = found else { continue }
+      return (text, source.name)
     }
     if let constant = compiled.rule.value { return (constant, "") }
     if let fallback = compiled.rule.default { return (fallback, "") }
@@ -155,16 +160,27 @@ struct RecordConverter {
   }
 
   func isPlaceholder(_ text: String, field: String, in raw: RawRecord) -> Bool {
-    if text.isBlank { return true }
+    var text = text
+    return text.withUTF8 { isPlaceholder($0, field: field, in: raw) }
+  }
+
+  func isPlaceholder(_ bytes: UnsafeBufferPointer<UInt8>, field: String, in raw: RawRecord) -> Bool {
+    guard let start = bytes.firstIndex(where: { !String.isBlankByte($0) }) else { return true }
+    let placeholders = mapping.placeholders
     // Most values are longer than any placeholder: a length check spares hashing them.
-    if text.utf8.count <= mapping.longestPlaceholder && mapping.placeholderFirstBytes[Int(text.utf8.first ?? 0)]
-      && mapping.placeholders.contains(text)
+    if bytes.count <= mapping.longestPlaceholder && mapping.placeholderFirstBytes[Int(bytes[0])]
+      && placeholders.contains(String(decoding: bytes, as: UTF8.self))
     {
       return true
     }
-    if let first = text.utf8.first, let last = text.utf8.last, String.isBlankByte(first) || String.isBlankByte(last) {
-      let trimmed = text.trimmed
-      if trimmed.utf8.count <= mapping.longestPlaceholder && mapping.placeholders.contains(trimmed) { return true }
+    if start > 0 || String.isBlankByte(bytes[bytes.count - 1]) {
+      var end = bytes.count
+      while String.isBlankByte(bytes[end - 1]) { end -= 1 }
+      if end - start <= mapping.longestPlaceholder
+        && placeholders.contains(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+      {
+        return true
+      }
     }
     // Rails and Recurly XML mark empty values with nil="true" / nil="nil".
     if raw.hasNilMarkers, let marker = raw.fields[field + "@nil"], marker == "true" || marker == "nil" { return true }
