@@ -37,6 +37,8 @@ for stage in 01-ingest/raw 02-normalise/canonical 03-segment/accounts; do
 done
 # Raw records, one per line, as seeds for the conversion target.
 [ -f build/pipeline/01-ingest/raw.ndjson ] && split -l 1 -a 4 <(head -n 200 build/pipeline/01-ingest/raw.ndjson) "$out/corpus/raw/pipeline-"
+# And runs of three from one file: the second and third meet the reader's envelope fast path.
+[ -f build/pipeline/01-ingest/raw.ndjson ] && split -l 3 -a 4 <(head -n 120 build/pipeline/01-ingest/raw.ndjson) "$out/corpus/raw/runs-"
 targets=${FUZZ_TARGETS:-csv xml ndjson raw values arithmetic gzip score stage report}
 for target in $targets; do
   echo "== fuzz $target: $runs runs" >&2

@@ -15,8 +15,14 @@ extension FuzzEntryPoints {
     let source = ByteSource(bytes: bytes, name: "fuzz.ndjson")
     let set = builtinMappings
     guard !set.isEmpty else { return }
+    // One reader for all lines, as normalise reads: its envelope fast path must read each line
+    // exactly as the full parser does (a difference stops the fuzzer).
+    let reader = RawRecordReader()
     try? LineReader(source: source, maxLineBytes: 1 << 16).forEachLine { line, _, _ in
-      guard let reading = try? RawRecord.parse(line), let raw = reading.record else { return }
+      let fast = Result { () throws(JSONSyntaxError) in try reader.parse(line) }
+      let full = Result { () throws(JSONSyntaxError) in try RawRecord.parse(line) }
+      precondition(describe(fast) == describe(full), "the raw reader's fast path differs from the parser")
+      guard case .success(let reading?) = full, let raw = reading.record else { return }
       let mapping = set.first { $0.mapping.source == raw.tag.description } ?? set[line.count % set.count]
       let converter = RecordConverter(mapping: mapping)
       if let fields = try? converter.convert(raw) {
@@ -30,4 +36,13 @@ extension FuzzEntryPoints {
     }
   }
 
+  static func describe(_ result: Result<RawRecord.Reading?, JSONSyntaxError>) -> String {
+    switch result {
+    case .failure(let error): return "error at \(error.offset): \(error.message)"
+    case .success(nil): return "not an object"
+    case .success(let reading?):
+      guard let raw = reading.record else { return "not a raw record: \(reading.problem ?? "")" }
+      return "\(raw.tag) \(raw.file):\(raw.line) \(raw.fields.pairs)"
+    }
+  }
 }

@@ -312,6 +312,8 @@ final class CompiledFieldRule: Sendable {
   /// The source fields `from` names, prepared once: the name, its bytes (looked up without a
   /// String per record), and whether it gathers repeats (`labels.label[*]`, named by its base).
   let sources: [(name: String, bytes: [UInt8], gathers: Bool)]
+  /// The canonical name as a record writes it before the value (`,"name":`), escaped once.
+  let member: [UInt8]
 
   init(name: String, type: CanonicalKind.FieldType, rule: SourceMapping.FieldRule, zone: TimeZone?) {
     self.name = name
@@ -319,6 +321,10 @@ final class CompiledFieldRule: Sendable {
     self.rule = rule
     self.zone = zone
     dateOrder = rule.format.flatMap(DateOrder.init(rawValue:))
+    var member: [UInt8] = [0x2C]
+    JSONBytes.appendString(name, to: &member)
+    member.append(0x3A)
+    self.member = member
     sources = rule.from.map { name in
       let gathers = name.hasSuffix("[*]")
       let field = gathers ? String(name.dropLast(3)) : name

@@ -101,9 +101,12 @@ struct CanonicalFields {
 /// A record's few fields by name, in the order added: a list searched by name, not a
 /// dictionary hashing each name per record. Setting nil removes the entry.
 struct NamedList<Value> {
-  private(set) var entries: [(name: String, value: Value)] = []
+  /// `member`: the name as written before its value (`,"name":`), when the caller prepared it.
+  private(set) var entries: [(name: String, value: Value, member: [UInt8])] = []
 
-  mutating func append(_ name: String, _ value: Value) { entries.append((name, value)) }
+  mutating func append(_ name: String, _ value: Value, member: [UInt8] = []) { entries.append((name, value, member)) }
+
+  mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
 
   subscript(name: String) -> Value? {
     get { entries.first { $0.name == name }?.value }
@@ -111,7 +114,7 @@ struct NamedList<Value> {
       if let index = entries.firstIndex(where: { $0.name == name }) {
         if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
       } else if let newValue {
-        entries.append((name, newValue))
+        entries.append((name, newValue, []))
       }
     }
   }
@@ -191,6 +194,7 @@ struct RecordConverter {
   /// needs just the keys: `ValidatedMapping.keyRules`).
   func convert(_ raw: RawRecord, rules: [CompiledFieldRule]? = nil) throws(FieldError) -> CanonicalFields {
     var result = CanonicalFields()
+    result.values.reserveCapacity((rules ?? mapping.rules).count)
     var currency: String?
     for compiled in rules ?? mapping.rules {
       let name = compiled.name
@@ -200,7 +204,7 @@ struct RecordConverter {
         guard let mapped = try applyMap(compiled, to: text) else { continue }
         let value = try convertValue(mapped, compiled, currency: currency)
         if name == "currency", case .string(let code) = value.json { currency = code }
-        result.values.append(name, value.json)
+        result.values.append(name, value.json, member: compiled.member)
         if let epoch = value.epoch { result.times[name] = epoch }
       } catch {
         throw FieldError(field: label, message: error.message)

@@ -49,6 +49,21 @@ struct FastPathDifferentialTests {
   }
 }
 
+extension FastPathDifferentialTests {
+  @Test("plain digits are read as the exact decimal reader reads them, on 100,000 near-miss inputs")
+  func plainDigits() {
+    var random = Seeded(state: 29)
+    let pieces = ["0", "1", "9", "00", "007", "-", "+", ".", ".0", " ", "e2", "x", "99999999", "٣"]
+    for _ in 0..<100_000 {
+      let text = (0..<Int.random(in: 1...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+      let general: Int? = (try? Values.exactDecimal(text))?.integerValue
+      let read: Int? = try? Values.integer(text)
+      #expect(read == general, "\(text.debugDescription)")
+      if let fast = Values.plainDigits(text) { #expect(fast == general, "\(text.debugDescription)") }
+    }
+  }
+}
+
 /// normalise's raw reader compares each line's envelope with the one before instead of parsing
 /// it; on near-misses of that envelope it must read exactly what the full parser reads.
 @Suite("raw envelope fast path agrees with the full parser")

@@ -36,10 +36,28 @@ public enum Values {
 
   /// An integer; a decimal with a zero fraction (`1.00000000000000000000`) is accepted.
   public static func integer(_ text: String) throws(ValueError) -> Int {
+    // Plain digits (a quantity, a count, a line number) are read directly: the same value
+    // `exactDecimal` gives, without its digit arrays.
+    if let plain = plainDigits(text) { return plain }
     guard let integer = try exactDecimal(text).integerValue else {
       throw ValueError("not a whole number: \(text.debugDescription)")
     }
     return integer
+  }
+
+  /// The value of 1 to 18 ASCII digits and nothing else; nil for any other text.
+  static func plainDigits(_ text: String) -> Int? {
+    var text = text
+    return text.withUTF8 { bytes -> Int? in
+      guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+      var value = 0
+      for byte in bytes {
+        let digit = byte &- ASCII.digit0
+        guard digit < 10 else { return nil }
+        value = value &* 10 &+ Int(digit)
+      }
+      return value
+    }
   }
 
   /// Decimal places beyond the currency's minor unit that a price per unit keeps: Stripe's
