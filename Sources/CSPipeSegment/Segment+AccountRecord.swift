@@ -6,7 +6,7 @@ import Foundation
 extension Segment {
   /// One account record (docs/SEGMENT.md), written straight to bytes in the documented order.
   func writeAccountRecord(
-    _ account: AccountRollup, revenue: RevenueSeries, labels: [String], ranking: Tiers.Ranking, top: Int,
+    _ account: AccountRollup, revenue: RevenueSeries, window: MovementWindow, ranking: Tiers.Ranking, top: Int,
     topKey: String, total: Int?, children: [String], position: Int, to out: inout JSONWriter
   ) {
     let config = options.config
@@ -56,18 +56,19 @@ extension Segment {
       money(&out, "arr_with_children", total * 12)
     }
     out.array("mrr_series") { out in
-      for (label, value) in zip(labels, revenue.series) {
+      for (member, value) in zip(window.monthMembers, revenue.series) {
         out.openObject()
-        out.member("month", string: label)
+        out.encodedMember(member)
         money(&out, "mrr", value)
         out.closeObject()
       }
     }
     out.array("movements") { out in
+      let labels = window.labels
       let toDate = revenue.ends.count > revenue.series.count ? labels.count - 1 : nil
       func movement(_ out: inout JSONWriter, _ index: Int, _ type: String, _ amount: Int) {
         out.openObject()
-        out.member("month", string: labels[index])
+        out.encodedMember(window.monthMembers[index])
         if index == toDate { out.member("through", string: options.asOfLabel) }
         out.member("type", string: type)
         money(&out, "amount", amount)

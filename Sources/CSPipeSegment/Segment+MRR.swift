@@ -151,6 +151,8 @@ struct MovementWindow {
   let monthEnds: [Int]
   /// One label per period end (`2026-10`), the month to date last when there is one.
   let labels: [String]
+  /// Each label as an account record writes it, `"month":"2026-10"`, encoded once per run.
+  let monthMembers: [[UInt8]]
   let hasMonthToDate: Bool
 
   init(cutoff: Int, asOfLabel: String) {
@@ -159,5 +161,10 @@ struct MovementWindow {
     hasMonthToDate = monthEnds.last.map { $0 < cutoff } ?? false
     if hasMonthToDate { labels.append(String(asOfLabel.prefix(7))) }
     self.labels = labels
+    monthMembers = labels.map { label in
+      var member = Array(#""month":"#.utf8)
+      JSONBytes.appendString(label, to: &member)
+      return member
+    }
   }
 }

@@ -208,7 +208,7 @@ public final class Segment {
       writer.reset()
       let children = hierarchy.children[position]
       try writeAccountRecord(
-        account, revenue: revenue, labels: window.labels,
+        account, revenue: revenue, window: window,
         ranking: ranking, top: hierarchy.top[position], topKey: hierarchy.keys[hierarchy.top[position]],
         total: children == nil ? nil : hierarchy.totals[position],
         children: (children ?? []).map { hierarchy.keys[$0] }, position: position, to: &writer)

@@ -65,7 +65,12 @@ public struct ByteBuffer: ~Copyable, ByteAppending {
     let needed = storedCount &+ bytes.count
     if needed > capacity { grow(to: needed) }
     if let source = bytes.baseAddress {
-      (base + storedCount).update(from: source, count: bytes.count)
+      // Most appends are a few bytes (punctuation, keys): a loop beats calling memmove.
+      if bytes.count <= 16 {
+        for offset in 0..<bytes.count { base[storedCount &+ offset] = source[offset] }
+      } else {
+        (base + storedCount).update(from: source, count: bytes.count)
+      }
     }
     storedCount = needed
   }

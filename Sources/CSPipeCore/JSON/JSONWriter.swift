@@ -75,6 +75,13 @@ public struct JSONWriter: ~Copyable {
     }
   }
 
+  /// A whole member (`"key":value`) encoded beforehand, for one written in every record
+  /// with the same value (segment's month labels).
+  public mutating func encodedMember(_ bytes: [UInt8]) {
+    separate()
+    buffer.append(bytes)
+  }
+
   public mutating func string(_ text: String) {
     separate()
     JSONBytes.appendString(text, to: &buffer)
