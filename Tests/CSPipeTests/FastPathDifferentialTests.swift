@@ -116,3 +116,44 @@ struct RawEnvelopeDifferentialTests {
     #expect(agreed == 10_000)
   }
 }
+
+/// The plain scanner jumps to the first byte of a word that needs a look; a special byte at
+/// any offset of any word, in keys and values, must read as the exact parser reads it.
+@Suite("plain scanner agrees with the exact parser")
+struct PlainScannerDifferentialTests {
+  @Test("special bytes at every offset of 20,000 lines: the same object, or the same error")
+  func specialBytesEverywhere() {
+    var random = FastPathDifferentialTests.Seeded(state: 31)
+    let specials: [[UInt8]] = [
+      [0x22], [0x5C, 0x22], [0x5C, 0x6E], [0x5C], [0x09], [0x01], [0x7F], Array("é".utf8), Array("€".utf8), [0xC3], [0xFF],
+      Array("\u{1F600}".utf8), [0x20], [0x7D], [0x2C], [0x3A],
+    ]
+    for round in 0..<20_000 {
+      var line = Array(#"{"a":"#.utf8)
+      for member in 0..<Int.random(in: 1...4, using: &random) {
+        if member > 0 { line += Array(#","k\#(member)":"#.utf8) }
+        line.append(0x22)
+        let length = Int.random(in: 0...19, using: &random)
+        var value = (0..<length).map { _ in UInt8.random(in: 0x61...0x7A, using: &random) }
+        if Int.random(in: 0..<3, using: &random) > 0 {
+          value.insert(contentsOf: specials.randomElement(using: &random)!, at: Int.random(in: 0...value.count, using: &random))
+        }
+        line += value
+        line.append(0x22)
+      }
+      line.append(0x7D)
+      let (lazy, exact) = line.withUnsafeBufferPointer { bytes -> (String, String) in
+        let lazy: String
+        do throws(JSONSyntaxError) {
+          lazy = try JSONParser.parseLazyObject(bytes).map { "\(JSONValue.object($0.object))" } ?? "nil"
+        } catch { lazy = "error \(error.offset) \(error.message)" }
+        let exact: String
+        do throws(JSONSyntaxError) {
+          exact = "\(try JSONParser.parse(bytes))"
+        } catch { exact = "error \(error.offset) \(error.message)" }
+        return (lazy, exact)
+      }
+      #expect(lazy == exact, "round \(round): \(String(decoding: line, as: UTF8.self).debugDescription)")
+    }
+  }
+}

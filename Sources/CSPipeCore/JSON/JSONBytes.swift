@@ -12,13 +12,21 @@ public enum JSONBytes {
   /// `"` or `\`. A SWAR test, so plain ASCII text is copied eight bytes per step.
   @inlinable @inline(__always)
   static func mayNeedEscape(_ word: UInt64) -> Bool {
+    attentionBits(word) != 0
+  }
+
+  /// The high bit of every byte of `word` (little-endian) that needs attention, exact up to
+  /// and including the first such byte (a borrow may mark bytes after it): so
+  /// `trailingZeroBitCount / 8` is the offset of the first, and a scanner jumps straight to it.
+  @inlinable @inline(__always)
+  static func attentionBits(_ word: UInt64) -> UInt64 {
     @inline(__always) func hasZeroByte(_ value: UInt64) -> UInt64 {
       (value &- ones) & ~value & highBits
     }
     let below20 = (word &- 0x2020_2020_2020_2020) & ~word & highBits
     let quote = hasZeroByte(word ^ 0x2222_2222_2222_2222)
     let backslash = hasZeroByte(word ^ 0x5C5C_5C5C_5C5C_5C5C)
-    return (word & highBits) | below20 | quote | backslash != 0
+    return (word & highBits) | below20 | quote | backslash
   }
 
   /// Appends `bytes` as a quoted JSON string.

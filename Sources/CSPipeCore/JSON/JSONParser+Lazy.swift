@@ -54,7 +54,16 @@ extension JSONParser {
       let raw = UnsafeRawPointer(base)
       i += 1
       while i < count {
-        while i + 8 <= count, !JSONBytes.mayNeedEscape(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+        // Eight bytes a step, then straight to the first that needs a look (the closing quote,
+        // mostly): short values end inside the first word.
+        while i + 8 <= count {
+          let attention = JSONBytes.attentionBits(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+          if attention != 0 {
+            i += attention.trailingZeroBitCount >> 3
+            break
+          }
+          i += 8
+        }
         guard i < count else { return false }
         let byte = base[i]
         if byte == ASCII.quote {
