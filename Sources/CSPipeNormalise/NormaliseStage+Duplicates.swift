@@ -15,10 +15,18 @@ import CSPipeCore
 struct CopyRank: Equatable {
   /// `updatedAt` in epoch seconds, `Int.min` without one.
   var updated: Int
-  /// The export file, as an index into `Normalise.exportFiles`.
-  var file: Int32
   var line: Int
   var digest: UInt64
+  /// The export file, as an index into `Normalise.exportFiles`. Last, so that a winner's two
+  /// flags fit in the padding (one table entry per source key: 48 bytes, not 56).
+  var file: Int32
+
+  init(updated: Int, file: Int32, line: Int, digest: UInt64) {
+    self.updated = updated
+    self.file = file
+    self.line = line
+    self.digest = digest
+  }
 }
 
 /// A source key's winning copy so far, and whether it has been written (a second identical

@@ -111,7 +111,7 @@ public final class Normalise {
   /// see the same lines, whether or not a line parses.
   var definerAccounts: [Int: String] = [:]
   /// Per source key: the copy that wins so far (`CopyRank`).
-  var winners: [KeyDigest: KeyWinner] = [:]
+  var winners = DigestTable<KeyWinner>()
   /// The keys themselves, kept only for a survey (a digest cannot be written for another run).
   var winnerKeys: [KeyDigest: String] = [:]
   var exportFiles = ExportFiles()

@@ -377,3 +377,22 @@ struct RecordSchemaTests {
     #expect(AccountRecordSchema.account.field(at: "usage.nothing") == nil)
   }
 }
+
+@Suite("digest table")
+struct DigestTableTests {
+  @Test("agrees with a Dictionary through growth, colliding slots and overwrites")
+  func agreesWithDictionary() {
+    var table = DigestTable<Int>()
+    var reference: [KeyDigest: Int] = [:]
+    for step in 0..<20_000 {
+      // Low bits that collide (multiples of 4096) as well as digests of real keys.
+      let key = step % 3 == 0 ? KeyDigest(high: step, low: (step % 50) * 4096) : KeyDigest("key \(step % 9000)")
+      if let known = table[key] { #expect(known == reference[key]) } else { #expect(reference[key] == nil) }
+      table[key] = step
+      reference[key] = step
+    }
+    #expect(table.count == reference.count)
+    for (key, value) in reference { #expect(table[key] == value) }
+    #expect(table[KeyDigest("never added")] == nil)
+  }
+}
