@@ -70,14 +70,7 @@ final class RawRecordReader {
     guard !prefix.isEmpty, line.count > prefix.count + Self.fieldsOpen.count,
       memcmp(line.baseAddress!, prefix, prefix.count) == 0
     else { return nil }
-    var index = prefix.count
-    var number = 0
-    while index < line.count, line[index] &- ASCII.digit0 < 10, index - prefix.count < 18 {
-      number = number * 10 + Int(line[index] &- ASCII.digit0)
-      index += 1
-    }
-    let digits = index - prefix.count
-    guard digits > 0, digits == 1 || line[prefix.count] != ASCII.digit0,
+    guard let (number, index) = RawEnvelope.plainInteger(line, at: prefix.count),
       line.count - index > Self.fieldsOpen.count, memcmp(line.baseAddress! + index, Self.fieldsOpen, Self.fieldsOpen.count) == 0,
       line[index + Self.fieldsOpen.count] == ASCII.openBrace
     else { return nil }

@@ -29,12 +29,9 @@ extension Segment {
         accounts[key] = created
         return created
       }()
-    let source = record.nested("source")
-    let labelled = sourceLabels(
-      system: source?["system"]?.stringValue ?? "", dataset: source?["dataset"]?.stringValue ?? "",
-      file: source?["file"]?.stringValue ?? "")
+    let (labelled, line) = readSource(record)
     let system = labelled.system
-    let origin = Origin(file: labelled.file, line: source?["line"]?.intValue ?? 0)
+    let origin = Origin(file: labelled.file, line: line)
     if let eventField = schema.eventTime, let at = time(eventField) {
       account.freshness[labelled.name] = max(account.freshness[labelled.name] ?? at, at)
     }
@@ -140,15 +137,39 @@ extension Segment {
     summary.folded += 1
   }
 
-  /// The interned system, file and `system/dataset` name of a record's source. Records come
-  /// in runs from one file, so the last source is kept: interning three strings per record
-  /// hashed each of them.
-  func sourceLabels(system: String, dataset: String, file: String) -> SourceLabels {
-    if let last = lastSource, last.system == system, last.dataset == dataset, last.file == file { return last }
-    let labelled = SourceLabels(
-      system: labels(system), dataset: labels(dataset), file: labels(file), name: labels("\(system)/\(dataset)"))
-    lastSource = labelled
-    return labelled
+  /// The interned system, file and `system/dataset` name of a record's source, and its line.
+  /// Records come in runs from one file, whose sources agree up to the line number: a source
+  /// that begins exactly as the last one's canonical text (`lastSourcePrefix`) and ends in a
+  /// plain line number is not parsed, and its labels are the last ones.
+  func readSource(_ record: LazyJSONObject) -> (SourceLabels, Int) {
+    if let last = lastSource, !lastSourcePrefix.isEmpty,
+      let line = record.withRawValue("source", { Self.lineNumber(in: $0, after: lastSourcePrefix) }) ?? nil
+    {
+      return (last, line)
+    }
+    let source = record.nested("source")
+    let (system, dataset, file) = (
+      source?["system"]?.stringValue ?? "", source?["dataset"]?.stringValue ?? "", source?["file"]?.stringValue ?? ""
+    )
+    let labelled: SourceLabels
+    if let last = lastSource, last.system == system, last.dataset == dataset, last.file == file {
+      labelled = last
+    } else {
+      labelled = SourceLabels(
+        system: labels(system), dataset: labels(dataset), file: labels(file), name: labels("\(system)/\(dataset)"))
+      lastSource = labelled
+      lastSourcePrefix = RawEnvelope.sourcePrefix(system: system, dataset: dataset, file: file)
+    }
+    return (labelled, source?["line"]?.intValue ?? 0)
+  }
+
+  /// The line number of a source object that is `prefix`, a plain integer and `}`.
+  static func lineNumber(in source: UnsafeBufferPointer<UInt8>, after prefix: [UInt8]) -> Int? {
+    guard source.count > prefix.count + 1, memcmp(source.baseAddress!, prefix, prefix.count) == 0,
+      let (line, end) = RawEnvelope.plainInteger(source, at: prefix.count), end == source.count - 1,
+      source[end] == ASCII.closeBrace
+    else { return nil }
+    return line
   }
 
   /// The month index of a usage fact kept in the monthly series, or nil: the metric is not in

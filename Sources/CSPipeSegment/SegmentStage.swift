@@ -114,6 +114,8 @@ public final class Segment {
   var labels = StringInterner()
   /// The source of the record folded last (`sourceLabels`).
   var lastSource: SourceLabels?
+  /// `lastSource` as normalise writes a source object, up to the line number (`readSource`).
+  var lastSourcePrefix: [UInt8] = []
   var summary = SegmentSummary()
   lazy var warnings = CappedWarnings(reporter: reporter)
   /// Canonical records folded, per kind (to tell a user what their input lacks).

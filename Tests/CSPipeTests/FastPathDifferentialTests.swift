@@ -3,6 +3,7 @@ import Testing
 
 @testable import CSPipeCore
 @testable import CSPipeNormalise
+@testable import CSPipeSegment
 
 /// Fast paths against the code they bypass: the same answer for every input, valid or not.
 @Suite("fast paths agree with the general code")
@@ -155,5 +156,37 @@ struct PlainScannerDifferentialTests {
       }
       #expect(lazy == exact, "round \(round): \(String(decoding: line, as: UTF8.self).debugDescription)")
     }
+  }
+}
+
+/// segment reads a record's source by comparing it with the last one's canonical text; when it
+/// takes that path, the full parser must read the same labels and line.
+@Suite("segment's source fast path agrees with the parser")
+struct SourceFastPathTests {
+  @Test("10,000 near-miss source objects: the fast path's line is the parsed line, labels equal")
+  func nearMisses() throws {
+    var random = FastPathDifferentialTests.Seeded(state: 37)
+    let prefix = RawEnvelope.sourcePrefix(system: "stripe", dataset: "subscriptions", file: "a \"b\".csv")
+    let good = prefix + Array("12}".utf8)
+    let pieces = ["0", "7", "07", "-1", "1.5", "1e3", "99999999999999999999", " ", "}", ",", #","x":1"#, "\"", "\\"]
+    var taken = 0
+    for _ in 0..<10_000 {
+      var bytes = good
+      let at = max(0, min(bytes.count, bytes.count - Int.random(in: 0...6, using: &random)))
+      switch Int.random(in: 0..<3, using: &random) {
+      case 0: bytes.insert(contentsOf: Array(pieces.randomElement(using: &random)!.utf8), at: at)
+      case 1: if at < bytes.count { bytes.remove(at: at) }
+      default: if at < bytes.count { bytes[at] = Array(pieces.randomElement(using: &random)!.utf8)[0] }
+      }
+      guard let line = bytes.withUnsafeBufferPointer({ Segment.lineNumber(in: $0, after: prefix) }) else { continue }
+      taken += 1
+      let parsed = try #require(try? bytes.withUnsafeBufferPointer { try JSONParser.parse($0) }.objectValue)
+      #expect(parsed["system"]?.stringValue == "stripe")
+      #expect(parsed["dataset"]?.stringValue == "subscriptions")
+      #expect(parsed["file"]?.stringValue == "a \"b\".csv")
+      #expect(parsed["line"]?.intValue == line)
+      #expect(parsed.entries.count == 4, "\(String(decoding: bytes, as: UTF8.self))")
+    }
+    #expect(taken > 100)
   }
 }

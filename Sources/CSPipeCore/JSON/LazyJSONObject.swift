@@ -43,6 +43,15 @@ public struct LazyJSONObject: Sendable {
     }
   }
 
+  /// `body` on the bytes of the value under `key` as the line has them (JSON text, checked
+  /// when the line was read); nil when absent.
+  public func withRawValue<Result>(_ key: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+    guard let member = member(named: key) else { return nil }
+    return storage.withUnsafeBufferPointer { bytes in
+      body(UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd]))
+    }
+  }
+
   /// The object under `key`, itself read lazily (nil when absent or not an object).
   public func nested(_ key: String) -> LazyJSONObject? {
     guard let member = member(named: key) else { return nil }

@@ -47,4 +47,32 @@ public enum RawEnvelope {
     guard let dataset = string() else { return nil }
     return SourceTag(system: system, dataset: dataset)
   }
+
+  /// A line number as JSON writes a non-negative integer (1 to 18 digits, no leading zero) at
+  /// `index`: its value and the index after it; nil for anything else (the caller parses).
+  public static func plainInteger(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (value: Int, end: Int)? {
+    var end = index
+    var value = 0
+    while end < bytes.count, bytes[end] &- ASCII.digit0 < 10, end - index < 18 {
+      value = value * 10 + Int(bytes[end] &- ASCII.digit0)
+      end += 1
+    }
+    let digits = end - index
+    guard digits > 0, digits == 1 || bytes[index] != ASCII.digit0, end == bytes.count || bytes[end] &- ASCII.digit0 >= 10
+    else { return nil }
+    return (value, end)
+  }
+
+  /// A record's `source` object as normalise writes it, up to the line number:
+  /// `{"system":"…","dataset":"…","file":"…","line":`.
+  public static func sourcePrefix(system: String, dataset: String, file: String) -> [UInt8] {
+    var bytes = Array(#"{"system":"#.utf8)
+    JSONBytes.appendString(system, to: &bytes)
+    bytes.append(contentsOf: #","dataset":"#.utf8)
+    JSONBytes.appendString(dataset, to: &bytes)
+    bytes.append(contentsOf: #","file":"#.utf8)
+    JSONBytes.appendString(file, to: &bytes)
+    bytes.append(contentsOf: #","line":"#.utf8)
+    return bytes
+  }
 }
