@@ -27,19 +27,24 @@ struct MRRTimeline {
     let base = segment.options.config.baseCurrency
     var spans: [Span] = []
     spans.reserveCapacity(subscriptions.count)
-    // By index: iterating the facts copied each one (three strings retained and released).
-    for index in subscriptions.indices {
-      // The conditions of `SubscriptionFact.counts`, solved for the day-end.
-      var after = max(subscriptions[index].start, subscriptions[index].trialEnd ?? Int.min)
-      var through = subscriptions[index].end(policy) ?? Int.max
-      if let grace = segment.graceEnd(of: subscriptions[index], in: account) { through = min(through, grace) }
-      if SubscriptionFact.isNeverCounting(subscriptions[index].status) { (after, through) = (Int.max, Int.min) }
-      guard after < through else { continue }
-      spans.append(
-        Span(
-          after: after, through: through,
-          monthlyMinor: subscriptions[index].currency == base ? subscriptions[index].monthlyMinor : nil,
-          subscription: index))
+    // Through a buffer pointer: read from the array (a class's property), each fact was copied
+    // for every call it was passed to, retaining its id string (a cache miss per account).
+    subscriptions.withUnsafeBufferPointer { facts in
+      for index in facts.indices {
+        // The conditions of `SubscriptionFact.counts`, solved for the day-end.
+        let fact = facts.baseAddress! + index
+        var after = max(fact.pointee.start, fact.pointee.trialEnd ?? Int.min)
+        var through = SubscriptionFact.end(serviceEnd: fact.pointee.serviceEnd, cancelledAt: fact.pointee.cancelledAt, policy) ?? Int.max
+        let status = fact.pointee.status
+        if let grace = segment.graceEnd(status: status, id: fact.pointee.id, in: account) { through = min(through, grace) }
+        if SubscriptionFact.isNeverCounting(status) { (after, through) = (Int.max, Int.min) }
+        guard after < through else { continue }
+        spans.append(
+          Span(
+            after: after, through: through,
+            monthlyMinor: fact.pointee.currency == base ? fact.pointee.monthlyMinor : nil,
+            subscription: index))
+      }
     }
     self.spans = spans
   }

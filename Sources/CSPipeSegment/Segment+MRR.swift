@@ -32,10 +32,15 @@ extension Segment {
   /// `unpaid` one (retries exhausted) never counts at as-of; without a dated unpaid invoice it
   /// never counts at all (Stripe: unpaid is churn), while a past-due one keeps counting.
   func graceEnd(of subscription: SubscriptionFact, in account: AccountRollup) -> Int? {
-    guard subscription.status == "past_due" || subscription.status == "unpaid" else { return nil }
-    let due = account.unpaidDue[subscription.id] ?? account.unpaidDue[""]
+    graceEnd(status: subscription.status, id: subscription.id, in: account)
+  }
+
+  /// The same from the fields (the id is read only for a delinquent subscription).
+  func graceEnd(status: String, id: @autoclosure () -> String, in account: AccountRollup) -> Int? {
+    guard status == "past_due" || status == "unpaid" else { return nil }
+    let due = account.unpaidDue[id()] ?? account.unpaidDue[""]
     let graceEnd = due.map { $0 + options.config.pastDueGraceDays * Self.day }
-    guard subscription.status == "unpaid" else { return graceEnd }
+    guard status == "unpaid" else { return graceEnd }
     return min(graceEnd ?? Int.min, options.cutoff - 1)
   }
 

@@ -47,6 +47,10 @@ struct SubscriptionFact: Sendable {
 
   /// Where MRR stops under `policy`.
   func end(_ policy: ChurnRecognition) -> Int? {
+    Self.end(serviceEnd: serviceEnd, cancelledAt: cancelledAt, policy)
+  }
+
+  static func end(serviceEnd: Int?, cancelledAt: Int?, _ policy: ChurnRecognition) -> Int? {
     guard policy == .scheduled, let cancelledAt else { return serviceEnd }
     return min(cancelledAt, serviceEnd ?? cancelledAt)
   }
