@@ -51,26 +51,19 @@ extension Segment {
     let asOfDay = (options.cutoff - 1) / Self.day
     let startDay = Retention.startDay(asOfDay: asOfDay, months: months)
     let startDayEnd = (startDay + 1) * Self.day
-    // The group's timelines: built again where needed rather than held for every account.
-    func timelines(_ position: Int) -> [MRRTimeline] {
-      [MRRTimeline(hierarchy.rollups[position], segment: self)]
-        + (hierarchy.children[position] ?? []).map { MRRTimeline(hierarchy.rollups[$0], segment: self) }
-    }
-    // The cohort in account order (`topLevel` is).
+    // One pass over the top-level accounts, each group's timelines built once: the start, end
+    // and churn of every cohort member (a few integers each; the timelines are not kept).
     var cohort: [(position: Int, value: Int)] = []
+    var outcomes: [(end: Int, churned: Bool)] = []
     for position in hierarchy.topLevel {
-      let start = try timelines(position).reduce(0) { try $0 + $1.mrr(atDayEnd: startDayEnd, segment: self) }
-      if start > 0 { cohort.append((position, start)) }
-    }
-    // Tiers as they stood on the window's first day, by the same rule.
-    let tiersAtStart = Tiers.rank(candidates: cohort, positions: hierarchy.count, config: config, digits: baseDigits)
-    var members: [Retention.Member] = []
-    members.reserveCapacity(cohort.count)
-    for (position, start) in cohort {
-      let timelines = timelines(position)
+      let timelines =
+        [MRRTimeline(hierarchy.rollups[position], segment: self)]
+        + (hierarchy.children[position] ?? []).map { MRRTimeline(hierarchy.rollups[$0], segment: self) }
       func groupMRR(atDayEnd dayEnd: Int) throws -> Int {
         try timelines.reduce(0) { try $0 + $1.mrr(atDayEnd: dayEnd, segment: self) }
       }
+      let start = try groupMRR(atDayEnd: startDayEnd)
+      guard start > 0 else { continue }
       let end = try groupMRR(atDayEnd: options.cutoff)
       // MRR changes only where a subscription starts or stops counting (its start, end, trial
       // end or the end of its grace): the bounds of the spans.
@@ -88,9 +81,17 @@ extension Segment {
           break
         }
       }
+      cohort.append((position, start))
+      outcomes.append((end, churned))
+    }
+    // Tiers as they stood on the window's first day, by the same rule.
+    let tiersAtStart = Tiers.rank(candidates: cohort, positions: hierarchy.count, config: config, digits: baseDigits)
+    var members: [Retention.Member] = []
+    members.reserveCapacity(cohort.count)
+    for ((position, start), outcome) in zip(cohort, outcomes) {
       members.append(
         Retention.Member(
-          key: hierarchy.keys[position], start: start, end: end, churnedInside: churned,
+          key: hierarchy.keys[position], start: start, end: outcome.end, churnedInside: outcome.churned,
           tier: tiersAtStart.placement(position)?.tier ?? "tier3"))
     }
     return Retention.block(
