@@ -32,6 +32,7 @@ public final class ByteSource {
       fd = STDIN_FILENO
       ownsDescriptor = false
       name = Self.standardInputName
+      widenPipe(STDIN_FILENO)
       return
     }
     let opened = open(path, O_RDONLY | O_CLOEXEC)
@@ -154,6 +155,18 @@ public final class ByteSource {
       throw InputError("read failed: \(errnoDescription())", at: SourceLocation(file: name))
     }
   }
+}
+
+/// Grows a pipe's buffer from 64 KiB to 1 MiB (Linux's default limit for any user) when `fd`
+/// is one: the stages of a shell chain then hand each other a megabyte per system call and
+/// wake each other sixteen times less often. Anything else, or a refusal, changes nothing.
+public func widenPipe(_ fd: Int32) {
+  #if os(Linux)
+    var status = stat()
+    guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFIFO else { return }
+    let setPipeSize: Int32 = 1031  // F_SETPIPE_SZ (F_LINUX_SPECIFIC_BASE + 7)
+    _ = fcntl(fd, setPipeSize, Int32(1 << 20))
+  #endif
 }
 
 /// A new empty file in `$TMPDIR` (or /tmp) for a tool's own scratch data: its descriptor, open

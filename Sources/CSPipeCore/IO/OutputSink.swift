@@ -56,6 +56,7 @@ public final class OutputSink {
       finalPath = nil
       temporaryPath = nil
       displayName = "<stdout>"
+      widenPipe(STDOUT_FILENO)
       return
     }
     displayName = path
