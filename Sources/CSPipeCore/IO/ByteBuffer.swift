@@ -66,7 +66,7 @@ public struct ByteBuffer: ~Copyable, ByteAppending {
     if needed > capacity { grow(to: needed) }
     if let source = bytes.baseAddress {
       // Most appends are a few bytes (punctuation, keys): a loop beats calling memmove.
-      if bytes.count <= 16 {
+      if bytes.count <= 8 {
         for offset in 0..<bytes.count { base[storedCount &+ offset] = source[offset] }
       } else {
         (base + storedCount).update(from: source, count: bytes.count)
