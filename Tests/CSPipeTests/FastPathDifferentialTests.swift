@@ -83,7 +83,7 @@ struct RawEnvelopeDifferentialTests {
       + #""fields":{"id":"sub_1","Customer ID":"cus_1","Amount":"9.00"}}"#
     let pieces = [
       "0", "7", "007", "-1", "1.5", "1e3", "99999999999999999999", " ", "\\n", "\\u0041", "\"", ",", "}", "{", ":",
-      #","x":1"#, "null", "true", #""line":3"#, "é", "\t",
+      #","x":1"#, "null", "true", #""line":3"#, "é", "\t", #"\""#, #"\ud83d\ude00"#, #"\ud83d"#, #"\x"#, #"\/"#,
     ]
     var agreed = 0
     for round in 0..<10_000 {
