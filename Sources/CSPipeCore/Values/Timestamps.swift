@@ -58,14 +58,12 @@ public enum Timestamps {
     return try parseAnyForm(text, order: order)
   }
 
-  /// `YYYY-MM-DD HH:MM:SS` (or with `T`), a valid naive time: what most exports write, read
-  /// without the general parser (a twentieth of normalise's time). Anything else, nil.
+  /// `YYYY-MM-DD HH:MM:SS` (or with `T`), a valid naive time, or a bare `YYYY-MM-DD` (a usage
+  /// day): what most exports write, read without the general parser (a twentieth of
+  /// normalise's time). Anything else, nil.
   static func plainDateTime(_ text: String) -> CivilTime? {
     var text = text
     return text.withUTF8 { bytes -> CivilTime? in
-      guard bytes.count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20 || bytes[10] == 0x54,
-        bytes[13] == 0x3A, bytes[16] == 0x3A
-      else { return nil }
       func number(_ start: Int, _ width: Int) -> Int? {
         var value = 0
         for index in start..<(start + width) {
@@ -75,6 +73,15 @@ public enum Timestamps {
         }
         return value
       }
+      if bytes.count == 10 {
+        guard bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
+        else { return nil }
+        let civil = CivilTime(year: year, month: month, day: day)
+        return civil.isValid ? civil : nil
+      }
+      guard bytes.count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20 || bytes[10] == 0x54,
+        bytes[13] == 0x3A, bytes[16] == 0x3A
+      else { return nil }
       guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
         let minute = number(14, 2), let second = number(17, 2)
       else { return nil }
