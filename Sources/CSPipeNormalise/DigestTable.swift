@@ -42,11 +42,6 @@ struct DigestTable<Value> {
   private mutating func grow() {
     let old = slots
     slots = Array(repeating: nil, count: old.count * 2)
-    let mask = slots.count - 1
-    for case let slot? in old {
-      var index = slot.key.low & mask
-      while slots[index] != nil { index = (index + 1) & mask }
-      slots[index] = slot
-    }
+    for case let slot? in old { slots[position(of: slot.key).index] = slot }
   }
 }

@@ -15,6 +15,12 @@ struct PendingRecord {
   let rest: UnsafeBufferPointer<UInt8>
 }
 
+/// A source and export file, by their indices: the key of a set-aside record's source prefix.
+struct SourceAndFile: Hashable {
+  let tag: Int32
+  let file: Int32
+}
+
 extension Normalise {
   static let hasCopy: UInt8 = 1
   static let isAfterAsOf: UInt8 = 2
@@ -27,6 +33,11 @@ extension Normalise {
     let mappingIndex = setAsideMappings.index(of: ObjectIdentifier(mapping), mapping)
     let tagIndex = setAsideTags.index(of: raw.tag, raw.tag)
     let fileIndex = exportFiles.index(of: raw.file)
+    // The source object as segment's reader expects it, encoded once per source and file.
+    let prefixIndex = setAsideSources.index(
+      of: SourceAndFile(tag: tagIndex, file: fileIndex),
+      RawEnvelope.sourcePrefix(system: raw.tag.system, dataset: raw.tag.dataset, file: raw.file))
+    let sourcePrefix = setAsideSources.values[Int(prefixIndex)]
     try spill.append { out in
       out.appendLittleEndian(Int64(ordinal))
       out.appendLittleEndian(mappingIndex)
@@ -54,13 +65,8 @@ extension Normalise {
         }
       }
       out.storeLittleEndian(kept, at: countAt)
-      out.append(ascii: #","source":{"system":"#)
-      JSONBytes.appendString(raw.tag.system, to: &out)
-      out.append(ascii: #","dataset":"#)
-      JSONBytes.appendString(raw.tag.dataset, to: &out)
-      out.append(ascii: #","file":"#)
-      JSONBytes.appendString(raw.file, to: &out)
-      out.append(ascii: #","line":"#)
+      out.append(ascii: #","source":"#)
+      out.append(sourcePrefix)
       JSONBytes.appendInt(raw.line, to: &out)
       out.append(0x7D)
       for (name, value, member) in fields.values.entries {

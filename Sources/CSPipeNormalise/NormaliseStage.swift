@@ -124,6 +124,8 @@ public final class Normalise {
   /// The mappings and sources of the records set aside, which hold their indices.
   var setAsideMappings = InternTable<ObjectIdentifier, ValidatedMapping>()
   var setAsideTags = InternTable<SourceTag, SourceTag>()
+  /// Each source and file's `source` object up to the line number (`RawEnvelope.sourcePrefix`).
+  var setAsideSources = InternTable<SourceAndFile, [UInt8]>()
   var linesSurveyed = 0
   var identityDefiners = 0
   var identitySkipped = 0

@@ -72,12 +72,6 @@ extension FastPathDifferentialTests {
 /// it; on near-misses of that envelope it must read exactly what the full parser reads.
 @Suite("raw envelope fast path agrees with the full parser")
 struct RawEnvelopeDifferentialTests {
-  static func describe(_ reading: RawRecord.Reading?) -> String {
-    guard let reading else { return "not an object" }
-    guard let raw = reading.record else { return "problem: \(reading.problem ?? "")" }
-    return "\(raw.tag) \(raw.file):\(raw.line) \(raw.fields.pairs)"
-  }
-
   @Test("10,000 mutated lines after a run of good ones: the same record, problem or error")
   func nearMisses() {
     var random = FastPathDifferentialTests.Seeded(state: 23)
@@ -107,10 +101,9 @@ struct RawEnvelopeDifferentialTests {
         default: if at < bytes.count { bytes[at] = Array(pieces.randomElement(using: &random)!.utf8).first ?? 0x20 }
         }
       }
+      // The fuzz target's own description of a reading, so both compare the same things.
       func outcome(_ parse: (UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> RawRecord.Reading?) -> String {
-        bytes.withUnsafeBufferPointer { line in
-          do throws(JSONSyntaxError) { return Self.describe(try parse(line)) } catch { return "error \(error.offset) \(error.message)" }
-        }
+        bytes.withUnsafeBufferPointer { line in FuzzEntryPoints.describe(Result { () throws(JSONSyntaxError) in try parse(line) }) }
       }
       let fast = outcome(reader.parse)
       let full = outcome(RawRecord.parse)

@@ -11,14 +11,7 @@ public enum RawEnvelope {
 
   /// Everything before the line number: `{"kind":"raw","source":{…,"file":"…","line":`.
   public static func prefix(_ tag: SourceTag, file: String) -> [UInt8] {
-    var bytes = Array(head.dropLast())
-    JSONBytes.appendString(tag.system, to: &bytes)
-    bytes.append(contentsOf: #","dataset":"#.utf8)
-    JSONBytes.appendString(tag.dataset, to: &bytes)
-    bytes.append(contentsOf: #","file":"#.utf8)
-    JSONBytes.appendString(file, to: &bytes)
-    bytes.append(contentsOf: #","line":"#.utf8)
-    return bytes
+    Array(#"{"kind":"raw","source":"#.utf8) + sourcePrefix(system: tag.system, dataset: tag.dataset, file: file)
   }
 
   /// Between the line number and the first field.
@@ -63,8 +56,8 @@ public enum RawEnvelope {
     return (value, end)
   }
 
-  /// A record's `source` object as normalise writes it, up to the line number:
-  /// `{"system":"…","dataset":"…","file":"…","line":`.
+  /// A record's `source` object up to the line number, `{"system":"…","dataset":"…","file":"…","line":`:
+  /// the one encoding ingest's envelope, normalise's records and segment's reader share.
   public static func sourcePrefix(system: String, dataset: String, file: String) -> [UInt8] {
     var bytes = Array(#"{"system":"#.utf8)
     JSONBytes.appendString(system, to: &bytes)
