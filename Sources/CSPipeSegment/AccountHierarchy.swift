@@ -23,7 +23,7 @@ struct AccountHierarchy {
   let topLevel: [Int]
 
   init(accounts: [String: AccountRollup], current mrr: (AccountRollup) throws -> Int) rethrows {
-    let sorted = accounts.sorted { $0.key < $1.key }
+    let sorted = Self.inKeyOrder(accounts)
     keys = sorted.map(\.key)
     rollups = sorted.map(\.value)
     current = try rollups.map(mrr)
@@ -56,6 +56,38 @@ struct AccountHierarchy {
   }
 
   var count: Int { keys.count }
+
+  /// The accounts sorted by key, as `String <` orders them. Sorting 210,000 keys that share
+  /// their first dozen bytes (`stripe:cus_`) was 6% of segment, mostly in `memcmp` of that
+  /// prefix: when every key is ASCII (then `String <` is byte order), each is sorted by the
+  /// eight bytes after the prefix all keys share, the whole key compared only on a tie.
+  static func inKeyOrder(_ accounts: [String: AccountRollup]) -> [(key: String, value: AccountRollup)] {
+    let entries = Array(accounts)
+    var keyBytes: [[UInt8]] = []
+    keyBytes.reserveCapacity(entries.count)
+    for entry in entries {
+      let bytes = Array(entry.key.utf8)
+      guard bytes.allSatisfy({ $0 < 0x80 }) else { return entries.sorted { $0.key < $1.key } }
+      keyBytes.append(bytes)
+    }
+    guard let first = keyBytes.first else { return entries }
+    var shared = first.count
+    for bytes in keyBytes {
+      var length = 0
+      let limit = min(shared, bytes.count)
+      while length < limit && bytes[length] == first[length] { length += 1 }
+      shared = length
+    }
+    var order: [(head: UInt64, index: Int)] = keyBytes.enumerated().map { index, bytes in
+      var head: UInt64 = 0
+      for offset in shared..<(shared + 8) { head = head << 8 | UInt64(offset < bytes.count ? bytes[offset] : 0) }
+      return (head, index)
+    }
+    order.sort { a, b in
+      a.head != b.head ? a.head < b.head : keyBytes[a.index].lexicographicallyPrecedes(keyBytes[b.index])
+    }
+    return order.map { entries[$0.index] }
+  }
 
   /// The end of `key`'s chain of parents among known accounts. A chain that closes on itself
   /// (a → b → a, from a typo or two systems disagreeing) ends at the cycle's smallest key, so

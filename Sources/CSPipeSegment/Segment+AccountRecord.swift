@@ -66,11 +66,11 @@ extension Segment {
     out.array("movements") { out in
       let labels = window.labels
       let toDate = revenue.ends.count > revenue.series.count ? labels.count - 1 : nil
-      func movement(_ out: inout JSONWriter, _ index: Int, _ type: String, _ amount: Int) {
+      func movement(_ out: inout JSONWriter, _ index: Int, _ type: Movement, _ amount: Int) {
         out.openObject()
         out.encodedMember(window.monthMembers[index])
         if index == toDate { out.member("through", string: options.asOfLabel) }
-        out.member("type", string: type)
+        out.member("type", string: type.name)
         money(&out, "amount", amount)
         out.closeObject()
       }
@@ -81,7 +81,7 @@ extension Segment {
           movement(&out, index, type, current - previous)
         }
         let fx = previous - revenue.ends[index - 1]
-        if fx != 0 { movement(&out, index, "fx", fx) }
+        if fx != 0 { movement(&out, index, .fx, fx) }
       }
     }
     // Tier: ranked on the top account's total; children take their parent's tier.

@@ -46,13 +46,21 @@ extension Segment {
 
   /// A delinquent subscription that no unpaid invoice dates has no end to its grace period.
   func warnUndatedDelinquency(_ account: AccountRollup) {
-    for subscription in account.subscriptions where subscription.status == "past_due" || subscription.status == "unpaid" {
-      guard account.unpaidDue[subscription.id] == nil && account.unpaidDue[""] == nil else { continue }
+    for subscription in account.subscriptions where isUndatedDelinquency(subscription, in: account) {
       warnings.warn(
         "undated delinquency",
         "account \(account.key): \(subscription.status) subscription \(subscription.id) has no dated unpaid invoice: "
           + (subscription.status == "unpaid" ? "counted 0 throughout" : "counted in full, with no grace period to end it"))
     }
+  }
+
+  func hasUndatedDelinquency(_ account: AccountRollup) -> Bool {
+    account.subscriptions.contains { isUndatedDelinquency($0, in: account) }
+  }
+
+  private func isUndatedDelinquency(_ subscription: SubscriptionFact, in account: AccountRollup) -> Bool {
+    (subscription.status == "past_due" || subscription.status == "unpaid")
+      && account.unpaidDue[subscription.id] == nil && account.unpaidDue[""] == nil
   }
 
   /// MRR of one account on the day ending at `dayEnd`, converted to the base currency at the
@@ -140,12 +148,28 @@ extension Segment {
     return result
   }
 
+  /// The kinds of MRR movement, in the order the movement book lists them.
+  enum Movement: Int, CaseIterable {
+    case new, reactivation, expansion, contraction, churn, fx
+
+    var name: String {
+      switch self {
+      case .new: "new"
+      case .reactivation: "reactivation"
+      case .expansion: "expansion"
+      case .contraction: "contraction"
+      case .churn: "churn"
+      case .fx: "fx"
+      }
+    }
+  }
+
   /// The movement of one month: prev and cur are MRR at the ends of the month before and of it.
-  static func movement(previous: Int, current: Int, paidBefore: Bool) -> String? {
-    if previous == 0 && current > 0 { return paidBefore ? "reactivation" : "new" }
-    if previous > 0 && current == 0 { return "churn" }
-    if previous > 0 && current > previous { return "expansion" }
-    if previous > 0 && current < previous { return "contraction" }
+  static func movement(previous: Int, current: Int, paidBefore: Bool) -> Movement? {
+    if previous == 0 && current > 0 { return paidBefore ? .reactivation : .new }
+    if previous > 0 && current == 0 { return .churn }
+    if previous > 0 && current > previous { return .expansion }
+    if previous > 0 && current < previous { return .contraction }
     return nil
   }
 }

@@ -132,11 +132,10 @@ extension Segment {
   /// The run's header: policies, tier cut points, totals, the movement book, retention and
   /// the CSM books.
   func writePortfolioLine(
-    config: SegmentConfig, window: MovementWindow, hierarchy: AccountHierarchy, ranking: Tiers.Ranking,
-    movements totals: MovementTotals
+    config: SegmentConfig, window: MovementWindow, ranking: Tiers.Ranking, movements totals: MovementTotals,
+    retention: JSONValue, books: JSONValue
   ) throws {
     let movements = try movementBook(window: window, totals: totals)
-    let retention = try retentionBlock(hierarchy: hierarchy, config: config)
     var portfolio = JSONObject([
       ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
       ("currency", .string(config.baseCurrency)),
@@ -147,7 +146,7 @@ extension Segment {
       ("retention", retention),
     ])
     if options.cuts != nil { portfolio["tiers_from"] = .string("--cuts") }
-    portfolio["books"] = books(ranking: ranking, hierarchy: hierarchy)
+    portfolio["books"] = books
     try output.write {
       JSONValue.object(portfolio).write(to: &$0)
       $0.append(0x0A)
@@ -155,28 +154,44 @@ extension Segment {
   }
 
   /// The portfolio's movements per month, summed account by account as the account records
-  /// are written (each account's series is computed once, for both).
+  /// are written (each account's series is computed once, for both). Integers in flat arrays:
+  /// a dictionary by movement name hashed two strings per account and month (2% of segment).
   struct MovementTotals {
-    var movements: [[String: Int]]
+    /// Per month, one sum per `Movement` (magnitudes; fx signed).
+    var movements: [Int]
     var starts: [Int]
     var ends: [Int]
 
     init(months: Int) {
-      movements = Array(repeating: [:], count: months)
+      movements = Array(repeating: 0, count: months * Movement.allCases.count)
       starts = Array(repeating: 0, count: months)
       ends = Array(repeating: 0, count: months)
     }
 
+    func amount(_ type: Movement, month: Int) -> Int {
+      movements[month * Movement.allCases.count + type.rawValue]
+    }
+
     mutating func add(_ revenue: RevenueSeries) {
+      let kinds = Movement.allCases.count
       for index in 1..<starts.count {
         let previous = revenue.previousAtCurrentRates[index]
         let current = revenue.ends[index]
         starts[index] += revenue.ends[index - 1]
         ends[index] += current
-        movements[index]["fx", default: 0] += previous - revenue.ends[index - 1]
+        movements[index * kinds + Movement.fx.rawValue] += previous - revenue.ends[index - 1]
         if let type = Segment.movement(previous: previous, current: current, paidBefore: revenue.paidBefore[index]) {
-          movements[index][type, default: 0] += abs(current - previous)
+          movements[index * kinds + type.rawValue] += abs(current - previous)
         }
+      }
+    }
+
+    /// The sums of two parts of the portfolio (integers: the order of adding does not matter).
+    mutating func add(_ other: MovementTotals) {
+      for index in movements.indices { movements[index] += other.movements[index] }
+      for index in starts.indices {
+        starts[index] += other.starts[index]
+        ends[index] += other.ends[index]
       }
     }
   }
@@ -185,13 +200,13 @@ extension Segment {
   /// contraction − churn + fx = end, or the run fails naming the month.
   func movementBook(window: MovementWindow, totals: MovementTotals) throws -> [JSONValue] {
     let labels = window.labels
-    let (movementTotals, startTotals, endTotals) = (totals.movements, totals.starts, totals.ends)
+    let (startTotals, endTotals) = (totals.starts, totals.ends)
     var book: [JSONValue] = []
     for index in 1..<labels.count {
-      let moves = movementTotals[index]
+      func moved(_ type: Movement) -> Int { totals.amount(type, month: index) }
       let computed =
-        startTotals[index] + (moves["new"] ?? 0) + (moves["reactivation"] ?? 0)
-        + (moves["expansion"] ?? 0) - (moves["contraction"] ?? 0) - (moves["churn"] ?? 0) + (moves["fx"] ?? 0)
+        startTotals[index] + moved(.new) + moved(.reactivation) + moved(.expansion) - moved(.contraction)
+        - moved(.churn) + moved(.fx)
       guard computed == endTotals[index] else {
         throw ReconciliationError(
           account: "the portfolio", month: labels[index],
@@ -200,9 +215,7 @@ extension Segment {
       var entry = JSONObject([("month", .string(labels[index]))])
       if window.hasMonthToDate && index == labels.count - 1 { entry["through"] = .string(options.asOfLabel) }
       entry["start"] = money(startTotals[index])
-      for type in ["new", "reactivation", "expansion", "contraction", "churn", "fx"] {
-        entry[type] = money(moves[type] ?? 0)
-      }
+      for type in Movement.allCases { entry[type.name] = money(moved(type)) }
       entry["end"] = money(endTotals[index])
       book.append(.object(entry))
     }

@@ -197,16 +197,75 @@ public final class Segment {
     if options.cuts != nil {
       ranking.placed = ranking.placed.map { Tiers.Placement(rank: 0, cumulative: -1, tier: $0.tier) }
     }
-    // The account records wait in a spill while the movement book sums their series: the
-    // portfolio line, which needs the book, comes first in the output.
-    let spill = try SpillFile(tool: "segment")
+    // The account records are independent once ranks are known: they are written in slices
+    // on every core, each slice into its own spill (the portfolio line, which needs the
+    // movement sums, comes first in the output) with its own sums, and retention and the CSM
+    // books are computed beside them. Slices are joined in account order: the output is the
+    // same on one core or many.
+    let slices = InParallel.ranges(of: hierarchy.count, minimum: 2048)
+    let parts = try InParallel.map(slices.count + 1) { part -> Result<OutputPart, any Error> in
+      Result {
+        // Retention first: the longest part, started while the slices queue behind it.
+        if part == 0 {
+          return .portfolio(
+            retention: try retentionBlock(hierarchy: hierarchy, config: config),
+            books: books(ranking: ranking, hierarchy: hierarchy))
+        }
+        return .records(try writeRecords(slices[part - 1], hierarchy: hierarchy, ranking: ranking, window: window))
+      }
+    }
+    // A failure is the one a sequential run meets first: an account's, in account order, then
+    // retention's.
     var movements = MovementTotals(months: window.labels.count)
+    var written: [RecordSlice] = []
+    for outcome in parts[1...] + [parts[0]] {
+      switch try outcome.get() {
+      case .records(let slice):
+        for position in slice.undatedDelinquency { warnUndatedDelinquency(hierarchy.rollups[position]) }
+        movements.add(slice.movements)
+        written.append(slice)
+      case .portfolio: break
+      }
+    }
+    guard case .portfolio(let retention, let books) = try parts[0].get() else { return }
+    try writePortfolioLine(
+      config: config, window: window, ranking: ranking, movements: movements, retention: retention, books: books)
+    for slice in written {
+      try slice.spill.forEachRecord { record in
+        try output.write { $0.append(record) }
+        summary.accounts += 1
+      }
+    }
+  }
+
+  /// What one part of the output phase made: a slice of account records, or the portfolio's
+  /// retention and books.
+  enum OutputPart {
+    case records(RecordSlice)
+    case portfolio(retention: JSONValue, books: JSONValue)
+  }
+
+  /// The account records of one contiguous slice of positions, in a spill of their own.
+  struct RecordSlice {
+    let spill: SpillFile
+    var movements: MovementTotals
+    /// Positions of accounts with a delinquent subscription no unpaid invoice dates (warned
+    /// about in account order once the slices are joined).
+    var undatedDelinquency: [Int] = []
+  }
+
+  /// Writes the records of the accounts at `positions` (run on any thread: reads the run's
+  /// state, changes none of it).
+  func writeRecords(
+    _ positions: Range<Int>, hierarchy: AccountHierarchy, ranking: Tiers.Ranking, window: MovementWindow
+  ) throws -> RecordSlice {
+    var slice = RecordSlice(spill: try SpillFile(tool: "segment"), movements: MovementTotals(months: window.labels.count))
     var writer = JSONWriter()
-    for position in 0..<hierarchy.count {
+    for position in positions {
       let account = hierarchy.rollups[position]
-      warnUndatedDelinquency(account)
+      if hasUndatedDelinquency(account) { slice.undatedDelinquency.append(position) }
       let revenue = try revenue(account, monthEnds: window.monthEnds)
-      movements.add(revenue)
+      slice.movements.add(revenue)
       writer.reset()
       let children = hierarchy.children[position]
       try writeAccountRecord(
@@ -215,16 +274,12 @@ public final class Segment {
         total: children == nil ? nil : hierarchy.totals[position],
         children: (children ?? []).map { hierarchy.keys[$0] }, position: position, to: &writer)
       let record = writer.bytes
-      try spill.append { out in
+      try slice.spill.append { out in
         out.append(record)
         out.append(0x0A)
       }
     }
-    try writePortfolioLine(config: config, window: window, hierarchy: hierarchy, ranking: ranking, movements: movements)
-    try spill.forEachRecord { record in
-      try output.write { $0.append(record) }
-      summary.accounts += 1
-    }
+    return slice
   }
 
   /// --partial: one partial aggregate per account, in account order, for --merge.

@@ -128,6 +128,29 @@ struct SegmentEndToEndTests {
 }
 
 extension SegmentEndToEndTests {
+  /// The account records are written in slices on every core (`InParallel`): one thread or
+  /// several, sliced differently, must give the same bytes, warnings included.
+  @Test("one thread and three write the same output, byte for byte")
+  func threadCountDoesNotChangeOutput() throws {
+    let folder = try Tool.temporaryDirectory()
+    let prepare = try Tool.shell(
+      "python3 \(Tool.packageRoot.path)/scripts/generate_subscriptions.py --out subscriptions.csv --customers 9000"
+        + " && ingest -q subscriptions.csv | normalise -q --as-of 2026-11-15 -o canonical.ndjson", in: folder)
+    #expect(prepare.status == 0, "\(prepare.stderr)")
+    var outputs: [String: Tool.Result] = [:]
+    for threads in ["1", "3"] {
+      outputs[threads] = try Tool.shell(
+        "CSPIPE_THREADS=\(threads) segment --as-of 2026-11-15 canonical.ndjson", in: folder)
+    }
+    let one = try #require(outputs["1"])
+    let three = try #require(outputs["3"])
+    #expect(one.status == 0, "\(one.stderr)")
+    #expect(one.lines.count > 6000)
+    #expect(one.stdout == three.stdout)
+    #expect(one.stderr == three.stderr)
+    #expect(one.stderr.contains("undated delinquency"))
+  }
+
   /// Shards (docs/SEGMENT.md, "Shards"): shuffle the canonical records, split them into shards, fold
   /// each with --partial, combine with --merge: byte for byte the output of one run.
   @Test("partial aggregates over shuffled, split input merge to exactly one run's output")
