@@ -112,6 +112,81 @@ def cents(value):
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
 
 
+def target_table(rows, subs_stages, memory_stages, raw_records, memory_customers):
+    """Issue 17's targets, each with what this run measured and whether it is met."""
+    def row(stage, tool_prefix):
+        return next((r for r in rows if r["stage"].startswith(stage) and r["tool"].startswith(tool_prefix)), None)
+
+    def ratio(stage, peer):
+        ours, theirs = row(stage, "cspipe"), row(stage, peer)
+        if not ours or not theirs:
+            return None, "not run"
+        if theirs["status"] == "timeout":
+            return theirs["seconds"] / ours["seconds"], f"peer stopped at {theirs['seconds'] / ours['seconds']:.1f}× (at least)"
+        if theirs["status"] != 0 or ours["status"] != 0:
+            return None, "failed"
+        return theirs["seconds"] / ours["seconds"], f"{theirs['seconds'] / ours['seconds']:.2f}×"
+
+    lines_out = ["## Targets (issue 17)", "",
+                 "| target | measured | met |", "|---|---|---|"]
+
+    def add(target, measured, met):
+        lines_out.append(f"| {target} | {measured} | {'yes' if met else ('—' if met is None else 'no')} |")
+
+    chain_ours = next((r for r in rows if r["stage"].startswith("chain: Stripe") and r["tool"].startswith("cspipe")), None)
+    chain_duck = next((r for r in rows if r["stage"].startswith("chain: Stripe") and r["tool"].startswith("duckdb")), None)
+    if chain_ours and chain_duck and chain_duck["seconds"]:
+        times = chain_ours["seconds"] / chain_duck["seconds"]
+        add(f"chain ingest → normalise → segment on the {chain_ours['mb']:.0f} MB subscriptions export: ≤ 3× DuckDB",
+            f"{chain_ours['seconds']} s vs {chain_duck['seconds']} s: {times:.1f}×", times <= 3)
+    value, text = ratio("normalise (all records)", "jq")
+    add("normalise ≥ 10× jq doing the same mapping (per-record map)", text, None if value is None else value >= 10)
+    normalise = row("normalise (all records)", "cspipe")
+    if normalise and raw_records:
+        micros = normalise["seconds"] / raw_records * 1e6
+        add("normalise ≥ 5× faster per record than at filing, all exports (18.4 µs → ≤ 3.7 µs)",
+            f"{micros:.2f} µs a record ({raw_records:,} records)", micros <= 18.4 / 5)
+    if "normalise" in subs_stages:
+        stage = subs_stages["normalise"]
+        micros = stage["seconds"] / stage["records"] * 1e6
+        add("normalise ≥ 5× faster per record than at filing, subscriptions export (13.6 µs → ≤ 2.7 µs)",
+            f"{micros:.2f} µs a record", micros <= 13.6 / 5)
+    if "segment" in subs_stages:
+        stage = subs_stages["segment"]
+        per_account = stage["seconds"] / subs_stages["accounts"] * 1e6
+        add("segment ≥ 5× faster per account on subscription-heavy input (300k accounts in ≤ 2 s: ≤ 6.7 µs)",
+            f"{per_account:.1f} µs an account ({subs_stages['accounts']:,} accounts in {stage['seconds']:.2f} s; "
+            f"300k ≈ {per_account * 0.3:.2f} s)", per_account * 300000 / 1e6 <= 2)
+    if "segment" in memory_stages:
+        stage = memory_stages["segment"]
+        add(f"segment peak memory ≤ 1 GB at 1M accounts",
+            f"{stage['rss']:.0f} MB at {memory_stages['accounts']:,} accounts",
+            stage["rss"] <= 1024 if memory_customers >= 1000000 else None)
+        normalise_big = memory_stages["normalise"]
+        add("normalise's memory bounded by accounts and duplicates, not records (506 MB at 5.2M records at filing)",
+            f"{normalise_big['rss']:.0f} MB at {normalise_big['records']:,} records; "
+            + (f"{normalise['peak_rss_mb']} MB at {raw_records:,} records of every export" if normalise else ""),
+            None)
+    ingest_csv = row("ingest CSV", "cspipe")
+    if ingest_csv:
+        add("ingest ≥ 200 MB/s CSV per core (usage CSV)", f"{ingest_csv['mb_per_s']} MB/s", (ingest_csv["mb_per_s"] or 0) >= 200)
+    ingest_xml = row("ingest XML", "cspipe")
+    if ingest_xml:
+        add("ingest ≥ 100 MB/s XML per core (tickets XML)", f"{ingest_xml['mb_per_s']} MB/s", (ingest_xml["mb_per_s"] or 0) >= 100)
+    if "ingest" in subs_stages:
+        stage = subs_stages["ingest"]
+        add("ingest ≥ 200 MB/s CSV per core (100 MB subscriptions export)", f"{stage['mb'] / stage['seconds']:.0f} MB/s",
+            stage["mb"] / stage["seconds"] >= 200)
+    for stage_name, label in (("score (accounts)", "score ≥ 10× jq on the same work"),
+                              ("stage (scored accounts)", "stage ≥ 10× jq (the phase rule alone)")):
+        value, text = ratio(stage_name, "jq")
+        add(label, text, None if value is None else value >= 10)
+    lines_out.append("")
+    lines_out.append("A peer stopped at the patience limit shows only a lower bound; \"—\" is not judged here "
+                     "(docs/PERFORMANCE.md says what the figures mean).")
+    return lines_out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=100000)
@@ -121,6 +196,9 @@ def main():
     parser.add_argument("--subscriptions-customers", type=int, default=210000,
                         help="customers in the separate Stripe subscriptions export of the chain row "
                              "(scripts/generate_subscriptions.py; 210,000 make about 100 MB); 0 leaves it out")
+    parser.add_argument("--memory-customers", type=int, default=1000000,
+                        help="customers of the export on which segment's peak memory is measured "
+                             "(the target is 1 GB at 1M accounts); 0 leaves it out")
     parser.add_argument("--only-chain", action="store_true",
                         help="time only the chain rows against DuckDB (a quick check of the main target)")
     parser.add_argument("--patience", type=float, default=10.5,
@@ -157,7 +235,7 @@ def main():
         return min(args.timeout, max(30, base * args.patience)) if base else args.timeout
 
     def record(stage, tool, seconds, rss, code, mb, records, note=""):
-        rows.append({"stage": stage, "tool": tool, "seconds": round(seconds, 2), "peak_rss_mb": rss and round(rss),
+        rows.append({"stage": stage, "tool": tool, "seconds": round(seconds, 2), "peak_rss_mb": rss and round(rss), "mb": mb,
                      "status": code, "mb_per_s": round(mb / seconds, 1) if seconds and code == 0 else None,
                      "records_per_s": round(records / seconds) if seconds and code == 0 else None, "note": note})
 
@@ -292,6 +370,28 @@ def main():
             duck = {k: (cents(m), t) for k, (m, t) in json.load(open(duck_json)).items()}
             checks.append((f"{label}: DuckDB's MRR and tier per account equal the chain's", duck == chain_mrr, len(duck)))
 
+    # The stages one by one on a subscriptions export (per record and per account targets, and
+    # peak memory), each reading the file the stage before wrote.
+    subs_stages = {}
+    memory_stages = {}
+
+    def stage_rows(label, csv_path, into):
+        raw_file = os.path.join(work, "stage-raw.ndjson")
+        canonical_file = os.path.join(work, "stage-canonical.ndjson")
+        accounts_file = os.path.join(work, "stage-accounts.ndjson")
+        steps = (("ingest", [os.path.join(BIN, "ingest"), "-q", csv_path], raw_file, csv_path),
+                 ("normalise", [os.path.join(BIN, "normalise"), "-q", "--as-of", args.as_of, raw_file], canonical_file, raw_file),
+                 ("segment", [os.path.join(BIN, "segment"), "-q", "--as-of", args.as_of, canonical_file], accounts_file, canonical_file))
+        for name, command, out, source in steps:
+            with open(out, "w") as handle:
+                seconds, rss, code = run(command, stdout=handle)
+            records = lines(source) - (1 if name == "ingest" else 0)
+            record(f"{name}: {label}", f"cspipe {name}", seconds, rss, code, size(source), records)
+            into[name] = {"seconds": seconds, "rss": rss, "records": records, "mb": size(source), "code": code}
+        into["accounts"] = lines(accounts_file) - 1
+        for path in (raw_file, canonical_file, accounts_file):
+            os.unlink(path)
+
     chain_row("chain: subscriptions CSV → MRR and tiers", subs_csv)
     if args.subscriptions_customers:
         big = os.path.join(ROOT, "bench-data", f"stripe-subscriptions-{args.subscriptions_customers}-{subs_version}.csv")
@@ -301,6 +401,16 @@ def main():
                             str(args.subscriptions_customers), "--as-of", args.as_of], check=True)
             os.rename(big + ".part", big)
         chain_row(f"chain: Stripe subscriptions export ({size(big):.0f} MB) → MRR and tiers", big)
+        if not args.only_chain:
+            stage_rows("Stripe subscriptions export", big, subs_stages)
+    if args.memory_customers and not args.only_chain:
+        huge = os.path.join(ROOT, "bench-data", f"stripe-subscriptions-{args.memory_customers}-{subs_version}.csv")
+        if not os.path.exists(huge):
+            print(f"generating a Stripe subscriptions export of {args.memory_customers} customers …", file=sys.stderr)
+            subprocess.run([sys.executable, subs_generator, "--out", huge + ".part", "--customers",
+                            str(args.memory_customers), "--as-of", args.as_of], check=True)
+            os.rename(huge + ".part", huge)
+        stage_rows(f"{args.memory_customers:,} customers", huge, memory_stages)
 
     # Ratios to cspipe within each stage.
     for row in rows:
@@ -309,6 +419,8 @@ def main():
             row["vs_cspipe"] = f">{row['seconds'] / base['seconds']:.1f} (stopped)"
         else:
             row["vs_cspipe"] = round(row["seconds"] / base["seconds"], 2) if base and base["seconds"] and row["status"] == 0 else None
+
+    targets = target_table(rows, subs_stages, memory_stages, raw_records, args.memory_customers)
 
     out_dir = os.path.join(ROOT, "bench-results")
     os.makedirs(out_dir, exist_ok=True)
@@ -322,7 +434,7 @@ def main():
     header = (f"# cspipe benchmark: {args.accounts} accounts, as of {args.as_of}\n\n"
               f"{sum(size(p) for p in exports):.0f} MB of exports, {raw_records:,} raw records "
               f"({os.path.basename(data)}); the run took {time.time() - began:.0f} s.\n\n")
-    text = header + "\n".join(table) + "\n"
+    text = header + "\n".join(targets) + "\n\n" + "\n".join(table) + "\n"
     open(os.path.join(out_dir, "bench.md"), "w").write(text)
     json.dump({"accounts": args.accounts, "as_of": args.as_of, "rows": rows,
                "checks": [{"check": n, "ok": ok, "accounts": c} for n, ok, c in checks]},

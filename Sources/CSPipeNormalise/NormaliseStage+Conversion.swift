@@ -59,7 +59,7 @@ extension Normalise {
     }
     let copy = offerCopy(raw, mapping: mapping, fields: fields, line: line)
     var afterAsOf = false
-    if let eventField = mapping.kind.eventTime, let time = fields.times[eventField], time >= options.cutoff {
+    if let eventField = mapping.kind.eventTime, let time = fields.time(named: eventField), time >= options.cutoff {
       // Without a key it cannot be a duplicate: counted now, not kept.
       guard copy != nil else {
         summary.afterAsOf += 1
@@ -121,24 +121,20 @@ extension Normalise {
   func applyAsOf(_ fields: inout CanonicalFields, kind: String) {
     guard let schema = CanonicalKind.named(kind) else { return }
     let cutoff = options.cutoff
-    let late = fields.times.entries.filter { $0.value >= cutoff && !schema.scheduled.contains($0.name) }.map(\.name)
+    let late = fields.times.filter { $0.value >= cutoff && !schema.scheduled.contains($0.name) }.map(\.name)
     guard !late.isEmpty || !schema.rewinds.isEmpty else { return }
     for name in late {
-      fields[name] = nil
-      fields.times[name] = nil
-      for dependent in schema.forgottenWith[name] ?? [] {
-        fields[dependent] = nil
-        fields.times[dependent] = nil
-      }
+      fields.remove(named: name)
+      for dependent in schema.forgottenWith[name] ?? [] { fields.remove(named: dependent) }
     }
     guard let status = fields["status"]?.stringValue else { return }
     for rewind in schema.rewinds where rewind.statuses.contains(status) {
-      let plannedLater = rewind.laterPlan.flatMap { fields.times[$0] }.map { $0 >= cutoff } ?? false
+      let plannedLater = rewind.laterPlan.flatMap { fields.time(named: $0) }.map { $0 >= cutoff } ?? false
       guard plannedLater || late.contains(where: rewind.lateFacts.contains) else { continue }
-      if let ahead = rewind.beforeWhileAhead, let at = fields.times[ahead.field], at >= cutoff {
-        fields["status"] = .string(ahead.status)
+      if let ahead = rewind.beforeWhileAhead, let at = fields.time(named: ahead.field), at >= cutoff {
+        fields.setString(named: "status", ahead.status)
       } else {
-        fields["status"] = .string(rewind.before)
+        fields.setString(named: "status", rewind.before)
       }
       break
     }

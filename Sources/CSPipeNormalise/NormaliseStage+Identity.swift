@@ -73,7 +73,7 @@ extension Normalise {
   ) -> (key: KeyDigest, rank: CopyRank)? {
     let converter = RecordConverter(mapping: mapping)
     guard let key = converter.sourceKey(fields, names: mapping.mapping.key) else { return nil }
-    let updated = mapping.mapping.updatedAt.flatMap { fields.times[$0] }
+    let updated = mapping.mapping.updatedAt.flatMap { fields.time(named: $0) }
     let rank = CopyRank(
       updated: updated ?? Int.min, file: exportFiles.index(of: raw.file), line: raw.line, digest: LineDigest.words(line))
     let digest = KeyDigest(key)

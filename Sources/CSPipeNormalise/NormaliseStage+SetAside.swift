@@ -69,16 +69,7 @@ extension Normalise {
       out.append(sourcePrefix)
       JSONBytes.appendInt(raw.line, to: &out)
       out.append(0x7D)
-      for (name, value, member) in fields.values.entries {
-        if member.isEmpty {
-          out.append(0x2C)
-          JSONBytes.appendString(name, to: &out)
-          out.append(0x3A)
-        } else {
-          out.append(member)
-        }
-        value.write(to: &out)
-      }
+      fields.write(to: &out)
       out.append(ascii: "}\n")
     }
   }

@@ -78,36 +78,83 @@ final class RawRecordReader {
   }
 }
 
-/// A record turned into canonical fields, before identity and `--as-of` are applied.
+/// A record turned into canonical fields, before identity and `--as-of` are applied: each
+/// value already the JSON text it will be written as, back to back in one buffer.
+///
+/// Why: a String and a `JSONValue` per field (their allocations and reference counts), then
+/// escaping each value again to write it, were a fifth of normalise; most values (ids, names,
+/// times) now go from the raw bytes to their JSON text without either.
 struct CanonicalFields {
-  /// The values in canonical order.
-  var values = NamedList<JSONValue>()
-  /// Epoch seconds of every date and time field, for `--as-of`.
-  var times = NamedList<Int>()
-
-  subscript(name: String) -> JSONValue? {
-    get { values[name] }
-    set { values[name] = newValue }
+  struct Field {
+    /// Its rule: the canonical name, and the member written before the value.
+    let rule: CompiledFieldRule
+    /// The value's JSON text in `text`.
+    var start: Int
+    var end: Int
+    /// Epoch seconds of a date or time field, for `--as-of`.
+    var epoch: Int?
   }
-}
 
-/// A record's few fields by name, in the order added: a list searched by name, not a
-/// dictionary hashing each name per record. Setting nil removes the entry.
-struct NamedList<Value> {
-  /// `member`: the name as written before its value (`,"name":`), when the caller prepared it.
-  private(set) var entries: [(name: String, value: Value, member: [UInt8])] = []
+  /// In canonical order.
+  private(set) var fields: [Field] = []
+  private(set) var text: [UInt8] = []
 
-  mutating func append(_ name: String, _ value: Value, member: [UInt8] = []) { entries.append((name, value, member)) }
+  init(capacity: Int = 0) {
+    fields.reserveCapacity(capacity)
+    text.reserveCapacity(capacity * 24)
+  }
 
-  mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
+  /// Adds the value `rule` wrote to `text` since `start`.
+  mutating func add(_ rule: CompiledFieldRule, from start: Int, epoch: Int?) {
+    fields.append(Field(rule: rule, start: start, end: text.count, epoch: epoch))
+  }
 
-  subscript(name: String) -> Value? {
-    get { entries.first { $0.name == name }?.value }
-    set {
-      if let index = entries.firstIndex(where: { $0.name == name }) {
-        if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
-      } else if let newValue {
-        entries.append((name, newValue, []))
+  /// Writes a value's JSON text through `body`, for `add`.
+  mutating func write<Result>(_ body: (inout [UInt8]) -> Result) -> Result { body(&text) }
+
+  private func field(named name: String) -> Field? { fields.first { $0.rule.name == name } }
+
+  /// The value of `name` as a `JSONValue` (keys and states: a few per record, parsed back).
+  subscript(name: String) -> JSONValue? {
+    guard let field = field(named: name) else { return nil }
+    return text.withUnsafeBufferPointer { try? JSONParser.parse(UnsafeBufferPointer(rebasing: $0[field.start..<field.end])) }
+  }
+
+  /// The value of `name` as a key part: a string's text, any other value's JSON text.
+  func keyText(named name: String) -> String? {
+    guard let field = field(named: name) else { return nil }
+    return text.withUnsafeBufferPointer { all in
+      let bytes = UnsafeBufferPointer(rebasing: all[field.start..<field.end])
+      guard bytes.first == ASCII.quote else { return String(decoding: bytes, as: UTF8.self) }
+      if !bytes.contains(ASCII.backslash) {
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes.dropFirst().dropLast()), as: UTF8.self)
+      }
+      return (try? JSONParser.parse(bytes))?.stringValue
+    }
+  }
+
+  func time(named name: String) -> Int? { field(named: name)?.epoch }
+
+  /// Every date and time field, with its epoch seconds.
+  var times: [(name: String, value: Int)] { fields.compactMap { field in field.epoch.map { (field.rule.name, $0) } } }
+
+  mutating func remove(named name: String) { fields.removeAll { $0.rule.name == name } }
+
+  /// Gives the field `name` (present) a new string value.
+  mutating func setString(named name: String, _ value: String) {
+    guard let index = fields.firstIndex(where: { $0.rule.name == name }) else { return }
+    let start = text.count
+    JSONBytes.appendString(value, to: &text)
+    fields[index].start = start
+    fields[index].end = text.count
+  }
+
+  /// The fields as a record writes them after its source: `,"name":value` each.
+  func write(to out: inout ByteBuffer) {
+    text.withUnsafeBufferPointer { text in
+      for field in fields {
+        out.append(field.rule.member)
+        out.append(UnsafeBufferPointer(rebasing: text[field.start..<field.end]))
       }
     }
   }
@@ -123,11 +170,18 @@ struct FieldError: Error {
 struct RecordConverter {
   let mapping: ValidatedMapping
 
+  /// Where a field's value comes from: bytes of the raw record's fields, or a text of its own
+  /// (a rule's constant or default, repeats gathered).
+  enum SourceValue {
+    case bytes(Range<Int>)
+    case text(String)
+  }
+
   /// The first source value of `rule` that is present and not a placeholder.
   ///
   /// A name ending in `[*]` gathers every repeat of an XML element (`labels.label`,
   /// `labels.label[2]`, …), joined by the rule's separator (a space by default).
-  func sourceValue(_ compiled: CompiledFieldRule, in raw: RawRecord) -> (text: String, field: String)? {
+  func sourceValue(_ compiled: CompiledFieldRule, in raw: RawRecord) -> (value: SourceValue, field: String)? {
     // Through the compiled rule, a class: binding `compiled.rule` copied the rule (a dozen
     // optional strings, each retained) for every field of every record.
     for source in compiled.sources {
@@ -138,20 +192,17 @@ struct RecordConverter {
           if !isPlaceholder(text, field: source.name, in: raw) { parts.append(text) }
           position += 1
         }
-        if !parts.isEmpty { return (parts.joined(separator: compiled.rule.separator ?? " "), source.name) }
+        if !parts.isEmpty { return (.text(parts.joined(separator: compiled.rule.separator ?? " ")), source.name) }
         continue
       }
-      // The value is tested on its bytes; a String is made only for the one used.
-      let found = source.bytes.withUnsafeBufferPointer { name in
-        raw.fields.withValue(named: name) { value in
-          isPlaceholder(value, field: source.name, in: raw) ? nil : String(decoding: value, as: UTF8.self)
-        }
-      }
-      guard case .some(.some(let text)) = found else { continue }
-      return (text, source.name)
+      // The value is tested on its bytes; no String is made for it here.
+      guard let range = source.bytes.withUnsafeBufferPointer({ raw.fields.valueRange(named: $0) }),
+        !raw.fields.withBytes(of: range, { isPlaceholder($0, field: source.name, in: raw) })
+      else { continue }
+      return (.bytes(range), source.name)
     }
-    if let constant = compiled.rule.value { return (constant, "") }
-    if let fallback = compiled.rule.default { return (fallback, "") }
+    if let constant = compiled.rule.value { return (.text(constant), "") }
+    if let fallback = compiled.rule.default { return (.text(fallback), "") }
     return nil
   }
 
@@ -186,24 +237,81 @@ struct RecordConverter {
   /// All mapped fields, in canonical order; only those of `rules` when given (the first pass
   /// needs just the keys: `ValidatedMapping.keyRules`).
   func convert(_ raw: RawRecord, rules: [CompiledFieldRule]? = nil) throws(FieldError) -> CanonicalFields {
-    var result = CanonicalFields()
-    result.values.reserveCapacity((rules ?? mapping.rules).count)
+    let rules = rules ?? mapping.rules
+    var result = CanonicalFields(capacity: rules.count)
     var currency: String?
-    for compiled in rules ?? mapping.rules {
+    for compiled in rules {
       let name = compiled.name
-      guard let (text, field) = sourceValue(compiled, in: raw) else { continue }
+      guard let (source, field) = sourceValue(compiled, in: raw) else { continue }
+      let start = result.text.count
+      if case .bytes(let range) = source,
+        let written = raw.fields.withBytes(
+          of: range, { bytes in result.write { Self.writePlain(bytes, compiled, zone: mapping.zone, to: &$0) } })
+      {
+        result.add(compiled, from: start, epoch: written.epoch)
+        continue
+      }
+      let text: String
+      switch source {
+      case .bytes(let range): text = raw.fields.withBytes(of: range) { String(decoding: $0, as: UTF8.self) }
+      case .text(let own): text = own
+      }
       let label = field.isEmpty ? name : field
       do throws(ValueError) {
         guard let mapped = try applyMap(compiled, to: text) else { continue }
         let value = try convertValue(mapped, compiled, currency: currency)
         if name == "currency", case .string(let code) = value.json { currency = code }
-        result.values.append(name, value.json, member: compiled.member)
-        if let epoch = value.epoch { result.times[name] = epoch }
+        result.write { value.json.write(to: &$0) }
+        result.add(compiled, from: start, epoch: value.epoch)
       } catch {
         throw FieldError(field: label, message: error.message)
       }
     }
     return result
+  }
+
+  /// A value `writePlain` wrote.
+  struct PlainValue {
+    let epoch: Int?
+  }
+
+  /// The JSON text of the commonest values, straight from their bytes: a string without a
+  /// value map (trimmed), a date or time in the plain form (`YYYY-MM-DD HH:MM:SS`, a bare
+  /// date). Nil, with nothing written, for anything else: `convertValue` reads it as a
+  /// String, with the same result.
+  private static func writePlain(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ compiled: CompiledFieldRule, zone: TimeZone, to out: inout [UInt8]
+  ) -> PlainValue? {
+    switch compiled.type {
+    case .string where compiled.rule.map == nil:
+      var start = 0
+      var end = bytes.count
+      while start < end && String.isBlankByte(bytes[start]) { start += 1 }
+      while end > start && String.isBlankByte(bytes[end - 1]) { end -= 1 }
+      let mark = out.count
+      // Not valid UTF-8: the String reading repairs it, so it takes that path.
+      guard JSONBytes.appendString(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &out) == nil else {
+        out.removeSubrange(mark...)
+        return nil
+      }
+      return PlainValue(epoch: nil)
+    case .datetime, .date:
+      guard compiled.rule.format != "epoch" && compiled.rule.format != "epoch-ms",
+        let civil = Timestamps.plainDateTime(bytes: bytes)
+      else { return nil }
+      let epoch = Timestamps.epochSeconds(civil, zone: compiled.zone ?? zone)
+      if compiled.type == .date && !civil.hasTime {
+        // A bare date is written as read (the plain form is exactly `YYYY-MM-DD`).
+        out.append(ASCII.quote)
+        out.append(contentsOf: bytes)
+        out.append(ASCII.quote)
+      } else {
+        Timestamps.appendQuoted(epoch, withTime: compiled.type == .datetime, to: &out)
+      }
+      return PlainValue(epoch: epoch)
+    default:
+      return nil
+    }
   }
 
   /// The value after the field's value map; nil when it is to be left out.
@@ -295,8 +403,8 @@ struct RecordConverter {
     guard let names, !names.isEmpty else { return nil }
     var parts: [String] = [mapping.mapping.source]
     for name in names {
-      guard let value = fields[name] else { return nil }
-      parts.append(value.stringValue ?? value.jsonText)
+      guard let text = fields.keyText(named: name) else { return nil }
+      parts.append(text)
     }
     return parts.joined(separator: "|")
   }

@@ -58,6 +58,13 @@ public struct FlatFields: Sendable {
   public func withValue<Result>(
     named key: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result
   ) -> Result? {
+    guard let range = valueRange(named: key) else { return nil }
+    return withBytes(of: range, body)
+  }
+
+  /// Where the value of the field named `key` is (the last one when a name repeats), for
+  /// `withBytes(of:)`; nil when there is no such field.
+  public func valueRange(named key: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
     storage.withUnsafeBufferPointer { bytes in
       var index = spans.count
       while index > 0 {
@@ -66,10 +73,17 @@ public struct FlatFields: Sendable {
         guard span.keyEnd - span.keyStart == key.count,
           key.isEmpty || memcmp(bytes.baseAddress! + span.keyStart, key.baseAddress!, key.count) == 0
         else { continue }
-        return body(UnsafeBufferPointer(rebasing: bytes[span.valueStart..<span.valueEnd]))
+        return span.valueStart..<span.valueEnd
       }
       return nil
     }
+  }
+
+  /// `body` on the bytes of a value found by `valueRange(named:)`.
+  public func withBytes<Result>(of range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows
+    -> Result
+  {
+    try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
   }
 
   /// Adds a field from bytes (a record read back from where it was set aside).

@@ -63,35 +63,38 @@ public enum Timestamps {
   /// normalise's time). Anything else, nil.
   static func plainDateTime(_ text: String) -> CivilTime? {
     var text = text
-    return text.withUTF8 { bytes -> CivilTime? in
-      func number(_ start: Int, _ width: Int) -> Int? {
-        var value = 0
-        for index in start..<(start + width) {
-          let digit = Int(bytes[index]) &- 0x30
-          guard digit >= 0 && digit <= 9 else { return nil }
-          value = value * 10 + digit
-        }
-        return value
+    return text.withUTF8 { plainDateTime(bytes: $0) }
+  }
+
+  /// `plainDateTime` of a value's UTF-8 bytes (normalise reads them without making a String).
+  public static func plainDateTime(bytes: UnsafeBufferPointer<UInt8>) -> CivilTime? {
+    func number(_ start: Int, _ width: Int) -> Int? {
+      var value = 0
+      for index in start..<(start + width) {
+        let digit = Int(bytes[index]) &- 0x30
+        guard digit >= 0 && digit <= 9 else { return nil }
+        value = value * 10 + digit
       }
-      if bytes.count == 10 {
-        guard bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
-        else { return nil }
-        let civil = CivilTime(year: year, month: month, day: day)
-        return civil.isValid ? civil : nil
-      }
-      guard bytes.count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20 || bytes[10] == 0x54,
-        bytes[13] == 0x3A, bytes[16] == 0x3A
+      return value
+    }
+    if bytes.count == 10 {
+      guard bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
       else { return nil }
-      guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-        let minute = number(14, 2), let second = number(17, 2)
-      else { return nil }
-      var civil = CivilTime(year: year, month: month, day: day)
-      civil.hour = hour
-      civil.minute = minute
-      civil.second = second == 60 ? 59 : second  // a leap second, as the general parser reads it
-      civil.hasTime = true
+      let civil = CivilTime(year: year, month: month, day: day)
       return civil.isValid ? civil : nil
     }
+    guard bytes.count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20 || bytes[10] == 0x54,
+      bytes[13] == 0x3A, bytes[16] == 0x3A
+    else { return nil }
+    guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+      let minute = number(14, 2), let second = number(17, 2)
+    else { return nil }
+    var civil = CivilTime(year: year, month: month, day: day)
+    civil.hour = hour
+    civil.minute = minute
+    civil.second = second == 60 ? 59 : second  // a leap second, as the general parser reads it
+    civil.hasTime = true
+    return civil.isValid ? civil : nil
   }
 
   /// Every form `parse` accepts, through the general parser.
@@ -155,37 +158,58 @@ public enum Timestamps {
   /// Writes the digits straight into the string's storage: string interpolation and padding
   /// were most of the cost of a date in normalise.
   private static func format(_ epoch: Int, withTime: Bool) -> String {
+    let text = String(unsafeUninitializedCapacity: withTime ? 20 : 10) { put(epoch, withTime: withTime, into: $0) }
+    if !text.isEmpty { return text }
+    // A year of more or fewer than four digits.
     let days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400
     let secondsOfDay = epoch - days * 86400
     let (year, month, day) = civilFromDays(days)
-    guard (0...9999).contains(year) else {
-      let date = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-      guard withTime else { return date }
-      return date + "T\(pad(secondsOfDay / 3600, 2)):\(pad(secondsOfDay / 60 % 60, 2)):\(pad(secondsOfDay % 60, 2))Z"
+    let date = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    guard withTime else { return date }
+    return date + "T\(pad(secondsOfDay / 3600, 2)):\(pad(secondsOfDay / 60 % 60, 2)):\(pad(secondsOfDay % 60, 2))Z"
+  }
+
+  /// Appends `rfc3339(epoch)` (or `isoDate`) as a quoted JSON string, without making the String.
+  public static func appendQuoted<Output: ByteAppending & ~Copyable>(_ epoch: Int, withTime: Bool, to out: inout Output) {
+    let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 22) { buffer -> Bool in
+      buffer[0] = ASCII.quote
+      let count = put(epoch, withTime: withTime, into: UnsafeMutableBufferPointer(rebasing: buffer[1...]))
+      guard count > 0 else { return false }
+      buffer[count + 1] = ASCII.quote
+      out.append(UnsafeBufferPointer(rebasing: buffer[0..<(count + 2)]))
+      return true
     }
-    return String(unsafeUninitializedCapacity: withTime ? 20 : 10) { buffer in
-      func put(_ value: Int, _ width: Int, at offset: Int) {
-        var rest = value
-        for position in stride(from: offset + width - 1, through: offset, by: -1) {
-          buffer[position] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
-          rest /= 10
-        }
+    if !written { JSONBytes.appendString(format(epoch, withTime: withTime), to: &out) }
+  }
+
+  /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` into `buffer` (10 or 20 bytes); the count written,
+  /// 0 (nothing written) when the year does not have four digits.
+  private static func put(_ epoch: Int, withTime: Bool, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    let days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400
+    let secondsOfDay = epoch - days * 86400
+    let (year, month, day) = civilFromDays(days)
+    guard (0...9999).contains(year) else { return 0 }
+    func put(_ value: Int, _ width: Int, at offset: Int) {
+      var rest = value
+      for position in stride(from: offset + width - 1, through: offset, by: -1) {
+        buffer[position] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+        rest /= 10
       }
-      put(year, 4, at: 0)
-      buffer[4] = 0x2D
-      put(month, 2, at: 5)
-      buffer[7] = 0x2D
-      put(day, 2, at: 8)
-      guard withTime else { return 10 }
-      buffer[10] = 0x54
-      put(secondsOfDay / 3600, 2, at: 11)
-      buffer[13] = 0x3A
-      put(secondsOfDay / 60 % 60, 2, at: 14)
-      buffer[16] = 0x3A
-      put(secondsOfDay % 60, 2, at: 17)
-      buffer[19] = 0x5A
-      return 20
     }
+    put(year, 4, at: 0)
+    buffer[4] = 0x2D
+    put(month, 2, at: 5)
+    buffer[7] = 0x2D
+    put(day, 2, at: 8)
+    guard withTime else { return 10 }
+    buffer[10] = 0x54
+    put(secondsOfDay / 3600, 2, at: 11)
+    buffer[13] = 0x3A
+    put(secondsOfDay / 60 % 60, 2, at: 14)
+    buffer[16] = 0x3A
+    put(secondsOfDay % 60, 2, at: 17)
+    buffer[19] = 0x5A
+    return 20
   }
 
   /// The `YYYY-MM-DD` or RFC 3339 text as epoch seconds (for comparisons against `--as-of`).
