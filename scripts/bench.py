@@ -392,25 +392,24 @@ def main():
         for path in (raw_file, canonical_file, accounts_file):
             os.unlink(path)
 
+    def subscriptions_export(customers):
+        """The Stripe subscriptions export of `customers` customers, generated once (cached)."""
+        path = os.path.join(ROOT, "bench-data", f"stripe-subscriptions-{customers}-{subs_version}.csv")
+        if not os.path.exists(path):
+            print(f"generating a Stripe subscriptions export of {customers} customers …", file=sys.stderr)
+            subprocess.run([sys.executable, subs_generator, "--out", path + ".part", "--customers", str(customers),
+                            "--as-of", args.as_of], check=True)
+            os.rename(path + ".part", path)
+        return path
+
     chain_row("chain: subscriptions CSV → MRR and tiers", subs_csv)
     if args.subscriptions_customers:
-        big = os.path.join(ROOT, "bench-data", f"stripe-subscriptions-{args.subscriptions_customers}-{subs_version}.csv")
-        if not os.path.exists(big):
-            print(f"generating a Stripe subscriptions export of {args.subscriptions_customers} customers …", file=sys.stderr)
-            subprocess.run([sys.executable, subs_generator, "--out", big + ".part", "--customers",
-                            str(args.subscriptions_customers), "--as-of", args.as_of], check=True)
-            os.rename(big + ".part", big)
+        big = subscriptions_export(args.subscriptions_customers)
         chain_row(f"chain: Stripe subscriptions export ({size(big):.0f} MB) → MRR and tiers", big)
         if not args.only_chain:
             stage_rows("Stripe subscriptions export", big, subs_stages)
     if args.memory_customers and not args.only_chain:
-        huge = os.path.join(ROOT, "bench-data", f"stripe-subscriptions-{args.memory_customers}-{subs_version}.csv")
-        if not os.path.exists(huge):
-            print(f"generating a Stripe subscriptions export of {args.memory_customers} customers …", file=sys.stderr)
-            subprocess.run([sys.executable, subs_generator, "--out", huge + ".part", "--customers",
-                            str(args.memory_customers), "--as-of", args.as_of], check=True)
-            os.rename(huge + ".part", huge)
-        stage_rows(f"{args.memory_customers:,} customers", huge, memory_stages)
+        stage_rows(f"{args.memory_customers:,} customers", subscriptions_export(args.memory_customers), memory_stages)
 
     # Ratios to cspipe within each stage.
     for row in rows:
