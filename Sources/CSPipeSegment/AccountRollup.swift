@@ -167,7 +167,8 @@ struct AttributeSlots: Sequence {
 
   subscript(name: String) -> AccountRollup.Attribute? {
     get {
-      guard let slot = Self.index[name], slot < slots.count else { return nil }
+      // Most accounts of a billing export have no attributes: no name hashed for them.
+      guard !slots.isEmpty, let slot = Self.index[name] else { return nil }
       return slots[slot]
     }
     set {

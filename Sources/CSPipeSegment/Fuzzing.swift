@@ -33,7 +33,7 @@ extension FuzzEntryPoints {
       return
     }
     precondition(fact.monthlyMinor >= 0 && fact.monthlyMinor <= SubscriptionFact.limitMinor, "monthly amount out of bounds")
-    precondition(SubscriptionFact.monthsPer[interval] != nil, "an unknown interval was accepted")
+    precondition(SubscriptionFact.monthsPer(interval) != nil, "an unknown interval was accepted")
     _ = Segment.money(minor: fact.monthlyMinor, digits: Values.minorUnitDigits(of: currency))
     let (annual, overflow) = fact.monthlyMinor.multipliedReportingOverflow(by: 12)
     precondition(!overflow, "ARR of one subscription overflows")

@@ -33,7 +33,8 @@ extension Segment {
     let system = labelled.system
     let origin = Origin(file: labelled.file, line: line)
     if let eventField = schema.eventTime, let at = time(eventField) {
-      account.freshness[labelled.name] = max(account.freshness[labelled.name] ?? at, at)
+      // One lookup (the `default:` subscript modified in place), not a read and a write.
+      Self.raise(&account.freshness[labelled.name, default: at], to: at)
     }
     let last30Start = cutoff - 30 * Self.day
     let last60Start = cutoff - 60 * Self.day
@@ -136,6 +137,8 @@ extension Segment {
     foldedKinds[kind, default: 0] += 1
     summary.folded += 1
   }
+
+  static func raise(_ value: inout Int, to candidate: Int) { if candidate > value { value = candidate } }
 
   /// The interned system, file and `system/dataset` name of a record's source, and its line.
   /// Records come in runs from one file, whose sources agree up to the line number: a source

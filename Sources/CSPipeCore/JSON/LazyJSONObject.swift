@@ -83,10 +83,10 @@ public struct LazyJSONObject: Sendable {
     var key = key
     return key.withUTF8 { name in
       storage.withUnsafeBufferPointer { bytes in
-        for member in members where member.keyEnd - member.keyStart == name.count {
-          if name.isEmpty || memcmp(bytes.baseAddress! + member.keyStart, name.baseAddress!, name.count) == 0 {
-            return member
-          }
+        guard let first = name.first else { return members.first { $0.keyEnd == $0.keyStart } }
+        // The first byte tested before `memcmp`: most keys of a record's length differ there.
+        for member in members where member.keyEnd - member.keyStart == name.count && bytes[member.keyStart] == first {
+          if memcmp(bytes.baseAddress! + member.keyStart, name.baseAddress!, name.count) == 0 { return member }
         }
         return nil
       }
