@@ -54,32 +54,129 @@ final class AccountRollup {
   var pastDueAmount: [String: DecimalSum] = [:]
   var failedPayments90 = 0
   var lastFailedPayment: Int?
-  /// First and last day (epoch day) each metric had a value above 0: first login, first use
-  /// of a feature, long silence.
-  var usageFirstSeen: [String: Int] = [:]
-  var usageLastSeen: [String: Int] = [:]
-  /// Calendar-month totals (month index year × 12 + month − 1) of the metrics the config's
-  /// `monthlyUsage` names, over the last 13 months and the month to date: value milestones.
-  var usageMonthly: [String: [Int: DecimalSum]] = [:]
-  var usageLast30: [String: DecimalSum] = [:]
-  var usagePrevious30: [String: DecimalSum] = [:]
-  /// Peak daily active users of the last 30 days (ties: the later day).
-  var activeUsers: (day: Int, value: DecimalSum)?
-  var openBySeverity: [String: Int] = [:]
-  var tickets90 = 0
-  var lastTicket: Int?
-  var lastHighSeverity: Int?
-  var satisfaction: [String: Int] = [:]
-  var surveys: [String: Survey] = [:]
-  var milestones: [String: Int] = [:]
-  var programs: [JSONValue] = []
-  var sponsors = 0
-  var champions = 0
-  var sponsorChanges90 = 0
-  var lastSponsorChange: Int?
+  /// Usage, support, surveys, milestones, programs and users (`Engagement`), made on the
+  /// first such fact; read through the forwarding properties below.
+  private var engagement: Engagement?
+
   var freshness: [String: Int] = [:]
 
   init(key: String) { self.key = key }
+
+  /// The account's `Engagement`, made when first written.
+  private var engaged: Engagement {
+    if let engagement { return engagement }
+    let made = Engagement()
+    engagement = made
+    return made
+  }
+
+  var usageFirstSeen: [String: Int] {
+    get { engagement?.usageFirstSeen ?? [:] }
+    set { engaged.usageFirstSeen = newValue }
+    _modify { yield &engaged.usageFirstSeen }
+  }
+
+  var usageLastSeen: [String: Int] {
+    get { engagement?.usageLastSeen ?? [:] }
+    set { engaged.usageLastSeen = newValue }
+    _modify { yield &engaged.usageLastSeen }
+  }
+
+  var usageMonthly: [String: [Int: DecimalSum]] {
+    get { engagement?.usageMonthly ?? [:] }
+    set { engaged.usageMonthly = newValue }
+    _modify { yield &engaged.usageMonthly }
+  }
+
+  var usageLast30: [String: DecimalSum] {
+    get { engagement?.usageLast30 ?? [:] }
+    set { engaged.usageLast30 = newValue }
+    _modify { yield &engaged.usageLast30 }
+  }
+
+  var usagePrevious30: [String: DecimalSum] {
+    get { engagement?.usagePrevious30 ?? [:] }
+    set { engaged.usagePrevious30 = newValue }
+    _modify { yield &engaged.usagePrevious30 }
+  }
+
+  var activeUsers: (day: Int, value: DecimalSum)? {
+    get { engagement?.activeUsers ?? nil }
+    set { engaged.activeUsers = newValue }
+    _modify { yield &engaged.activeUsers }
+  }
+
+  var openBySeverity: [String: Int] {
+    get { engagement?.openBySeverity ?? [:] }
+    set { engaged.openBySeverity = newValue }
+    _modify { yield &engaged.openBySeverity }
+  }
+
+  var tickets90: Int {
+    get { engagement?.tickets90 ?? 0 }
+    set { engaged.tickets90 = newValue }
+    _modify { yield &engaged.tickets90 }
+  }
+
+  var lastTicket: Int? {
+    get { engagement?.lastTicket ?? nil }
+    set { engaged.lastTicket = newValue }
+    _modify { yield &engaged.lastTicket }
+  }
+
+  var lastHighSeverity: Int? {
+    get { engagement?.lastHighSeverity ?? nil }
+    set { engaged.lastHighSeverity = newValue }
+    _modify { yield &engaged.lastHighSeverity }
+  }
+
+  var satisfaction: [String: Int] {
+    get { engagement?.satisfaction ?? [:] }
+    set { engaged.satisfaction = newValue }
+    _modify { yield &engaged.satisfaction }
+  }
+
+  var surveys: [String: Survey] {
+    get { engagement?.surveys ?? [:] }
+    set { engaged.surveys = newValue }
+    _modify { yield &engaged.surveys }
+  }
+
+  var milestones: [String: Int] {
+    get { engagement?.milestones ?? [:] }
+    set { engaged.milestones = newValue }
+    _modify { yield &engaged.milestones }
+  }
+
+  var programs: [JSONValue] {
+    get { engagement?.programs ?? [] }
+    set { engaged.programs = newValue }
+    _modify { yield &engaged.programs }
+  }
+
+  var sponsors: Int {
+    get { engagement?.sponsors ?? 0 }
+    set { engaged.sponsors = newValue }
+    _modify { yield &engaged.sponsors }
+  }
+
+  var champions: Int {
+    get { engagement?.champions ?? 0 }
+    set { engaged.champions = newValue }
+    _modify { yield &engaged.champions }
+  }
+
+  var sponsorChanges90: Int {
+    get { engagement?.sponsorChanges90 ?? 0 }
+    set { engaged.sponsorChanges90 = newValue }
+    _modify { yield &engaged.sponsorChanges90 }
+  }
+
+  var lastSponsorChange: Int? {
+    get { engagement?.lastSponsorChange ?? nil }
+    set { engaged.lastSponsorChange = newValue }
+    _modify { yield &engaged.lastSponsorChange }
+  }
 
   static let attributeNames = [
     "name", "domain", "parent", "owner", "industry", "region", "country", "line_of_business", "size",
@@ -150,6 +247,36 @@ final class AccountRollup {
     if let last = other.lastSponsorChange { lastSponsorChange = max(lastSponsorChange ?? last, last) }
     for (source, at) in other.freshness { freshness[source] = max(freshness[source] ?? at, at) }
   }
+}
+
+/// What an account has beyond billing: usage, support, surveys, milestones, programs, users.
+/// Made on the first such fact: the accounts of a billing export (all of a subscription-only
+/// run) carry one pointer instead of two hundred bytes of empty tables and counters, a sixth
+/// of segment's memory at a million accounts (docs/PERFORMANCE.md, "Memory").
+final class Engagement {
+  /// First and last day (epoch day) each metric had a value above 0: first login, first use
+  /// of a feature, long silence.
+  var usageFirstSeen: [String: Int] = [:]
+  var usageLastSeen: [String: Int] = [:]
+  /// Calendar-month totals (month index year × 12 + month − 1) of the metrics the config's
+  /// `monthlyUsage` names, over the last 13 months and the month to date: value milestones.
+  var usageMonthly: [String: [Int: DecimalSum]] = [:]
+  var usageLast30: [String: DecimalSum] = [:]
+  var usagePrevious30: [String: DecimalSum] = [:]
+  /// Peak daily active users of the last 30 days (ties: the later day).
+  var activeUsers: (day: Int, value: DecimalSum)?
+  var openBySeverity: [String: Int] = [:]
+  var tickets90 = 0
+  var lastTicket: Int?
+  var lastHighSeverity: Int?
+  var satisfaction: [String: Int] = [:]
+  var surveys: [String: AccountRollup.Survey] = [:]
+  var milestones: [String: Int] = [:]
+  var programs: [JSONValue] = []
+  var sponsors = 0
+  var champions = 0
+  var sponsorChanges90 = 0
+  var lastSponsorChange: Int?
 }
 
 /// An account's attributes, one slot per name in `AccountRollup.attributeNames`.

@@ -17,6 +17,9 @@ extension Segment {
     // series is computed once per account as its record is written: holding it for every
     // account was a seventh of segment's memory.
     let hierarchy = try AccountHierarchy(accounts: accounts) { try mrr($0, atDayEnd: options.cutoff) }
+    // The hierarchy holds every roll-up by position now: the table by key goes (a tenth of
+    // the peak at a million accounts).
+    accounts = [:]
     var ranking = Tiers.rank(
       candidates: hierarchy.topLevel.map { ($0, hierarchy.totals[$0]) }, positions: hierarchy.count, config: config,
       digits: baseDigits)
@@ -57,7 +60,8 @@ extension Segment {
     }
     guard case .portfolio(let retention, let books) = try parts[0].get() else { return }
     try writePortfolioLine(
-      config: config, window: window, ranking: ranking, movements: movements, retention: retention, books: books)
+      config: config, window: window, accountCount: hierarchy.count, ranking: ranking, movements: movements,
+      retention: retention, books: books)
     for slice in written {
       try slice.spill.forEachRecord { record in
         try output.write { $0.append(record) }

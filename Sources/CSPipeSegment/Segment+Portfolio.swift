@@ -132,14 +132,14 @@ extension Segment {
   /// The run's header: policies, tier cut points, totals, the movement book, retention and
   /// the CSM books.
   func writePortfolioLine(
-    config: SegmentConfig, window: MovementWindow, ranking: Tiers.Ranking, movements totals: MovementTotals,
-    retention: JSONValue, books: JSONValue
+    config: SegmentConfig, window: MovementWindow, accountCount: Int, ranking: Tiers.Ranking,
+    movements totals: MovementTotals, retention: JSONValue, books: JSONValue
   ) throws {
     let movements = try movementBook(window: window, totals: totals)
     var portfolio = JSONObject([
       ("kind", .string("portfolio")), ("as_of", .string(options.asOfLabel)),
       ("currency", .string(config.baseCurrency)),
-      ("accounts", .number(String(accounts.count))),
+      ("accounts", .number(String(accountCount))),
       ("mrr", money(ranking.total)), ("arr", money(ranking.total * 12)),
       ("tiers", ranking.cutPoints), ("policies", config.echo),
       ("movements", .array(movements)),
