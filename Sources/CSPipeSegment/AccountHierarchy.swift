@@ -22,11 +22,14 @@ struct AccountHierarchy {
   /// Positions of the accounts at the top of their chain (ranked), in account order.
   let topLevel: [Int]
 
-  init(accounts: [String: AccountRollup], current mrr: (AccountRollup) throws -> Int) rethrows {
+  init(accounts: [String: AccountRollup], current mrr: (AccountRollup) throws -> Int) throws {
     let sorted = Self.inKeyOrder(accounts)
     keys = sorted.map(\.key)
-    rollups = sorted.map(\.value)
-    current = try rollups.map(mrr)
+    let rollups = sorted.map(\.value)
+    self.rollups = rollups
+    // Each account's MRR on its own: independent, so on every core (`mrr` only reads).
+    let ranges = InParallel.ranges(of: rollups.count, minimum: 4096)
+    current = try InParallel.map(ranges.count) { part in try ranges[part].map { try mrr(rollups[$0]) } }.flatMap { $0 }
     var parentOf: [String: String] = [:]
     for (key, account) in zip(keys, rollups) {
       if let parent = account.attributes["parent"]?.value.stringValue, parent != key { parentOf[key] = parent }

@@ -18,8 +18,10 @@ extension Segment {
     // account was a seventh of segment's memory.
     let hierarchy = try AccountHierarchy(accounts: accounts) { try mrr($0, atDayEnd: options.cutoff) }
     // The hierarchy holds every roll-up by position now: the table by key goes (a tenth of
-    // the peak at a million accounts).
+    // the peak at a million accounts). The roll-ups stay until the process ends: freeing them
+    // one by one was 4% of segment's time.
     accounts = [:]
+    keptUntilExit = hierarchy.rollups
     var ranking = Tiers.rank(
       candidates: hierarchy.topLevel.map { ($0, hierarchy.totals[$0]) }, positions: hierarchy.count, config: config,
       digits: baseDigits)

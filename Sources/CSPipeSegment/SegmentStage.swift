@@ -109,6 +109,8 @@ public final class Segment {
   let rejects: RejectLog
   let reporter: StderrReporter
   var accounts: [String: AccountRollup] = [:]
+  /// The roll-ups once the output phase holds them by position (`writeResults`).
+  var keptUntilExit: [AccountRollup] = []
   /// One copy of each file name, source name and other repeated label: each record would
   /// otherwise bring its own copy of the same text into every account it touches.
   var labels = StringInterner()
