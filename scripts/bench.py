@@ -138,7 +138,8 @@ def target_table(rows, subs_stages, memory_stages, raw_records, memory_customers
     if chain_ours and chain_duck and chain_duck["seconds"]:
         times = chain_ours["seconds"] / chain_duck["seconds"]
         add(f"chain ingest → normalise → segment on the {chain_ours['mb']:.0f} MB subscriptions export: ≤ 3× DuckDB",
-            f"{chain_ours['seconds']} s vs {chain_duck['seconds']} s: {times:.1f}×", times <= 3)
+            f"{chain_ours['seconds']} s vs {chain_duck['seconds']} s: {times:.1f}× (cspipe {chain_ours['note'].split(';')[0]}; "
+            f"DuckDB {chain_duck['note']})", times <= 3)
     value, text = ratio("normalise (all records)", "jq")
     add("normalise ≥ 10× jq doing the same mapping (per-record map)", text, None if value is None else value >= 10)
     normalise = row("normalise (all records)", "cspipe")
@@ -199,6 +200,8 @@ def main():
     parser.add_argument("--memory-customers", type=int, default=1000000,
                         help="customers of the export on which segment's peak memory is measured "
                              "(the target is 1 GB at 1M accounts); 0 leaves it out")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each chain row and its DuckDB peer, alternated (the median is reported)")
     parser.add_argument("--only-chain", action="store_true",
                         help="time only the chain rows against DuckDB (a quick check of the main target)")
     parser.add_argument("--patience", type=float, default=10.5,
@@ -349,23 +352,32 @@ def main():
     # 4. The chain on a subscriptions export vs DuckDB doing the same job in SQL: the bench's own
     # (narrow, one per account) and a separate 100 MB Stripe export with every status.
     def chain_row(label, csv_path):
+        """The chain and DuckDB on one export, alternated `--repeat` times (this VM's wall
+        times drift by a third from minute to minute): the median of each is reported."""
         out = os.path.join(work, "chain.ndjson")
         chain = (f"{BIN}/ingest -q {csv_path} | {BIN}/normalise -q --as-of {args.as_of} | "
                  f"{BIN}/segment -q --as-of {args.as_of} > {out}")
-        seconds, rss, code = run(chain, shell=True)
+        sql = DUCKDB_MRR.format(csv=csv_path, cutoff=cutoff)
+        duck_json = os.path.join(work, "duck-mrr.json")
+        duck_script = (f"import duckdb, json; rows = duckdb.sql({sql!r}).fetchall(); "
+                       f"json.dump({{a: [str(m), t] for a, m, t in rows}}, open('{duck_json}', 'w'))")
+        ours, theirs = [], []
+        for _ in range(max(1, args.repeat)):
+            ours.append(run(chain, shell=True))
+            theirs.append(run([sys.executable, "-c", duck_script], timeout=args.timeout))
+        median = lambda runs: sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+        seconds, rss, code = median(ours)
+        note = f"median of {len(ours)}: " + ", ".join(f"{r[0]:.2f}" for r in ours)
         record(label, "cspipe ingest → normalise → segment", seconds, rss, code, size(csv_path), lines(csv_path) - 1,
-               "peak RSS is the largest of the three processes")
+               note + "; peak RSS is the largest of the three processes")
         chain_mrr = {}
         for line in open(out):
             item = json.loads(line)
             if item["kind"] == "account" and item["mrr"] > 0:
                 chain_mrr[item["account"].split(":", 1)[-1]] = (cents(item["mrr"]), item["tier"])
-        sql = DUCKDB_MRR.format(csv=csv_path, cutoff=cutoff)
-        duck_json = os.path.join(work, "duck-mrr.json")
-        duck_script = (f"import duckdb, json; rows = duckdb.sql({sql!r}).fetchall(); "
-                       f"json.dump({{a: [str(m), t] for a, m, t in rows}}, open('{duck_json}', 'w'))")
-        seconds, rss, code = run([sys.executable, "-c", duck_script], timeout=args.timeout)
-        record(label, "duckdb SQL (MRR and tier per account)", seconds, rss, code, size(csv_path), lines(csv_path) - 1)
+        seconds, rss, code = median(theirs)
+        record(label, "duckdb SQL (MRR and tier per account)", seconds, rss, code, size(csv_path), lines(csv_path) - 1,
+               f"median of {len(theirs)}: " + ", ".join(f"{r[0]:.2f}" for r in theirs))
         if code == 0:
             duck = {k: (cents(m), t) for k, (m, t) in json.load(open(duck_json)).items()}
             checks.append((f"{label}: DuckDB's MRR and tier per account equal the chain's", duck == chain_mrr, len(duck)))
