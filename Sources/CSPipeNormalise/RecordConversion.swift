@@ -279,7 +279,7 @@ struct RecordConverter {
   /// value map (trimmed), a date or time in the plain form (`YYYY-MM-DD HH:MM:SS`, a bare
   /// date). Nil, with nothing written, for anything else: `convertValue` reads it as a
   /// String, with the same result.
-  private static func writePlain(
+  static func writePlain(
     _ bytes: UnsafeBufferPointer<UInt8>, _ compiled: CompiledFieldRule, zone: TimeZone, to out: inout [UInt8]
   ) -> PlainValue? {
     switch compiled.type {
@@ -336,7 +336,7 @@ struct RecordConverter {
     }
   }
 
-  private func convertValue(
+  func convertValue(
     _ text: String, _ compiled: CompiledFieldRule, currency: String?
   ) throws(ValueError) -> (json: JSONValue, epoch: Int?) {
     let type = compiled.type

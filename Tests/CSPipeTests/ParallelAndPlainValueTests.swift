@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+@testable import CSPipeCore
+@testable import CSPipeNormalise
+
+/// The byte-level paths added for speed against the code they stand in for, and the parallel
+/// runner's ordering and error rules.
+@Suite("plain values and parallel parts")
+struct ParallelAndPlainValueTests {
+  typealias Seeded = FastPathDifferentialTests.Seeded
+
+  /// `RecordConverter.writePlain` (strings and plain dates from the raw bytes) against
+  /// `convertValue` (the String path it bypasses): the same JSON text and epoch, or it declines.
+  @Test("values written from their bytes equal the String path's, on 60,000 near-miss strings and times")
+  func plainValuesMatchTheStringPath() throws {
+    let set = try MappingSet.load(extra: [])
+    let mapping = try #require(set.mapping(for: SourceTag(system: "stripe", dataset: "subscriptions")))
+    let converter = RecordConverter(mapping: mapping)
+    let stringRule = try #require(mapping.rules.first { $0.type == .string && $0.rule.map == nil })
+    let timeRule = try #require(mapping.rules.first { $0.type == .datetime && $0.rule.format == nil })
+    var random = Seeded(state: 29)
+    let pieces: [[UInt8]] = [
+      Array(" ".utf8), Array("\t".utf8), Array("\n".utf8), Array("\"".utf8), Array("\\".utf8), [0x01], [0x7F],
+      Array("é".utf8), Array("😀".utf8), [0xFF], [0xC3], [0xE2, 0x82], Array("a".utf8), Array("Z".utf8),
+      Array("2024-06-07".utf8), Array(" 10:00:00".utf8), Array("T23:59:60".utf8), Array("-".utf8), Array(":".utf8),
+      Array("0".utf8), Array("9".utf8), Array("13".utf8), Array("31".utf8), Array("02-30".utf8),
+    ]
+    var written = 0
+    for round in 0..<60_000 {
+      var bytes: [UInt8] = []
+      if round % 3 == 0 {
+        // A date or time near the plain form.
+        let year = Int.random(in: 0...9999, using: &random)
+        let text = String(
+          format: "%04d-%02d-%02d%@%02d:%02d:%02d", year, Int.random(in: 0...13, using: &random),
+          Int.random(in: 0...32, using: &random), ["T", " ", "x"].randomElement(using: &random)!,
+          Int.random(in: 0...24, using: &random), Int.random(in: 0...60, using: &random),
+          Int.random(in: 0...61, using: &random))
+        bytes = Array(text.utf8)
+        if Bool.random(using: &random) { bytes = Array(bytes.prefix(10)) }
+      } else {
+        for _ in 0..<Int.random(in: 0...6, using: &random) { bytes += pieces.randomElement(using: &random)! }
+      }
+      for rule in [stringRule, timeRule] {
+        var plain: [UInt8] = []
+        let result = bytes.withUnsafeBufferPointer {
+          RecordConverter.writePlain($0, rule, zone: mapping.zone, to: &plain)
+        }
+        guard let result else {
+          #expect(plain.isEmpty, "declined but wrote \(plain)")
+          continue
+        }
+        written += 1
+        let text = String(decoding: bytes, as: UTF8.self)
+        let reference = try converter.convertValue(text, rule, currency: nil)
+        var expected: [UInt8] = []
+        reference.json.write(to: &expected)
+        #expect(plain == expected, "\(bytes): \(String(decoding: plain, as: UTF8.self))")
+        #expect(result.epoch == reference.epoch, "\(bytes)")
+      }
+    }
+    #expect(written > 30_000, "\(written) written from bytes")
+  }
+
+  /// `Timestamps.appendQuoted` against the String formatters, across years of any width.
+  @Test("times appended as bytes equal rfc3339 and isoDate, on 100,000 instants")
+  func quotedTimesMatchTheFormatters() {
+    var random = Seeded(state: 31)
+    for _ in 0..<100_000 {
+      let epoch = Int.random(in: -70_000_000_000_000...400_000_000_000_000, using: &random) / 1000
+      for withTime in [true, false] {
+        var bytes: [UInt8] = []
+        Timestamps.appendQuoted(epoch, withTime: withTime, to: &bytes)
+        var expected: [UInt8] = []
+        JSONBytes.appendString(withTime ? Timestamps.rfc3339(epoch) : Timestamps.isoDate(epoch), to: &expected)
+        #expect(bytes == expected, "\(epoch)")
+      }
+    }
+  }
+
+  @Test("parallel parts: ranges cover every item once, in order; results in index order; the first failure wins")
+  func parallelParts() throws {
+    for count in [0, 1, 7, 2048, 4095, 4096, 100_003] {
+      let ranges = InParallel.ranges(of: count, minimum: 2048)
+      #expect(ranges.first?.lowerBound ?? 0 == 0)
+      #expect(ranges.last?.upperBound ?? 0 == count)
+      for (left, right) in zip(ranges, ranges.dropFirst()) { #expect(left.upperBound == right.lowerBound) }
+      #expect(ranges.allSatisfy { $0.count >= min(count, 2048) || ranges.count == 1 })
+    }
+    let squares = try InParallel.map(1000) { $0 * $0 }
+    #expect(squares == (0..<1000).map { $0 * $0 })
+    struct PartFailed: Error, Equatable { let part: Int }
+    #expect(throws: PartFailed(part: 3)) {
+      _ = try InParallel.map(64) { part in
+        if part % 10 == 3 { throw PartFailed(part: part) }
+        return part
+      }
+    }
+  }
+}
