@@ -25,14 +25,29 @@ extension FuzzEntryPoints {
       guard case .success(let reading?) = full, let raw = reading.record else { return }
       let mapping = set.first { $0.mapping.source == raw.tag.description } ?? set[line.count % set.count]
       let converter = RecordConverter(mapping: mapping)
-      if let fields = try? converter.convert(raw) {
+      let converted = Result { () throws(FieldError) in try converter.convert(raw) }
+      if case .success(let fields) = converted {
         _ = converter.sourceKey(fields, names: mapping.mapping.key)
       }
+      // Fields found by position (a layout made from the record itself) as found by name.
+      let byPosition = RecordConverter(mapping: mapping, layout: FieldLayout(raw.fields, mapping: mapping))
+      let positioned = Result { () throws(FieldError) in try byPosition.convert(raw) }
+      precondition(describe(converted) == describe(positioned), "fields found by position differ from by name")
       for rule in mapping.mapping.account {
         if let value = raw.fields[rule.sourceField] {
           _ = IdentityIndex.keys(rule.kind, system: raw.tag.system, value: value)
         }
       }
+    }
+  }
+
+  static func describe(_ result: Result<CanonicalFields, FieldError>) -> String {
+    switch result {
+    case .failure(let error): return "\(error.field): \(error.message)"
+    case .success(let fields):
+      var out = ByteBuffer(capacity: 1024)
+      fields.write(to: &out)
+      return String(decoding: out.bytes, as: UTF8.self) + " \(fields.times)"
     }
   }
 

@@ -44,7 +44,7 @@ extension Normalise {
       return try rejects.reject(at: location, reason: "no mapping for source \(raw.tag)", raw: lineText())
     }
     keepDefiner(raw, mapping: mapping, ordinal: ordinal)
-    let converter = RecordConverter(mapping: mapping)
+    let converter = RecordConverter(mapping: mapping, layout: layout(of: raw.fields, mapping: mapping))
     if mapping.zoneUndeclared { undeclaredZones[raw.tag.description, default: 0] += 1 }
     var fields: CanonicalFields
     do throws(FieldError) {
@@ -69,6 +69,18 @@ extension Normalise {
     }
     if !afterAsOf { applyAsOf(&fields, kind: mapping.kind.name) }
     try setAside(raw, mapping: mapping, ordinal: ordinal, copy: copy, afterAsOf: afterAsOf, fields: fields, into: spill)
+  }
+
+  /// The layout of a record's fields: the last one when it fits; a new one when the record has
+  /// the names of the record before it (two in a row make a run worth a layout); else none.
+  func layout(of fields: FlatFields, mapping: ValidatedMapping) -> FieldLayout? {
+    if let layout = lastLayout, layout.fits(fields, mapping: mapping) { return layout }
+    defer { previousFields = (ObjectIdentifier(mapping), fields) }
+    guard let previous = previousFields, previous.mapping == ObjectIdentifier(mapping),
+      fields.hasSameNames(as: previous.fields)
+    else { return nil }
+    lastLayout = FieldLayout(fields, mapping: mapping)
+    return lastLayout
   }
 
   /// Places a record set aside by `convert`: a copy that lost to another of its key is a

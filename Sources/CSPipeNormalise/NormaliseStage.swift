@@ -135,6 +135,9 @@ public final class Normalise {
   var printedWarnings = 0
   /// The mapping of the record read last (`MappingSet.mapping(for:after:)`).
   var lastMapping: (tag: SourceTag, mapping: ValidatedMapping?)?
+  /// The field layout of the current run of records, and the record before (`layout(of:)`).
+  var lastLayout: FieldLayout?
+  var previousFields: (mapping: ObjectIdentifier, fields: FlatFields)?
 
   let inputs: [String]
 

@@ -65,6 +65,11 @@ public struct FlatFields: Sendable {
   /// Where the value of the field named `key` is (the last one when a name repeats), for
   /// `withBytes(of:)`; nil when there is no such field.
   public func valueRange(named key: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+    index(ofName: key).map(valueRange(at:))
+  }
+
+  /// The position of the field named `key` (the last one when a name repeats).
+  public func index(ofName key: UnsafeBufferPointer<UInt8>) -> Int? {
     storage.withUnsafeBufferPointer { bytes in
       var index = spans.count
       while index > 0 {
@@ -73,9 +78,32 @@ public struct FlatFields: Sendable {
         guard span.keyEnd - span.keyStart == key.count,
           key.isEmpty || memcmp(bytes.baseAddress! + span.keyStart, key.baseAddress!, key.count) == 0
         else { continue }
-        return span.valueStart..<span.valueEnd
+        return index
       }
       return nil
+    }
+  }
+
+  /// The number of fields.
+  public var count: Int { spans.count }
+
+  /// Where the value of the field at `index` (from `index(ofName:)`) is.
+  public func valueRange(at index: Int) -> Range<Int> { spans[index].valueStart..<spans[index].valueEnd }
+
+  /// Whether `other` has the same field names in the same order (its values aside): then a
+  /// name is at the same position in both.
+  public func hasSameNames(as other: FlatFields) -> Bool {
+    guard spans.count == other.spans.count else { return false }
+    return storage.withUnsafeBufferPointer { mine in
+      other.storage.withUnsafeBufferPointer { theirs in
+        for (a, b) in zip(spans, other.spans) {
+          let length = a.keyEnd - a.keyStart
+          guard length == b.keyEnd - b.keyStart,
+            length == 0 || memcmp(mine.baseAddress! + a.keyStart, theirs.baseAddress! + b.keyStart, length) == 0
+          else { return false }
+        }
+        return true
+      }
     }
   }
 
