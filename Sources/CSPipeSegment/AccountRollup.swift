@@ -62,7 +62,9 @@ final class AccountRollup {
 
   init(key: String) { self.key = key }
 
-  /// The account's `Engagement`, made when first written.
+  /// The account's `Engagement`, made when first written. The properties below forward to it
+  /// one by one: one generic `@dynamicMemberLookup` subscript over key paths did the same in
+  /// four lines but cost 3% of segment's instructions (key paths applied per fact).
   private var engaged: Engagement {
     if let engagement { return engagement }
     let made = Engagement()
