@@ -30,11 +30,11 @@ extension Segment {
     if options.cuts != nil {
       ranking.placed = ranking.placed.map { Tiers.Placement(rank: 0, cumulative: -1, tier: $0.tier) }
     }
-    // The account records are independent once ranks are known: they are written in slices
-    // on every core, each slice into its own spill (the portfolio line, which needs the
-    // movement sums, comes first in the output) with its own sums, and retention and the CSM
-    // books are computed beside them. Slices are joined in account order: the output is the
-    // same on one core or many.
+    // The account records are independent once ranks are known, but the portfolio line
+    // comes first and needs their movement sums: the sums are taken first, in slices on every
+    // core, with retention and the CSM books beside them; then the records are made in blocks
+    // on every core and written in account order as each block is done (no spill, and the
+    // writing overlaps the making). The output is the same on one core or many.
     let slices = InParallel.ranges(of: hierarchy.count, minimum: 2048)
     let parts = try InParallel.map(slices.count + 1) { part -> Result<OutputPart, any Error> in
       Result {
@@ -44,19 +44,18 @@ extension Segment {
             retention: try retentionBlock(hierarchy: hierarchy, config: config),
             books: books(ranking: ranking, hierarchy: hierarchy))
         }
-        return .records(try writeRecords(slices[part - 1], hierarchy: hierarchy, ranking: ranking, window: window))
+        return .sums(try movementSums(slices[part - 1], hierarchy: hierarchy, window: window))
       }
     }
     // A failure is the one a sequential run meets first: an account's, in account order, then
-    // retention's.
+    // retention's. The records are made by the same code on the same state, so an account
+    // that passed here passes again when its record is made.
     var movements = MovementTotals(months: window.labels.count)
-    var written: [RecordSlice] = []
     for outcome in parts[1...] + [parts[0]] {
       switch try outcome.get() {
-      case .records(let slice):
+      case .sums(let slice):
         for position in slice.undatedDelinquency { warnUndatedDelinquency(hierarchy.rollups[position]) }
         movements.add(slice.movements)
-        written.append(slice)
       case .portfolio: break
       }
     }
@@ -64,56 +63,72 @@ extension Segment {
     try writePortfolioLine(
       config: config, window: window, accountCount: hierarchy.count, ranking: ranking, movements: movements,
       retention: retention, books: books)
-    for slice in written {
-      try slice.spill.forEachRecord { record in
-        try output.write { $0.append(record) }
-        summary.accounts += 1
-      }
+    let blocks = (hierarchy.count + Self.accountsPerBlock - 1) / Self.accountsPerBlock
+    try InParallel.forEachInOrder(blocks, ahead: 2 * InParallel.threads) { block in
+      let positions = (block * Self.accountsPerBlock)..<min(hierarchy.count, (block + 1) * Self.accountsPerBlock)
+      return try recordBlock(positions, hierarchy: hierarchy, ranking: ranking, window: window)
+    } consume: { block in
+      try output.write(block: block.writer.bytes)
+      summary.accounts += block.records
     }
   }
 
-  /// What one part of the output phase made: a slice of account records, or the portfolio's
-  /// retention and books.
+  /// Accounts in one block of records made at a time: about 2 MB of output, so the blocks
+  /// waiting to be written stay a few MB whatever the number of accounts.
+  static let accountsPerBlock = 2048
+
+  /// What one part of the output phase made: the movement sums of a slice of accounts, or the
+  /// portfolio's retention and books.
   enum OutputPart {
-    case records(RecordSlice)
+    case sums(SliceSums)
     case portfolio(retention: JSONValue, books: JSONValue)
   }
 
-  /// The account records of one contiguous slice of positions, in a spill of their own.
-  struct RecordSlice {
-    let spill: SpillFile
+  /// The movement sums of one contiguous slice of positions.
+  struct SliceSums {
     var movements: MovementTotals
     /// Positions of accounts with a delinquent subscription no unpaid invoice dates (warned
     /// about in account order once the slices are joined).
     var undatedDelinquency: [Int] = []
   }
 
-  /// Writes the records of the accounts at `positions` (run on any thread: reads the run's
-  /// state, changes none of it).
-  func writeRecords(
-    _ positions: Range<Int>, hierarchy: AccountHierarchy, ranking: Tiers.Ranking, window: MovementWindow
-  ) throws -> RecordSlice {
-    var slice = RecordSlice(spill: try SpillFile(tool: "segment"), movements: MovementTotals(months: window.labels.count))
-    var writer = JSONWriter()
+  /// The account records of one block of positions, one line each.
+  final class RecordBlock {
+    var writer = JSONWriter(capacity: 1 << 21)
+    var records = 0
+  }
+
+  /// Sums the movements of the accounts at `positions` (run on any thread: reads the run's
+  /// state, changes none of it). The revenue series is computed again when each record is
+  /// written: keeping it for every account in between was a seventh of segment's memory.
+  func movementSums(_ positions: Range<Int>, hierarchy: AccountHierarchy, window: MovementWindow) throws -> SliceSums {
+    var slice = SliceSums(movements: MovementTotals(months: window.labels.count))
     for position in positions {
       let account = hierarchy.rollups[position]
       if hasUndatedDelinquency(account) { slice.undatedDelinquency.append(position) }
+      slice.movements.add(try revenue(account, monthEnds: window.monthEnds))
+    }
+    return slice
+  }
+
+  /// Writes the records of the accounts at `positions` (run on any thread, like `movementSums`).
+  func recordBlock(
+    _ positions: Range<Int>, hierarchy: AccountHierarchy, ranking: Tiers.Ranking, window: MovementWindow
+  ) throws -> RecordBlock {
+    let block = RecordBlock()
+    for position in positions {
+      let account = hierarchy.rollups[position]
       let revenue = try revenue(account, monthEnds: window.monthEnds)
-      slice.movements.add(revenue)
-      writer.reset()
       let children = hierarchy.children[position]
-      try writeAccountRecord(
+      writeAccountRecord(
         account, revenue: revenue, window: window,
         ranking: ranking, top: hierarchy.top[position], topKey: hierarchy.keys[hierarchy.top[position]],
         total: children == nil ? nil : hierarchy.totals[position],
-        children: (children ?? []).map { hierarchy.keys[$0] }, position: position, to: &writer)
-      let record = writer.bytes
-      try slice.spill.append { out in
-        out.append(record)
-        out.append(0x0A)
-      }
+        children: (children ?? []).map { hierarchy.keys[$0] }, position: position, to: &block.writer)
+      block.writer.endLine()
+      block.records += 1
     }
-    return slice
+    return block
   }
 
   /// --partial: one partial aggregate per account, in account order, for --merge.

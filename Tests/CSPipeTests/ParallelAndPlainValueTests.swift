@@ -98,4 +98,57 @@ struct ParallelAndPlainValueTests {
       }
     }
   }
+
+  @Test("parts streamed in order: consumed in index order, at most `ahead` waiting, failures as a sequential run meets them")
+  func partsStreamedInOrder() throws {
+    final class Counter: @unchecked Sendable {
+      let lock = NSLock()
+      var waiting = 0
+      var most = 0
+      func change(_ delta: Int) {
+        lock.lock()
+        waiting += delta
+        most = max(most, waiting)
+        lock.unlock()
+      }
+    }
+    for ahead in [1, 3, 8] {
+      let counter = Counter()
+      var consumed: [Int] = []
+      try InParallel.forEachInOrder(500, ahead: ahead) { part in
+        counter.change(1)
+        // Uneven parts, so that later ones often finish first.
+        var sum = 0
+        for value in 0..<((part * 7919) % 5000) { sum &+= value }
+        return (part, sum)
+      } consume: { part, _ in
+        counter.change(-1)
+        consumed.append(part)
+      }
+      #expect(consumed == Array(0..<500))
+      // The one being consumed is no longer waiting: one more may be started meanwhile.
+      #expect(counter.most <= ahead + 1)
+    }
+    struct PartFailed: Error, Equatable { let part: Int }
+    var before: [Int] = []
+    #expect(throws: PartFailed(part: 13)) {
+      try InParallel.forEachInOrder(200, ahead: 4) { part in
+        if part == 13 || part == 17 { throw PartFailed(part: part) }
+        return part
+      } consume: {
+        before.append($0)
+      }
+    }
+    #expect(before == Array(0..<13))
+    var consumedBeforeStop = 0
+    #expect(throws: PartFailed(part: -1)) {
+      try InParallel.forEachInOrder(10_000, ahead: 4) {
+        $0
+      } consume: { part in
+        consumedBeforeStop += 1
+        if part == 20 { throw PartFailed(part: -1) }
+      }
+    }
+    #expect(consumedBeforeStop == 21)
+  }
 }

@@ -93,23 +93,36 @@ public final class OutputSink {
     if buffer.count >= flushThreshold { try flush() }
   }
 
+  /// Writes a block of whole records made elsewhere (a part of the output made on another
+  /// thread): a large one goes straight to the kernel, not through the buffer.
+  public func write(block: UnsafeBufferPointer<UInt8>) throws {
+    if buffer.count + block.count < flushThreshold {
+      buffer.append(block)
+      return
+    }
+    try flush()
+    try writeAll(block)
+    bytesWritten += block.count
+  }
+
   public func flush() throws {
     guard buffer.count > 0 else { return }
-    let pending = buffer.bytes
-    do {
-      var offset = 0
-      while offset < pending.count {
-        let result = Glibc.write(fd, pending.baseAddress! + offset, pending.count - offset)
-        if result < 0 {
-          if errno == EINTR { continue }
-          if errno == EPIPE { throw DownstreamClosed() }
-          throw IOFailure(path: displayName, message: "write failed: \(errnoDescription())")
-        }
-        offset += result
-      }
-    }
+    try writeAll(buffer.bytes)
     bytesWritten += buffer.count
     buffer.removeAll()
+  }
+
+  private func writeAll(_ pending: UnsafeBufferPointer<UInt8>) throws {
+    var offset = 0
+    while offset < pending.count {
+      let result = Glibc.write(fd, pending.baseAddress! + offset, pending.count - offset)
+      if result < 0 {
+        if errno == EINTR { continue }
+        if errno == EPIPE { throw DownstreamClosed() }
+        throw IOFailure(path: displayName, message: "write failed: \(errnoDescription())")
+      }
+      offset += result
+    }
   }
 
   /// Where the output stands now, to take back to with `rollBack(to:)`.

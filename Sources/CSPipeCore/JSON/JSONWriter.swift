@@ -20,6 +20,13 @@ public struct JSONWriter: ~Copyable {
     needsComma = false
   }
 
+  /// Ends a record's line: the next document starts after it (for a block of NDJSON records
+  /// written one after another into one writer).
+  public mutating func endLine() {
+    buffer.append(ASCII.lineFeed)
+    needsComma = false
+  }
+
   @inline(__always)
   private mutating func separate() {
     if needsComma { buffer.append(ASCII.comma) }
