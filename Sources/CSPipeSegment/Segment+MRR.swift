@@ -86,26 +86,73 @@ extension Segment {
     return SubscriptionFact.minorUnits(rounded, currency: base)
   }
 
+  /// The account's revenue series: what the movement book needs (`movementSeries`), then the
+  /// seats, the renewal risk and the end of service its record shows.
   func revenue(_ account: AccountRollup, monthEnds: [Int]) throws -> RevenueSeries {
+    var result = try movementSeries(account, monthEnds: monthEnds)
+    let cutoff = options.cutoff
+    let policy = options.config.churnRecognition
+    // The facts through a buffer pointer, as in `MRRTimeline`: no copy of a fact per test.
+    var latestServedEnd: Int?
+    var served = false
+    var everyServedEnds = true
+    try account.subscriptions.withUnsafeBufferPointer { facts in
+      for fact in facts.indices.lazy.map({ facts.baseAddress! + $0 }) {
+        if fact.pointee.counts(atDayEnd: cutoff, end: fact.pointee.end(policy), graceEnd: nil) {
+          result.seats += fact.pointee.quantity
+        }
+        let grace = graceEnd(status: fact.pointee.status, id: fact.pointee.id, in: account)
+        guard fact.pointee.counts(atDayEnd: cutoff, end: fact.pointee.serviceEnd, graceEnd: grace) else { continue }
+        // The account ends when every subscription still served at as-of is scheduled to end.
+        served = true
+        if fact.pointee.cancellationScheduled, let end = fact.pointee.serviceEnd {
+          latestServedEnd = max(latestServedEnd ?? end, end)
+          // Renewal risk: live subscriptions, still served at as-of, cancelled and ending.
+          if end >= cutoff {
+            result.mrrAtRisk += try convert(fact.pointee, at: cutoff - 1)
+            if let at = fact.pointee.cancelledAt {
+              result.cancellationScheduledAt = min(result.cancellationScheduledAt ?? at, at)
+            }
+            result.scheduledEnds.append(end)
+          }
+        } else {
+          everyServedEnds = false
+        }
+      }
+    }
+    if served && everyServedEnds { result.endsAt = latestServedEnd }
+    return result
+  }
+
+  /// MRR at as-of and at each period end of the window, the month before each at that month's
+  /// rates, and whether the account had paid before each: all that the movement book sums
+  /// (computed for every account before the records, and again as each record is written).
+  func movementSeries(_ account: AccountRollup, monthEnds: [Int]) throws -> RevenueSeries {
     var result = RevenueSeries()
     let timeline = MRRTimeline(account, segment: self)
     func mrr(atDayEnd dayEnd: Int, ratesOf rateDayEnd: Int? = nil) throws -> Int {
       try timeline.mrr(atDayEnd: dayEnd, ratesOf: rateDayEnd, segment: self)
     }
+    let periods = monthEnds.count + 1
     result.current = try mrr(atDayEnd: options.cutoff)
-    result.series = try monthEnds.map { try mrr(atDayEnd: $0) }
-    result.previousAtCurrentRates = try monthEnds.indices.map { index in
-      index == 0 ? result.series[0] : try mrr(atDayEnd: monthEnds[index - 1], ratesOf: monthEnds[index])
+    result.series.reserveCapacity(monthEnds.count)
+    result.previousAtCurrentRates.reserveCapacity(periods)
+    for monthEnd in monthEnds { result.series.append(try mrr(atDayEnd: monthEnd)) }
+    // After the whole series: a missing exchange rate is reported at the first month-end.
+    for (index, monthEnd) in monthEnds.enumerated() {
+      result.previousAtCurrentRates.append(
+        index == 0 ? result.series[0] : try mrr(atDayEnd: monthEnds[index - 1], ratesOf: monthEnd))
     }
     // "Paid before" a window month: MRR > 0 at any month-end before that month's start, going
     // back to the first subscription (reactivation window: unlimited).
-    let firstStart = account.subscriptions.map(\.start).min()
     var everPaidBefore = false
     if let windowStart = monthEnds.first, let paid = timeline.paidAtSomeMonthEnd(before: windowStart) {
       // In the base currency: no month-by-month walk (amounts are never negative, so MRR > 0
       // at a month-end exactly when a subscription with a positive amount counts there).
       everPaidBefore = paid
-    } else if let firstStart, let windowStart = monthEnds.first, !timeline.isEmpty {
+    } else if let windowStart = monthEnds.first, !timeline.isEmpty,
+      let firstStart = account.subscriptions.lazy.map(\.start).min()
+    {
       var monthEnd = Months.endOfMonth(containing: firstStart)
       while monthEnd < windowStart {
         if try mrr(atDayEnd: monthEnd) > 0 {
@@ -115,35 +162,16 @@ extension Segment {
         monthEnd = Months.endOfMonth(containing: monthEnd)
       }
     }
-    result.ends = result.series
+    result.ends.reserveCapacity(periods)
+    result.ends.append(contentsOf: result.series)
     if let last = monthEnds.last, last < options.cutoff {
       result.ends.append(result.current)
       result.previousAtCurrentRates.append(try mrr(atDayEnd: last, ratesOf: options.cutoff))
     }
+    result.paidBefore.reserveCapacity(result.ends.count)
     for value in result.ends {
       result.paidBefore.append(everPaidBefore)
       if value > 0 { everPaidBefore = true }
-    }
-    result.seats = account.subscriptions.filter {
-      $0.counts(atDayEnd: options.cutoff, end: $0.end(options.config.churnRecognition), graceEnd: nil)
-    }.reduce(0) { $0 + $1.quantity }
-    // Renewal risk: live subscriptions, still served at as-of, that are cancelled and will end.
-    for subscription in account.subscriptions where subscription.cancellationScheduled {
-      guard let end = subscription.serviceEnd, end >= options.cutoff,
-        subscription.counts(atDayEnd: options.cutoff, end: end, graceEnd: graceEnd(of: subscription, in: account))
-      else { continue }
-      result.mrrAtRisk += try convert(subscription, at: options.cutoff - 1)
-      if let at = subscription.cancelledAt {
-        result.cancellationScheduledAt = min(result.cancellationScheduledAt ?? at, at)
-      }
-      result.scheduledEnds.append(end)
-    }
-    // The account ends when every subscription still served at as-of is scheduled to end.
-    let served = account.subscriptions.filter {
-      $0.counts(atDayEnd: options.cutoff, end: $0.serviceEnd, graceEnd: graceEnd(of: $0, in: account))
-    }
-    if !served.isEmpty, served.allSatisfy({ $0.cancellationScheduled && $0.serviceEnd != nil }) {
-      result.endsAt = served.compactMap(\.serviceEnd).max()
     }
     return result
   }

@@ -106,7 +106,7 @@ extension Segment {
     for position in positions {
       let account = hierarchy.rollups[position]
       if hasUndatedDelinquency(account) { slice.undatedDelinquency.append(position) }
-      slice.movements.add(try revenue(account, monthEnds: window.monthEnds))
+      slice.movements.add(try movementSeries(account, monthEnds: window.monthEnds))
     }
     return slice
   }
