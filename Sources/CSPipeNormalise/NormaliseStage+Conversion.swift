@@ -27,63 +27,52 @@ extension Normalise {
     return nil
   }
 
-  /// Reads one record: converted under its mapping, cut to what was known at `--as-of`, and set
-  /// aside until identity and duplicates are known (`place`). A record that cannot be converted
-  /// is rejected at once; its copy still competes for its source key.
-  func convert(
-    _ reading: RawRecord.Reading, line: UnsafeBufferPointer<UInt8>, location: SourceLocation, ordinal: Int,
-    into spill: SpillFile
+  /// Takes one prepared line, in input order: rejected, counted, or set aside until identity
+  /// and duplicates are known (`place`). A record that cannot be converted is rejected; its
+  /// copy still competes for its source key.
+  func take(
+    _ prepared: PreparedLine, from batch: RecordPreparer, line: UnsafeBufferPointer<UInt8>, location: SourceLocation,
+    ordinal: Int, into spill: SpillFile
   ) throws {
     // Rejects keep the line as read, to be corrected and fed again.
     func lineText() -> String { String(decoding: line, as: UTF8.self) }
-    guard let raw = reading.record else {
-      return try rejects.reject(at: location, reason: reading.problem ?? "not a raw record", raw: lineText())
+    let record: PreparedRecord
+    switch prepared {
+    case .notRaw(let problem):
+      return try rejects.reject(at: location, reason: problem ?? "not a raw record", raw: lineText())
+    case .noMapping(let tag):
+      unknownSources[tag.description, default: 0] += 1
+      return try rejects.reject(at: location, reason: "no mapping for source \(tag)", raw: lineText())
+    case .record(let prepared):
+      record = prepared
     }
-    guard let mapping = options.mappings.mapping(for: raw.tag, after: &lastMapping) else {
-      unknownSources[raw.tag.description, default: 0] += 1
-      return try rejects.reject(at: location, reason: "no mapping for source \(raw.tag)", raw: lineText())
+    let source = batch.sources[record.source]
+    if let index = record.definer {
+      var definer = batch.definers[index]
+      definer.ordinals = [ordinal]
+      pendingDefiners.append(definer)
     }
-    keepDefiner(raw, mapping: mapping, ordinal: ordinal)
-    let converter = RecordConverter(mapping: mapping, layout: layout(of: raw.fields, mapping: mapping))
-    if mapping.zoneUndeclared { undeclaredZones[raw.tag.description, default: 0] += 1 }
-    var fields: CanonicalFields
-    do throws(FieldError) {
-      fields = try converter.convert(raw)
-    } catch {
-      if let keys = try? converter.convert(raw, rules: mapping.keyRules) {
-        _ = offerCopy(raw, mapping: mapping, fields: keys, line: line)
-      }
-      return try rejects.reject(
-        at: location, field: error.field, reason: "\(error.message) (\(raw.file):\(raw.line))",
-        raw: lineText())
-    }
-    let copy = offerCopy(raw, mapping: mapping, fields: fields, line: line)
-    var afterAsOf = false
-    if let eventField = mapping.kind.eventTime, let time = fields.time(named: eventField), time >= options.cutoff {
+    if record.mapping.zoneUndeclared { undeclaredZones[source.tag.description, default: 0] += 1 }
+    let copy = record.copy.map { offer($0, source: record.mapping.mapping.source, file: source.file, line: record.line) }
+    switch record.outcome {
+    case .unconvertible(let error):
+      try rejects.reject(
+        at: location, field: error.field, reason: "\(error.message) (\(source.file):\(record.line))", raw: lineText())
+    case .afterAsOf:
       // Without a key it cannot be a duplicate: counted now, not kept.
-      guard copy != nil else {
+      guard let copy else {
         summary.afterAsOf += 1
         return
       }
-      afterAsOf = true
+      try setAside(record, source: source, ordinal: ordinal, copy: copy, body: nil, into: spill)
+    case .converted(let body):
+      try setAside(
+        record, source: source, ordinal: ordinal, copy: copy, body: UnsafeBufferPointer(rebasing: batch.bodies.bytes[body]),
+        into: spill)
     }
-    if !afterAsOf { applyAsOf(&fields, kind: mapping.kind.name) }
-    try setAside(raw, mapping: mapping, ordinal: ordinal, copy: copy, afterAsOf: afterAsOf, fields: fields, into: spill)
   }
 
-  /// The layout of a record's fields: the last one when it fits; a new one when the record has
-  /// the names of the record before it (two in a row make a run worth a layout); else none.
-  func layout(of fields: FlatFields, mapping: ValidatedMapping) -> FieldLayout? {
-    if let layout = lastLayout, layout.fits(fields, mapping: mapping) { return layout }
-    defer { previousFields = (ObjectIdentifier(mapping), fields) }
-    guard let previous = previousFields, previous.mapping == ObjectIdentifier(mapping),
-      fields.hasSameNames(as: previous.fields)
-    else { return nil }
-    lastLayout = FieldLayout(fields, mapping: mapping)
-    return lastLayout
-  }
-
-  /// Places a record set aside by `convert`: a copy that lost to another of its key is a
+  /// Places a record set aside by `take`: a copy that lost to another of its key is a
   /// duplicate, one known only after as-of is counted, the rest go to their account (or to the
   /// unmatched) and are written.
   func place(_ pending: PendingRecord) throws {
@@ -130,9 +119,8 @@ extension Normalise {
   /// Forgets what was not yet known at `--as-of`: later dates are dropped with what they
   /// imply, and a state they imply goes back to the one before, as the kind's schema declares
   /// (`CanonicalKind.forgottenWith`, `.rewinds`).
-  func applyAsOf(_ fields: inout CanonicalFields, kind: String) {
+  static func applyAsOf(_ fields: inout CanonicalFields, kind: String, cutoff: Int) {
     guard let schema = CanonicalKind.named(kind) else { return }
-    let cutoff = options.cutoff
     let late = fields.times.filter { $0.value >= cutoff && !schema.scheduled.contains($0.name) }.map(\.name)
     guard !late.isEmpty || !schema.rewinds.isEmpty else { return }
     for name in late {

@@ -71,24 +71,38 @@ extension Normalise {
   func offerCopy(
     _ raw: RawRecord, mapping: ValidatedMapping, fields: CanonicalFields, line: UnsafeBufferPointer<UInt8>
   ) -> (key: KeyDigest, rank: CopyRank)? {
+    guard let facts = Self.copyFacts(raw, mapping: mapping, fields: fields, line: line, keepKey: true) else { return nil }
+    return offer(facts, source: mapping.mapping.source, file: raw.file, line: raw.line)
+  }
+
+  /// The facts of a record's copy, when it has a source key (any thread: no state is read).
+  static func copyFacts(
+    _ raw: RawRecord, mapping: ValidatedMapping, fields: CanonicalFields, line: UnsafeBufferPointer<UInt8>,
+    keepKey: Bool
+  ) -> CopyFacts? {
     let converter = RecordConverter(mapping: mapping)
     guard let key = converter.sourceKey(fields, names: mapping.mapping.key) else { return nil }
-    let updated = mapping.mapping.updatedAt.flatMap { fields.time(named: $0) }
+    return CopyFacts(
+      digest: KeyDigest(key), key: keepKey ? key : nil, updated: mapping.mapping.updatedAt.flatMap { fields.time(named: $0) },
+      lineDigest: LineDigest.words(line), businessKey: converter.sourceKey(fields, names: mapping.mapping.businessKey))
+  }
+
+  /// Ranks a copy whose facts were found already (`copyFacts`), in input order.
+  func offer(_ facts: CopyFacts, source: String, file: String, line: Int) -> (key: KeyDigest, rank: CopyRank) {
     let rank = CopyRank(
-      updated: updated ?? Int.min, file: exportFiles.index(of: raw.file), line: raw.line, digest: LineDigest.words(line))
-    let digest = KeyDigest(key)
-    offer(rank, for: digest, named: key)
-    if let business = converter.sourceKey(fields, names: mapping.mapping.businessKey) {
+      updated: facts.updated ?? Int.min, file: exportFiles.index(of: file), line: line, digest: facts.lineDigest)
+    offer(rank, for: facts.digest, named: facts.key ?? "")
+    if let business = facts.businessKey, let key = facts.key {
       if let first = businessKeys[business], first.sourceKey != key {
         summary.conflicts += 1
         warn(
-          "\(raw.file):\(raw.line): \(mapping.mapping.source) record repeats \(business.split(separator: "|").dropFirst().joined(separator: ", ")) of \(first.file):\(first.line) under another id; both are kept"
+          "\(file):\(line): \(source) record repeats \(business.split(separator: "|").dropFirst().joined(separator: ", ")) of \(first.file):\(first.line) under another id; both are kept"
         )
       } else if businessKeys[business] == nil {
-        businessKeys[business] = (key, raw.line, raw.file)
+        businessKeys[business] = (key, line, file)
       }
     }
-    return (digest, rank)
+    return (facts.digest, rank)
   }
 
   /// After the inputs: the `--identity` files read, then every account-defining record

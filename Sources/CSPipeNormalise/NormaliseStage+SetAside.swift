@@ -15,63 +15,62 @@ struct PendingRecord {
   let rest: UnsafeBufferPointer<UInt8>
 }
 
-/// A source and export file, by their indices: the key of a set-aside record's source prefix.
-struct SourceAndFile: Hashable {
-  let tag: Int32
-  let file: Int32
-}
-
 extension Normalise {
   static let hasCopy: UInt8 = 1
   static let isAfterAsOf: UInt8 = 2
 
-  /// Writes a converted record to the spill (read back by `forEachPending`).
+  /// Writes a prepared record to the spill (read back by `forEachPending`): what is known only
+  /// in input order (the ordinal, the indices of its mapping, source and file, its copy's
+  /// rank), then its body (`encodeBody`; none when it is known only after as-of).
   func setAside(
-    _ raw: RawRecord, mapping: ValidatedMapping, ordinal: Int, copy: (key: KeyDigest, rank: CopyRank)?,
-    afterAsOf: Bool, fields: CanonicalFields, into spill: SpillFile
+    _ record: PreparedRecord, source: (tag: SourceTag, file: String, prefix: [UInt8]), ordinal: Int,
+    copy: (key: KeyDigest, rank: CopyRank)?, body: UnsafeBufferPointer<UInt8>?, into spill: SpillFile
   ) throws {
-    let mappingIndex = setAsideMappings.index(of: ObjectIdentifier(mapping), mapping)
-    let tagIndex = setAsideTags.index(of: raw.tag, raw.tag)
-    let fileIndex = exportFiles.index(of: raw.file)
-    // The source object as segment's reader expects it, encoded once per source and file.
-    let prefixIndex = setAsideSources.index(
-      of: SourceAndFile(tag: tagIndex, file: fileIndex),
-      RawEnvelope.sourcePrefix(system: raw.tag.system, dataset: raw.tag.dataset, file: raw.file))
-    let sourcePrefix = setAsideSources.values[Int(prefixIndex)]
+    let mappingIndex = setAsideMappings.index(of: ObjectIdentifier(record.mapping), record.mapping)
+    let tagIndex = setAsideTags.index(of: source.tag, source.tag)
+    let fileIndex = exportFiles.index(of: source.file)
     try spill.append { out in
       out.appendLittleEndian(Int64(ordinal))
       out.appendLittleEndian(mappingIndex)
       out.appendLittleEndian(tagIndex)
       out.appendLittleEndian(fileIndex)
-      out.appendLittleEndian(Int64(raw.line))
-      out.append((copy == nil ? 0 : Self.hasCopy) | (afterAsOf ? Self.isAfterAsOf : 0))
+      out.appendLittleEndian(Int64(record.line))
+      out.append((copy == nil ? 0 : Self.hasCopy) | (body == nil ? Self.isAfterAsOf : 0))
       if let copy {
         out.appendLittleEndian(Int64(copy.key.high))
         out.appendLittleEndian(Int64(copy.key.low))
         out.appendLittleEndian(Int64(copy.rank.updated))
         out.appendLittleEndian(copy.rank.digest)
       }
-      if afterAsOf { return }
-      let countAt = out.count
-      out.append(0)
-      var kept: UInt8 = 0
-      for name in mapping.accountFields {
-        name.withUnsafeBufferPointer { name in
-          raw.fields.withValue(named: name) { value in
-            out.appendCounted(name)
-            out.appendCounted(value)
-            kept += 1
-          }
+      if let body { out.append(body) }
+    }
+  }
+
+  /// A set-aside record's body, made on any thread: the raw fields its account rules read,
+  /// then the canonical record from `"source"` on, ready to write after its `"account"`.
+  static func encodeBody(
+    _ raw: RawRecord, mapping: ValidatedMapping, fields: CanonicalFields, sourcePrefix: [UInt8],
+    to out: inout ByteBuffer
+  ) {
+    let countAt = out.count
+    out.append(0)
+    var kept: UInt8 = 0
+    for name in mapping.accountFields {
+      name.withUnsafeBufferPointer { name in
+        raw.fields.withValue(named: name) { value in
+          out.appendCounted(name)
+          out.appendCounted(value)
+          kept += 1
         }
       }
-      out.storeLittleEndian(kept, at: countAt)
-      out.append(ascii: #","source":"#)
-      out.append(sourcePrefix)
-      JSONBytes.appendInt(raw.line, to: &out)
-      out.append(0x7D)
-      fields.write(to: &out)
-      out.append(ascii: "}\n")
     }
+    out.storeLittleEndian(kept, at: countAt)
+    out.append(ascii: #","source":"#)
+    out.append(sourcePrefix)
+    JSONBytes.appendInt(raw.line, to: &out)
+    out.append(0x7D)
+    fields.write(to: &out)
+    out.append(ascii: "}\n")
   }
 
   /// Reads the records set aside, in the order they were read.

@@ -124,8 +124,6 @@ public final class Normalise {
   /// The mappings and sources of the records set aside, which hold their indices.
   var setAsideMappings = InternTable<ObjectIdentifier, ValidatedMapping>()
   var setAsideTags = InternTable<SourceTag, SourceTag>()
-  /// Each source and file's `source` object up to the line number (`RawEnvelope.sourcePrefix`).
-  var setAsideSources = InternTable<SourceAndFile, [UInt8]>()
   var linesSurveyed = 0
   var identityDefiners = 0
   var identitySkipped = 0
@@ -135,9 +133,6 @@ public final class Normalise {
   var printedWarnings = 0
   /// The mapping of the record read last (`MappingSet.mapping(for:after:)`).
   var lastMapping: (tag: SourceTag, mapping: ValidatedMapping?)?
-  /// The field layout of the current run of records, and the record before (`layout(of:)`).
-  var lastLayout: FieldLayout?
-  var previousFields: (mapping: ObjectIdentifier, fields: FlatFields)?
 
   let inputs: [String]
 
@@ -172,10 +167,14 @@ public final class Normalise {
     // duplicates known, placed and written in the order read.
     let spill = try SpillFile(tool: "normalise")
     var input = NDJSONInput(rejects: rejects)
-    let reader = RawRecordReader()
+    let copies = MappingCopies(options.mappings)
     for (index, source) in sources.enumerated() {
-      try input.forEachLine(in: source, parse: reader.parse) { reading, location, line in
-        try convert(reading, line: line, location: location, ordinal: index << 40 | (location.line ?? 0), into: spill)
+      // Each record is prepared on any core (it depends on no record before it), then taken in
+      // input order.
+      try input.forEachLineInParallel(in: source, makeParser: { [options] in RecordPreparer(options: options, copies: copies) }) {
+        prepared, batch, location, line in
+        try take(
+          prepared, from: batch, line: line, location: location, ordinal: index << 40 | (location.line ?? 0), into: spill)
       }
     }
     try settleIdentity(identity)

@@ -157,3 +157,51 @@ struct NormaliseEndToEndTests {
     #expect(issues.allSatisfy { $0["account"] as? String == "capstone" })
   }
 }
+
+extension NormaliseEndToEndTests {
+  /// Records are prepared in batches on every core and taken in input order
+  /// (`NDJSONInput.forEachLineInParallel`): one thread or several must give the same bytes,
+  /// rejects and warnings included, across many batches holding duplicates (the input read
+  /// twice), records after as-of, and lines that are blank, not JSON, not objects or not raw.
+  @Test("one thread and three normalise the same output, rejects and warnings, byte for byte")
+  func threadCountDoesNotChangeOutput() throws {
+    let folder = try Tool.temporaryDirectory()
+    let prepare = try Tool.shell(
+      "python3 \(Tool.packageRoot.path)/scripts/generate_subscriptions.py --out subscriptions.csv --customers 6000"
+        + " && ingest -q subscriptions.csv -o raw.ndjson"
+        + " && { head -n 3000 raw.ndjson; printf '\\n  \\n{\"kind\":\"raw\"\\nnot json\\n[1,2]\\n{\"kind\":\"raw\",\"source\":{\"system\":\"nobody\",\"dataset\":\"x\"},\"fields\":{}}\\r\\n';"
+        + " sed -n '3001,$p' raw.ndjson; cat raw.ndjson; } > hostile.ndjson",
+      in: folder)
+    #expect(prepare.status == 0, "\(prepare.stderr)")
+    for asOf in ["2026-11-15", "2025-06-01"] {
+      var outputs: [String: (result: Tool.Result, rejects: String)] = [:]
+      for threads in ["1", "3"] {
+        let result = try Tool.shell(
+          "CSPIPE_THREADS=\(threads) normalise --as-of \(asOf) hostile.ndjson --rejects rejects-\(threads).ndjson",
+          in: folder)
+        let rejects = try String(contentsOf: folder.appendingPathComponent("rejects-\(threads).ndjson"), encoding: .utf8)
+        outputs[threads] = (result, rejects.replacingOccurrences(of: "rejects-\(threads)", with: "rejects"))
+      }
+      let one = try #require(outputs["1"])
+      let three = try #require(outputs["3"])
+      #expect(one.result.status == 0, "\(one.result.stderr)")
+      #expect(one.result.lines.count > 5000)
+      #expect(one.result.stdout == three.result.stdout)
+      #expect(
+        one.result.stderr.replacingOccurrences(of: "rejects-1", with: "rejects")
+          == three.result.stderr.replacingOccurrences(of: "rejects-3", with: "rejects"))
+      #expect(one.rejects == three.rejects)
+      #expect(one.rejects.split(separator: "\n").count == 4)
+      #expect(one.result.stderr.contains("duplicates merged"))
+    }
+    // --strict stops at the first bad line, whatever the thread count, with nothing written.
+    for threads in ["1", "3"] {
+      let strict = try Tool.shell(
+        "CSPIPE_THREADS=\(threads) normalise --strict --as-of 2026-11-15 hostile.ndjson -o out-\(threads).ndjson",
+        in: folder)
+      #expect(strict.status != 0)
+      #expect(strict.stderr.contains("hostile.ndjson:3003"), "\(strict.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out-\(threads).ndjson").path))
+    }
+  }
+}

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// Splits a byte source into lines: `\n`-terminated, a trailing `\r` dropped, the last line
@@ -97,33 +98,172 @@ public struct NDJSONInput {
     _ body: (Parsed, SourceLocation, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws {
     let reader = LineReader(source: source, maxLineBytes: maxLineBytes)
-    var read = 0
     try reader.forEachLine { line, number, tooLong in
-      if !tooLong && line.allSatisfy({ $0 == ASCII.space || $0 == ASCII.tab }) { return }
-      read += 1
-      var location = SourceLocation(file: source.name, line: number)
-      if tooLong {
-        return try rejects.reject(
-          at: location, reason: "line longer than \(maxLineBytes) bytes", raw: "(not kept: too long)")
+      try deliver(Self.read(line, tooLong: tooLong, parse), line: line, number: number, in: source, body)
+    }
+  }
+
+  /// The same with the parsing on every core, a batch of lines at a time, while `body` takes
+  /// the readings on the calling thread in input order: `body` sees what `forEachLine` would
+  /// give it, whatever the number of threads. `makeParser` is called once per batch, on the
+  /// thread that parses it, so a parser may keep state across its batch's lines (the last
+  /// envelope, the last mapping) and hold what its readings point into; `body` gets the
+  /// parser of the reading's batch. A parser must not change state that anything else reads.
+  ///
+  /// Why: normalise's conversion of each record depends on nothing read before it, and was
+  /// one core's work while ingest, ahead of it in the pipe, left the other idle.
+  public mutating func forEachLineInParallel<Parser: BatchLineParser>(
+    in source: ByteSource, makeParser: @escaping () -> Parser,
+    _ body: (Parser.Parsed, Parser, SourceLocation, UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws {
+    // One thread: the same batches, parsed where they are read (a parser's state, and what
+    // its readings hold, never outlive its batch).
+    let threads = InParallel.threads
+    let parsers = ParserFactory(make: makeParser)
+    typealias Batch = LineBatch<Parser>
+    // Enough batches under way to keep every core busy; few enough that memory stays a few MB.
+    let limit = threads * 2
+    var pending: [Batch] = []
+    // Whatever happens, no batch is left parsing when this returns.
+    defer { for batch in pending { batch.done.wait() } }
+    func take(_ batch: Batch) throws {
+      batch.done.wait()
+      let parser = batch.parser!
+      try batch.bytes.withUnsafeBufferPointer { bytes in
+        for (index, line) in batch.lines.enumerated() {
+          try deliver(
+            batch.readings[index], line: UnsafeBufferPointer(rebasing: bytes[line.start..<line.end]),
+            number: line.number, in: source
+          ) { parsed, location, line in try body(parsed, parser, location, line) }
+        }
       }
-      let parsed: Parsed?
-      do throws(JSONSyntaxError) {
-        parsed = try parse(line)
-      } catch {
-        location.column = error.offset + 1
-        return try rejects.reject(
-          at: location, reason: "not JSON: \(error.message)",
-          raw: String(decoding: line.prefix(4096), as: UTF8.self))
-      }
-      guard let parsed else {
-        let kind = (try? JSONParser.parse(line))?.kindName ?? "something else"
-        return try rejects.reject(
-          at: location, reason: "expected a JSON object, found \(kind)",
-          raw: String(decoding: line.prefix(4096), as: UTF8.self))
-      }
+    }
+    var batch = Batch()
+    func start() throws {
+      pending.append(batch)
+      batch.parse(with: parsers, inPool: threads > 1)
+      batch = LineBatch()
+      if pending.count >= limit { try take(pending.removeFirst()) }
+    }
+    let reader = LineReader(source: source, maxLineBytes: maxLineBytes)
+    try reader.forEachLine { line, number, tooLong in
+      batch.add(line, number: number, tooLong: tooLong)
+      if batch.isFull { try start() }
+    }
+    if !batch.lines.isEmpty { try start() }
+    while !pending.isEmpty { try take(pending.removeFirst()) }
+  }
+
+  /// One line's reading, made on any thread; rejected or delivered in input order.
+  enum LineReading<Parsed> {
+    case blank
+    case tooLong
+    case parsed(Parsed)
+    case syntaxError(JSONSyntaxError)
+    case notAnObject
+  }
+
+  static func read<Parsed>(
+    _ line: UnsafeBufferPointer<UInt8>, tooLong: Bool,
+    _ parse: (UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> Parsed?
+  ) -> LineReading<Parsed> {
+    if tooLong { return .tooLong }
+    if line.allSatisfy({ $0 == ASCII.space || $0 == ASCII.tab }) { return .blank }
+    do throws(JSONSyntaxError) {
+      guard let parsed = try parse(line) else { return .notAnObject }
+      return .parsed(parsed)
+    } catch {
+      return .syntaxError(error)
+    }
+  }
+
+  /// Blank lines skipped, bad ones rejected with their line (and column), the rest to `body`.
+  mutating func deliver<Parsed>(
+    _ reading: LineReading<Parsed>, line: UnsafeBufferPointer<UInt8>, number: Int, in source: ByteSource,
+    _ body: (Parsed, SourceLocation, UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws {
+    if case .blank = reading { return }
+    recordsRead += 1
+    var location = SourceLocation(file: source.name, line: number)
+    switch reading {
+    case .blank: return
+    case .tooLong:
+      try rejects.reject(at: location, reason: "line longer than \(maxLineBytes) bytes", raw: "(not kept: too long)")
+    case .syntaxError(let error):
+      location.column = error.offset + 1
+      try rejects.reject(
+        at: location, reason: "not JSON: \(error.message)", raw: String(decoding: line.prefix(4096), as: UTF8.self))
+    case .notAnObject:
+      let kind = (try? JSONParser.parse(line))?.kindName ?? "something else"
+      try rejects.reject(
+        at: location, reason: "expected a JSON object, found \(kind)",
+        raw: String(decoding: line.prefix(4096), as: UTF8.self))
+    case .parsed(let parsed):
       try body(parsed, location, line)
     }
-    recordsRead += read
+  }
+}
+
+/// The parser of one batch of lines (`NDJSONInput.forEachLineInParallel`).
+public protocol BatchLineParser: AnyObject {
+  associatedtype Parsed
+  /// nil for a document that is valid JSON but not an object.
+  func parse(_ line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> Parsed?
+}
+
+/// Makes a parser for each batch. Shared with the parsing threads unchecked: the caller's
+/// promise is parsers that keep to their own state.
+private final class ParserFactory<Parser>: @unchecked Sendable {
+  let make: () -> Parser
+
+  init(make: @escaping () -> Parser) {
+    self.make = make
+  }
+}
+
+/// Lines copied out of the reader's chunk (which it reuses) to be parsed on another thread,
+/// and their readings once `done` is signalled.
+private final class LineBatch<Parser: BatchLineParser>: @unchecked Sendable {
+  var bytes: [UInt8] = []
+  var lines: [(start: Int, end: Int, number: Int, tooLong: Bool)] = []
+  var readings: [NDJSONInput.LineReading<Parser.Parsed>] = []
+  var parser: Parser?
+  let done = DispatchSemaphore(value: 0)
+
+  static var maxLines: Int { 2048 }
+  static var maxBytes: Int { 1 << 20 }
+
+  init() {
+    bytes.reserveCapacity(Self.maxBytes + (64 << 10))
+    lines.reserveCapacity(Self.maxLines)
+  }
+
+  func add(_ line: UnsafeBufferPointer<UInt8>, number: Int, tooLong: Bool) {
+    let start = bytes.count
+    if !tooLong { bytes.append(contentsOf: line) }
+    lines.append((start, bytes.count, number, tooLong))
+  }
+
+  var isFull: Bool { lines.count >= Self.maxLines || bytes.count >= Self.maxBytes }
+
+  /// Parses every line, on a thread of the pool or on this one, then signals `done`.
+  func parse(with parsers: ParserFactory<Parser>, inPool: Bool) {
+    guard inPool else { return parseLines(with: parsers) }
+    DispatchQueue.global().async { self.parseLines(with: parsers) }
+  }
+
+  private func parseLines(with parsers: ParserFactory<Parser>) {
+    let parser = parsers.make()
+    self.parser = parser
+    let parse = { (line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) in try parser.parse(line) }
+    readings.reserveCapacity(lines.count)
+    bytes.withUnsafeBufferPointer { bytes in
+      for line in lines {
+        readings.append(
+          NDJSONInput.read(UnsafeBufferPointer(rebasing: bytes[line.start..<line.end]), tooLong: line.tooLong, parse))
+      }
+    }
+    done.signal()
   }
 }
 
