@@ -48,6 +48,13 @@ extension Segment {
         return try rejects.reject(at: location, reason: problem ?? "unusable subscription", raw: raw())
       }
       if let problem { warnings.warn("cancellation without an end", problem, at: location) }
+      if baseAmountsWithinBound {
+        // Amounts are never negative, so the running sum passes the limit iff the total does.
+        let (sum, overflow) = baseAmountsBound.addingReportingOverflow(fact.monthlyMinor)
+        baseAmountsBound = sum
+        baseAmountsWithinBound =
+          fact.currency == options.config.baseCurrency && !overflow && sum <= SubscriptionFact.portfolioLimitMinor
+      }
       account.subscriptions.append(fact)
     case "invoice":
       let status = record["status"]?.stringValue

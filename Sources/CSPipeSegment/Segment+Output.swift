@@ -36,30 +36,27 @@ extension Segment {
     // on every core and written in account order as each block is done (no spill, and the
     // writing overlaps the making). The output is the same on one core or many.
     let slices = InParallel.ranges(of: hierarchy.count, minimum: 2048)
-    let parts = try InParallel.map(slices.count + 1) { part -> Result<OutputPart, any Error> in
+    let parts = try InParallel.map(slices.count + 2) { part -> Result<OutputPart, any Error> in
       Result {
-        // Retention first: the longest part, started while the slices queue behind it.
-        if part == 0 {
-          return .portfolio(
-            retention: try retentionBlock(hierarchy: hierarchy, config: config),
-            books: books(ranking: ranking, hierarchy: hierarchy))
+        // Retention and the books first: the longest parts, started while the slices queue
+        // behind them.
+        switch part {
+        case 0: return .retention(try retentionBlock(hierarchy: hierarchy, config: config))
+        case 1: return .books(books(ranking: ranking, hierarchy: hierarchy))
+        default: return .sums(try movementSums(slices[part - 2], hierarchy: hierarchy, window: window))
         }
-        return .sums(try movementSums(slices[part - 1], hierarchy: hierarchy, window: window))
       }
     }
     // A failure is the one a sequential run meets first: an account's, in account order, then
     // retention's. The records are made by the same code on the same state, so an account
     // that passed here passes again when its record is made.
     var movements = MovementTotals(months: window.labels.count)
-    for outcome in parts[1...] + [parts[0]] {
-      switch try outcome.get() {
-      case .sums(let slice):
-        for position in slice.undatedDelinquency { warnUndatedDelinquency(hierarchy.rollups[position]) }
-        movements.add(slice.movements)
-      case .portfolio: break
-      }
+    for outcome in parts[2...] {
+      guard case .sums(let slice) = try outcome.get() else { continue }
+      for position in slice.undatedDelinquency { warnUndatedDelinquency(hierarchy.rollups[position]) }
+      movements.add(slice.movements)
     }
-    guard case .portfolio(let retention, let books) = try parts[0].get() else { return }
+    guard case .retention(let retention) = try parts[0].get(), case .books(let books) = try parts[1].get() else { return }
     try writePortfolioLine(
       config: config, window: window, accountCount: hierarchy.count, ranking: ranking, movements: movements,
       retention: retention, books: books)
@@ -77,11 +74,12 @@ extension Segment {
   /// waiting to be written stay a few MB whatever the number of accounts.
   static let accountsPerBlock = 2048
 
-  /// What one part of the output phase made: the movement sums of a slice of accounts, or the
-  /// portfolio's retention and books.
+  /// What one part of the output phase made: the movement sums of a slice of accounts, the
+  /// portfolio's retention, or its books.
   enum OutputPart {
     case sums(SliceSums)
-    case portfolio(retention: JSONValue, books: JSONValue)
+    case retention(JSONValue)
+    case books(JSONValue)
   }
 
   /// The movement sums of one contiguous slice of positions.

@@ -9,9 +9,11 @@ extension Segment {
   /// sum is checked once here, so no later addition can overflow, and an implausible input
   /// fails with the subscription that made it so instead of wrapping.
   func checkPortfolioBound() throws {
-    // In the base currency alone the bound is an integer sum: no Decimal, no sorting unless it fails.
+    // In the base currency alone the bound is an integer sum: no Decimal, no sorting unless it
+    // fails. The fold kept it (`baseAmountsBound`); merged partials are summed here.
+    if options.mode == .full && baseAmountsWithinBound { return }
     var integerBound = 0
-    var exact = true
+    var exact = options.mode != .full
     for account in accounts.values where exact {
       for subscription in account.subscriptions {
         guard subscription.currency == options.config.baseCurrency else {

@@ -122,6 +122,11 @@ public final class Segment {
   lazy var warnings = CappedWarnings(reporter: reporter)
   /// Canonical records folded, per kind (to tell a user what their input lacks).
   var foldedKinds: [String: Int] = [:]
+  /// The sum of every folded subscription's monthly amount while all are in the base currency
+  /// and the sum is within `SubscriptionFact.portfolioLimitMinor` (`checkPortfolioBound`): one
+  /// addition per subscription, not a pass over every account after the fold.
+  var baseAmountsBound = 0
+  var baseAmountsWithinBound = true
   /// Per metric name, whether `monthlyUsage` keeps its monthly series.
   var monthlyMetric: [String: Bool] = [:]
   /// The first month (index) of the monthly usage series: the movement window's first month.
