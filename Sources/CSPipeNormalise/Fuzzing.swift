@@ -26,11 +26,18 @@ extension FuzzEntryPoints {
       let mapping = set.first { $0.mapping.source == raw.tag.description } ?? set[line.count % set.count]
       let converter = RecordConverter(mapping: mapping)
       let converted = Result { () throws(FieldError) in try converter.convert(raw) }
+      let layout = FieldLayout(raw.fields, mapping: mapping)
       if case .success(let fields) = converted {
         _ = converter.sourceKey(fields, names: mapping.mapping.key)
+        // The spill body with its account fields found by position as by name.
+        var byName = ByteBuffer(capacity: 1024)
+        var byLayout = ByteBuffer(capacity: 1024)
+        Normalise.encodeBody(raw, mapping: mapping, layout: nil, fields: fields, sourcePrefix: [], to: &byName)
+        Normalise.encodeBody(raw, mapping: mapping, layout: layout, fields: fields, sourcePrefix: [], to: &byLayout)
+        precondition(byName.bytes.elementsEqual(byLayout.bytes), "account fields found by position differ from by name")
       }
       // Fields found by position (a layout made from the record itself) as found by name.
-      let byPosition = RecordConverter(mapping: mapping, layout: FieldLayout(raw.fields, mapping: mapping))
+      let byPosition = RecordConverter(mapping: mapping, layout: layout)
       let positioned = Result { () throws(FieldError) in try byPosition.convert(raw) }
       precondition(describe(converted) == describe(positioned), "fields found by position differ from by name")
       for rule in mapping.mapping.account {

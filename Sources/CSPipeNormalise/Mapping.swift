@@ -299,7 +299,10 @@ public final class ValidatedMapping: Sendable {
         }
         zone = found
       }
-      rules.append(CompiledFieldRule(index: rules.count, name: field.name, type: field.type, rule: rule, zone: zone))
+      rules.append(
+        CompiledFieldRule(
+          index: rules.count, name: field.name, type: field.type, rule: rule, zone: zone,
+          isScheduled: kind.scheduled.contains(field.name)))
     }
     self.rules = rules
     placeholders = Self.sharedPlaceholders.union(mapping.placeholders ?? [])
@@ -341,8 +344,14 @@ final class CompiledFieldRule: Sendable {
   let sources: [(name: String, bytes: [UInt8], gathers: Bool)]
   /// The canonical name as a record writes it before the value (`,"name":`), escaped once.
   let member: [UInt8]
+  /// A date that may lie after as-of as a plan, not a fact (`CanonicalKind.scheduled`).
+  let isScheduled: Bool
 
-  init(index: Int, name: String, type: CanonicalKind.FieldType, rule: SourceMapping.FieldRule, zone: TimeZone?) {
+  init(
+    index: Int, name: String, type: CanonicalKind.FieldType, rule: SourceMapping.FieldRule, zone: TimeZone?,
+    isScheduled: Bool
+  ) {
+    self.isScheduled = isScheduled
     self.index = index
     self.name = name
     self.type = type

@@ -119,18 +119,26 @@ extension Normalise {
   /// Forgets what was not yet known at `--as-of`: later dates are dropped with what they
   /// imply, and a state they imply goes back to the one before, as the kind's schema declares
   /// (`CanonicalKind.forgottenWith`, `.rewinds`).
-  static func applyAsOf(_ fields: inout CanonicalFields, kind: String, cutoff: Int) {
-    guard let schema = CanonicalKind.named(kind) else { return }
-    let late = fields.times.filter { $0.value >= cutoff && !schema.scheduled.contains($0.name) }.map(\.name)
+  static func applyAsOf(_ fields: inout CanonicalFields, kind schema: CanonicalKind, cutoff: Int) {
+    // Most records hold no fact dated at or after as-of: found without an array or a set
+    // lookup per date (the schema's plans are marked on each rule).
+    var late: [String] = []
+    for field in fields.fields {
+      guard let epoch = field.epoch, epoch >= cutoff, !field.rule.isScheduled else { continue }
+      late.append(field.rule.name)
+    }
     guard !late.isEmpty || !schema.rewinds.isEmpty else { return }
     for name in late {
       fields.remove(named: name)
       for dependent in schema.forgottenWith[name] ?? [] { fields.remove(named: dependent) }
     }
-    guard let status = fields["status"]?.stringValue else { return }
-    for rewind in schema.rewinds where rewind.statuses.contains(status) {
+    // The status is read only for a rewind whose facts are late or whose plan lies ahead.
+    var status: String??
+    for rewind in schema.rewinds {
       let plannedLater = rewind.laterPlan.flatMap { fields.time(named: $0) }.map { $0 >= cutoff } ?? false
       guard plannedLater || late.contains(where: rewind.lateFacts.contains) else { continue }
+      if status == nil { status = .some(fields["status"]?.stringValue) }
+      guard let current = status ?? nil, rewind.statuses.contains(current) else { continue }
       if let ahead = rewind.beforeWhileAhead, let at = fields.time(named: ahead.field), at >= cutoff {
         fields.setString(named: "status", ahead.status)
       } else {

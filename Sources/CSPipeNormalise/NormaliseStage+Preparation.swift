@@ -135,9 +135,11 @@ final class RecordPreparer: BatchLineParser {
     if let eventField = mapping.kind.eventTime, let time = fields.time(named: eventField), time >= options.cutoff {
       return record(copy: copy, .afterAsOf)
     }
-    Normalise.applyAsOf(&fields, kind: mapping.kind.name, cutoff: options.cutoff)
+    Normalise.applyAsOf(&fields, kind: mapping.kind, cutoff: options.cutoff)
     let start = bodies.count
-    Normalise.encodeBody(raw, mapping: mapping, fields: fields, sourcePrefix: sources[sources.count - 1].prefix, to: &bodies)
+    Normalise.encodeBody(
+      raw, mapping: mapping, layout: converter.layout, fields: fields, sourcePrefix: sources[sources.count - 1].prefix,
+      to: &bodies)
     return record(copy: copy, .converted(body: start..<bodies.count))
   }
 

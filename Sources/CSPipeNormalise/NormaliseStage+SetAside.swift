@@ -48,21 +48,30 @@ extension Normalise {
 
   /// A set-aside record's body, made on any thread: the raw fields its account rules read,
   /// then the canonical record from `"source"` on, ready to write after its `"account"`.
+  /// `layout`: the record's field layout, when it has one (its account fields by position).
   static func encodeBody(
-    _ raw: RawRecord, mapping: ValidatedMapping, fields: CanonicalFields, sourcePrefix: [UInt8],
+    _ raw: RawRecord, mapping: ValidatedMapping, layout: FieldLayout?, fields: CanonicalFields, sourcePrefix: [UInt8],
     to out: inout ByteBuffer
   ) {
     let countAt = out.count
     out.append(0)
     var kept: UInt8 = 0
-    for name in mapping.accountFields {
+    for (index, name) in mapping.accountFields.enumerated() {
+      let range: Range<Int>?
+      if let layout {
+        let position = layout.accountPositions[index]
+        range = position < 0 ? nil : raw.fields.valueRange(at: position)
+      } else {
+        range = name.withUnsafeBufferPointer { raw.fields.valueRange(named: $0) }
+      }
+      guard let range else { continue }
       name.withUnsafeBufferPointer { name in
-        raw.fields.withValue(named: name) { value in
+        raw.fields.withBytes(of: range) { value in
           out.appendCounted(name)
           out.appendCounted(value)
-          kept += 1
         }
       }
+      kept += 1
     }
     out.storeLittleEndian(kept, at: countAt)
     out.append(ascii: #","source":"#)

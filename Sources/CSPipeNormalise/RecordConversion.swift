@@ -178,12 +178,17 @@ final class FieldLayout {
   let template: FlatFields
   /// Per rule (`CompiledFieldRule.index`), per source: the field's position, or -1.
   let positions: [[Int]]
+  /// Per name of `ValidatedMapping.accountFields`: the field's position, or -1.
+  let accountPositions: [Int]
 
   init(_ fields: FlatFields, mapping: ValidatedMapping) {
     self.mapping = ObjectIdentifier(mapping)
     template = fields
     positions = mapping.rules.map { rule in
       rule.sources.map { source in source.bytes.withUnsafeBufferPointer { fields.index(ofName: $0) } ?? -1 }
+    }
+    accountPositions = mapping.accountFields.map { name in
+      name.withUnsafeBufferPointer { fields.index(ofName: $0) } ?? -1
     }
   }
 
@@ -438,11 +443,13 @@ struct RecordConverter {
   /// The record's source key (`stripe/subscriptions|sub_1`), when the mapping declares one.
   func sourceKey(_ fields: CanonicalFields, names: [String]?) -> String? {
     guard let names, !names.isEmpty else { return nil }
-    var parts: [String] = [mapping.mapping.source]
+    // The parts joined by `|` as they are found: no array of parts per record.
+    var key = mapping.mapping.source
     for name in names {
       guard let text = fields.keyText(named: name) else { return nil }
-      parts.append(text)
+      key.append("|")
+      key.append(text)
     }
-    return parts.joined(separator: "|")
+    return key
   }
 }

@@ -64,6 +64,34 @@ struct ParallelAndPlainValueTests {
   }
 
   /// `Timestamps.appendQuoted` against the String formatters, across years of any width.
+  /// The byte paths of `Values.currency` and `Values.boolean` against the general rule they
+  /// stand in for (trimmed, case-mapped by Unicode's rules), on near-miss strings.
+  @Test("currency codes and booleans read by bytes equal the general path, on 50,000 near-miss strings")
+  func currencyAndBooleanFastPaths() {
+    func currency(_ text: String) -> String? {
+      let code = text.trimmed.uppercased()
+      return code.count == 3 && code.allSatisfy({ $0 >= "A" && $0 <= "Z" }) ? code : nil
+    }
+    func boolean(_ text: String) -> Bool? {
+      switch text.trimmed.lowercased() {
+      case "true", "t", "yes", "y", "1": return true
+      case "false", "f", "no", "n", "0": return false
+      default: return nil
+      }
+    }
+    var random = Seeded(state: 41)
+    let pieces = [
+      "u", "S", "d", "E", "ß", "é", " ", "\t", "\n", "\r", "1", "0", "@", "[", "`", "{", "z", "Z", "a", "A", "true",
+      "false", "TRUE", "no", "İ", "ﬀ", "\u{0}",
+    ]
+    for _ in 0..<50_000 {
+      let text = (0..<Int.random(in: 0...5, using: &random)).map { _ in pieces.randomElement(using: &random)! }
+        .joined()
+      #expect((try? Values.currency(text)) == currency(text), "\(text.debugDescription)")
+      #expect((try? Values.boolean(text)) == boolean(text), "\(text.debugDescription)")
+    }
+  }
+
   @Test("times appended as bytes equal rfc3339 and isoDate, on 100,000 instants")
   func quotedTimesMatchTheFormatters() {
     var random = Seeded(state: 31)

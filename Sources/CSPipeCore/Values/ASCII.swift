@@ -15,6 +15,8 @@ public enum ASCII {
   public static let digit9: UInt8 = 0x39
   public static let colon: UInt8 = 0x3A
   public static let semicolon: UInt8 = 0x3B
+  public static let upperA: UInt8 = 0x41
+  public static let upperZ: UInt8 = 0x5A
   public static let openBracket: UInt8 = 0x5B
   public static let backslash: UInt8 = 0x5C
   public static let closeBracket: UInt8 = 0x5D

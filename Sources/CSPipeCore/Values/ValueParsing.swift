@@ -99,6 +99,7 @@ public enum Values {
 
   /// ISO 4217 code, upper-cased (`usd` → `USD`).
   public static func currency(_ text: String) throws(ValueError) -> String {
+    if let code = asciiCurrencyCode(text) { return code }
     let code = text.trimmed.uppercased()
     guard code.count == 3, code.allSatisfy({ $0 >= "A" && $0 <= "Z" }) else {
       throw ValueError("not an ISO 4217 currency code: \(text.debugDescription)")
@@ -106,7 +107,35 @@ public enum Values {
     return code
   }
 
+  /// Three ASCII letters between blanks (every export's codes), upper-cased byte by byte: the
+  /// code `currency` gives, without Unicode's case mapping and a String for each step. Nil for
+  /// anything else, which takes the general path.
+  static func asciiCurrencyCode(_ text: String) -> String? {
+    var letters: (UInt8, UInt8, UInt8) = (0, 0, 0)
+    var count = 0
+    var trailing = false
+    for byte in text.utf8 {
+      if String.isBlankByte(byte) {
+        if count > 0 { trailing = true }
+        continue
+      }
+      let upper = byte & ~0x20
+      guard !trailing, count < 3, upper >= ASCII.upperA, upper <= ASCII.upperZ else { return nil }
+      switch count {
+      case 0: letters.0 = upper
+      case 1: letters.1 = upper
+      default: letters.2 = upper
+      }
+      count += 1
+    }
+    guard count == 3 else { return nil }
+    return String(decoding: [letters.0, letters.1, letters.2], as: UTF8.self)
+  }
+
   public static func boolean(_ text: String) throws(ValueError) -> Bool {
+    // The exports' own spellings, before the general path's trimming and case mapping.
+    if text == "false" || text == "0" { return false }
+    if text == "true" || text == "1" { return true }
     switch text.trimmed.lowercased() {
     case "true", "t", "yes", "y", "1": return true
     case "false", "f", "no", "n", "0": return false
