@@ -163,6 +163,9 @@ extension Normalise {
   ) -> (String, SourceMapping.IdentityRule)? {
     let converter = RecordConverter(mapping: mapping)
     for rule in mapping.mapping.account {
+      // Nothing learnt and no aliases: no lookup can succeed, so its field is not even read (a
+      // billing export on its own mints every account).
+      if index.isEmpty && rule.kind != .field && rule.kind != .mint { continue }
       guard let text = raw.fields[rule.sourceField],
         !converter.isPlaceholder(text, field: rule.sourceField, in: raw)
       else { continue }
@@ -173,9 +176,6 @@ extension Normalise {
       case .mint:
         if allowMint { return ("\(raw.tag.system):\(value)", rule) }
       default:
-        // Nothing learnt and no aliases: no lookup can succeed, so none is made (a billing
-        // export on its own mints every account; building the keys was a fifth of the time).
-        if index.isEmpty { continue }
         for key in IdentityIndex.keys(rule.kind, system: raw.tag.system, value: value) {
           if let account = index.account(for: key) { return (account, rule) }
         }
