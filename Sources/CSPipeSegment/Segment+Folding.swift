@@ -18,7 +18,9 @@ extension Segment {
     }
     func time(_ field: String) -> Int? { record.epochSeconds(field) }
     let cutoff = options.cutoff
-    if let eventField = schema.eventTime, let at = time(eventField), at >= cutoff {
+    // The event's time, read once: for as-of here and for freshness below.
+    let eventAt = schema.eventTime.flatMap(time)
+    if let at = eventAt, at >= cutoff {
       summary.afterAsOf += 1
       return
     }
@@ -32,7 +34,7 @@ extension Segment {
     let (labelled, line) = readSource(record)
     let system = labelled.system
     let origin = Origin(file: labelled.file, line: line)
-    if let eventField = schema.eventTime, let at = time(eventField) {
+    if let at = eventAt {
       // One lookup (the `default:` subscript modified in place), not a read and a write.
       Self.raise(&account.freshness[labelled.name, default: at], to: at)
     }
@@ -141,7 +143,7 @@ extension Segment {
     default:
       break
     }
-    foldedKinds[kind, default: 0] += 1
+    folded.count(kind)
     summary.folded += 1
   }
 

@@ -121,7 +121,8 @@ public final class Segment {
   var summary = SegmentSummary()
   lazy var warnings = CappedWarnings(reporter: reporter)
   /// Canonical records folded, per kind (to tell a user what their input lacks).
-  var foldedKinds: [String: Int] = [:]
+  /// Billing records folded, by kind (the warning when there are payments but no subscriptions).
+  var folded = FoldedBilling()
   /// The sum of every folded subscription's monthly amount while all are in the base currency
   /// and the sum is within `SubscriptionFact.portfolioLimitMinor` (`checkPortfolioBound`): one
   /// addition per subscription, not a pass over every account after the fold.
@@ -163,8 +164,8 @@ public final class Segment {
     }
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
-    if options.mode == .full && foldedKinds["subscription"] == nil {
-      let billing = (foldedKinds["payment"] ?? 0) + (foldedKinds["invoice"] ?? 0)
+    if options.mode == .full && folded.subscriptions == 0 {
+      let billing = folded.payments + folded.invoices
       if billing > 0 {
         reporter.emit(
           Diagnostic(
@@ -181,4 +182,20 @@ public final class Segment {
   // Folding: Segment+Folding.swift; the output phase: Segment+Output.swift; MRR and movements:
   // Segment+MRR.swift; portfolio books: Segment+Portfolio.swift; the account record:
   // Segment+AccountRecord.swift.
+}
+
+/// Billing records folded, by kind: three counters, not a table hashed for every record.
+struct FoldedBilling {
+  var subscriptions = 0
+  var payments = 0
+  var invoices = 0
+
+  mutating func count(_ kind: String) {
+    switch kind {
+    case "subscription": subscriptions += 1
+    case "payment": payments += 1
+    case "invoice": invoices += 1
+    default: break
+    }
+  }
 }
