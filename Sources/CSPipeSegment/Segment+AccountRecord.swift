@@ -5,12 +5,14 @@ import Foundation
 /// and the number formats of every amount and share segment writes.
 extension Segment {
   /// One account record (docs/SEGMENT.md), written straight to bytes in the documented order.
+  /// `config` and `digits`: the run's configuration and the base currency's minor-unit digits,
+  /// read once per block of records by the caller (a copy of the configuration per account
+  /// took a reference count on each of its tables, which the cores writing records shared).
   func writeAccountRecord(
     _ account: AccountRollup, revenue: RevenueSeries, window: MovementWindow, ranking: Tiers.Ranking, top: Int,
-    topKey: String, total: Int?, children: [String], position: Int, to out: inout JSONWriter
+    topKey: String, total: Int?, children: [String], position: Int, config: SegmentConfig, digits: Int,
+    to out: inout JSONWriter
   ) {
-    let config = options.config
-    let digits = baseDigits
     func money(_ out: inout JSONWriter, _ name: StaticString, _ minor: Int) {
       out.key(name)
       out.decimal(units: minor, scale: digits)

@@ -114,6 +114,8 @@ extension Segment {
     _ positions: Range<Int>, hierarchy: AccountHierarchy, ranking: Tiers.Ranking, window: MovementWindow
   ) throws -> RecordBlock {
     let block = RecordBlock()
+    let config = options.config
+    let digits = baseDigits
     for position in positions {
       let account = hierarchy.rollups[position]
       let revenue = try revenue(account, monthEnds: window.monthEnds)
@@ -122,7 +124,8 @@ extension Segment {
         account, revenue: revenue, window: window,
         ranking: ranking, top: hierarchy.top[position], topKey: hierarchy.keys[hierarchy.top[position]],
         total: children == nil ? nil : hierarchy.totals[position],
-        children: (children ?? []).map { hierarchy.keys[$0] }, position: position, to: &block.writer)
+        children: (children ?? []).map { hierarchy.keys[$0] }, position: position, config: config, digits: digits,
+        to: &block.writer)
       block.writer.endLine()
       block.records += 1
     }

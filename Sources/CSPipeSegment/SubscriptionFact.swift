@@ -117,16 +117,16 @@ struct SubscriptionFact: Sendable {
   static func make(_ record: LazyJSONObject, cutoff: Int) -> (SubscriptionFact?, String?) {
     // Plain decimals (every canonical amount) are read by ExactDecimal; Foundation's Decimal,
     // a tenth of segment's time per subscription, only for what ExactDecimal cannot read.
-    guard let amountText = record["amount"]?.numberText else { return (nil, "subscription has no amount") }
+    guard let amountText = record.numberText("amount") else { return (nil, "subscription has no amount") }
     let exactAmount = ExactDecimal(amountText)
     let parsedAmount = exactAmount == nil ? Decimal(string: amountText) : nil
     guard exactAmount != nil || parsedAmount != nil else { return (nil, "subscription has no amount") }
     guard let started = record.epochSeconds("started_at") else {
       return (nil, "subscription has no started_at")
     }
-    let currency = record["currency"]?.stringValue ?? ""
+    let currency = record.string("currency") ?? ""
     guard !currency.isEmpty else { return (nil, "subscription has no currency") }
-    let interval = record["interval"]?.stringValue ?? "month"
+    let interval = record.string("interval") ?? "month"
     guard let perMonth = monthsPer(interval) else { return (nil, "unknown interval \(interval)") }
     // Never clamped, wrapped or zeroed in silence: an implausible value is a reject with its reason.
     let negative = exactAmount.map(\.negative) ?? (parsedAmount! < 0)
@@ -149,7 +149,7 @@ struct SubscriptionFact: Sendable {
     } else {
       quantity = 1
     }
-    let discountText = record["discount"]?.numberText
+    let discountText = record.numberText("discount")
     if let discountText, let discount = Decimal(string: discountText), discount < 0 {
       return (nil, "discount \(discountText) is negative")
     }
@@ -180,7 +180,7 @@ struct SubscriptionFact: Sendable {
         nil, "monthly amount of \(monthlyMinor) minor units is implausible (over 10^\(limitExponent); a card or account number in Amount?)"
       )
     }
-    let status = record["status"]?.stringValue ?? "active"
+    let status = record.string("status") ?? "active"
     func time(_ field: String) -> Int? { record.epochSeconds(field) }
     // A cancellation made after as-of was not known then: neither its date nor what it scheduled.
     let cancelledAtAnyTime = time("canceled_at")
@@ -204,7 +204,7 @@ struct SubscriptionFact: Sendable {
       serviceEnd = cancelAt ?? time("current_period_end")
       if serviceEnd == nil {
         problem =
-          "subscription \(record["id"]?.stringValue ?? "?") is cancelled but has no cancel_at or current_period_end: counted as live"
+          "subscription \(record.string("id") ?? "?") is cancelled but has no cancel_at or current_period_end: counted as live"
         scheduled = false
       }
     }
@@ -212,7 +212,7 @@ struct SubscriptionFact: Sendable {
     if status == "trialing" && trialEnd == nil { trialEnd = Int.max }
     return (
       SubscriptionFact(
-        id: record["id"]?.stringValue ?? "", currency: currency, monthlyMinor: monthlyMinor, start: started,
+        id: record.string("id") ?? "", currency: currency, monthlyMinor: monthlyMinor, start: started,
         serviceEnd: serviceEnd, cancelledAt: hasEnded || scheduled ? cancelledAt : nil,
         cancellationScheduled: scheduled, trialEnd: trialEnd, status: status, quantity: quantity),
       problem

@@ -28,6 +28,33 @@ public struct LazyJSONObject: Sendable {
     return value(of: member)
   }
 
+  /// `self[key]?.stringValue` without the `JSONValue` in between (a subscription's fields are
+  /// read this way for every record).
+  public func string(_ key: String) -> String? {
+    guard let member = member(named: key) else { return nil }
+    return storage.withUnsafeBufferPointer { bytes in
+      guard bytes[member.valueStart] == ASCII.quote else { return nil }
+      let inner = UnsafeBufferPointer(rebasing: bytes[(member.valueStart + 1)..<(member.valueEnd - 1)])
+      if inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
+        return String(decoding: inner, as: UTF8.self)
+      }
+      return value(of: member).stringValue
+    }
+  }
+
+  /// `self[key]?.numberText` without the `JSONValue` in between.
+  public func numberText(_ key: String) -> String? {
+    guard let member = member(named: key) else { return nil }
+    return storage.withUnsafeBufferPointer { bytes in
+      switch bytes[member.valueStart] {
+      case ASCII.minus, ASCII.digit0...ASCII.digit9:
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd]), as: UTF8.self)
+      default:
+        return nil
+      }
+    }
+  }
+
   /// The canonical time under `key` in epoch seconds (`Timestamps.epochSeconds(ofCanonical:)`
   /// of its string), read from the line's bytes: no String is made for a plain value.
   public func epochSeconds(_ key: String) -> Int? {
