@@ -92,7 +92,7 @@ extension Segment {
     if let rank = placement?.rank, rank > 0 { out.int(rank) } else { out.null() }
     out.key("cumulative_share")
     if let cumulative = placement?.cumulative, cumulative >= 0 {
-      out.value(Self.share(cumulative, ranking.total))
+      Self.writeShare(cumulative, ranking.total, to: &out)
     } else {
       out.null()
     }
@@ -199,6 +199,18 @@ extension Segment {
     let twiceRemainder = (n % d) * 2
     if twiceRemainder > d || (twiceRemainder == d && quotient % 2 == 1) { quotient += 1 }
     return .number(ExactDecimal(negative: negative, digits: Array(String(quotient).utf8), scale: 4).text)
+  }
+
+  /// `share(numerator, denominator)` written straight to `out` when both are not negative and
+  /// the integer path applies: the quotient's digits, not a String, an array and a JSONValue
+  /// (2k instructions an account).
+  static func writeShare(_ numerator: Int, _ denominator: Int, to out: inout JSONWriter) {
+    let (scaled, overflow) = numerator.multipliedReportingOverflow(by: 10_000)
+    guard numerator >= 0, denominator > 0, !overflow else { return out.value(share(numerator, denominator)) }
+    var quotient = scaled / denominator
+    let twiceRemainder = (scaled % denominator) * 2
+    if twiceRemainder > denominator || (twiceRemainder == denominator && quotient % 2 == 1) { quotient += 1 }
+    out.decimal(units: quotient, scale: 4)
   }
 
   static func share(_ value: Decimal) -> JSONValue {
