@@ -61,7 +61,8 @@ extension Segment {
       config: config, window: window, accountCount: hierarchy.count, ranking: ranking, movements: movements,
       retention: retention, books: books)
     let blocks = (hierarchy.count + Self.accountsPerBlock - 1) / Self.accountsPerBlock
-    try InParallel.forEachInOrder(blocks, ahead: 2 * InParallel.threads) { block in
+    // Two blocks a thread ahead, for at most eight threads: a few tens of MB on any machine.
+    try InParallel.forEachInOrder(blocks, ahead: 2 * min(InParallel.threads, 8)) { block in
       let positions = (block * Self.accountsPerBlock)..<min(hierarchy.count, (block + 1) * Self.accountsPerBlock)
       return try recordBlock(positions, hierarchy: hierarchy, ranking: ranking, window: window)
     } consume: { block in

@@ -121,8 +121,9 @@ public struct NDJSONInput {
     let threads = InParallel.threads
     let parsers = ParserFactory(make: makeParser)
     typealias Batch = LineBatch<Parser>
-    // Enough batches under way to keep every core busy; few enough that memory stays a few MB.
-    let limit = threads * 2
+    // Enough batches under way to keep up to eight cores busy; few enough that memory stays
+    // a few tens of MB on any machine (a batch is about 1 MB of lines and as much of readings).
+    let limit = 2 * min(threads, 8)
     var pending: [Batch] = []
     // Whatever happens, no batch is left parsing when this returns.
     defer { for batch in pending { batch.done.wait() } }
