@@ -159,7 +159,7 @@ public struct MappingSet: Sendable {
   /// The same mappings built again from their JSON: objects and strings of their own, down to
   /// the last rule. A thread converting records reads its own copy, so the reference counts it
   /// takes on rules and names for every field are not a cache line other cores take turns on
-  /// (with one set shared by two threads, a third of their time went to those counts).
+  /// (with one set shared by two threads, `swift_retain` was 13% of the time; 4.5% with copies).
   public func separateCopy() throws -> MappingSet {
     var copy = MappingSet()
     for (source, origin) in origins {

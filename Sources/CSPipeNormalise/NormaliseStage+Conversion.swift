@@ -133,12 +133,11 @@ extension Normalise {
       for dependent in schema.forgottenWith[name] ?? [] { fields.remove(named: dependent) }
     }
     // The status is read only for a rewind whose facts are late or whose plan lies ahead.
-    var status: String??
     for rewind in schema.rewinds {
       let plannedLater = rewind.laterPlan.flatMap { fields.time(named: $0) }.map { $0 >= cutoff } ?? false
-      guard plannedLater || late.contains(where: rewind.lateFacts.contains) else { continue }
-      if status == nil { status = .some(fields["status"]?.stringValue) }
-      guard let current = status ?? nil, rewind.statuses.contains(current) else { continue }
+      guard plannedLater || late.contains(where: rewind.lateFacts.contains),
+        let status = fields["status"]?.stringValue, rewind.statuses.contains(status)
+      else { continue }
       if let ahead = rewind.beforeWhileAhead, let at = fields.time(named: ahead.field), at >= cutoff {
         fields.setString(named: "status", ahead.status)
       } else {

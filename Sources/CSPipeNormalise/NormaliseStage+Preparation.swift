@@ -15,7 +15,8 @@ enum PreparedLine {
 /// source and file, its body's bytes, a defining record) is held by the batch's preparer, and
 /// it holds indices: no reference counts per record.
 struct PreparedRecord {
-  /// Held by `options.mappings` for the whole run.
+  /// Its batch's copy of the mappings, which `MappingCopies` holds for the whole run (and the
+  /// spill's table once it is set aside): no reference count per record.
   unowned(unsafe) let mapping: ValidatedMapping
   /// Its source and file in `RecordPreparer.sources`.
   let source: Int
@@ -37,7 +38,7 @@ struct PreparedRecord {
 }
 
 /// The facts of a keyed record's copy, found on any thread; ranked against the other copies in
-/// input order (`Normalise.offer(_:of:)`).
+/// input order (`Normalise.offer(_:source:file:line:)`).
 struct CopyFacts {
   let digest: KeyDigest
   /// The source key, kept only when the run needs its text: for a survey, or to tell records
@@ -49,17 +50,21 @@ struct CopyFacts {
 }
 
 /// Copies of the run's mappings (`MappingSet.separateCopy`), one per batch being prepared:
-/// a batch takes one for as long as it is read, so no two threads read one copy at once.
+/// a batch takes one for as long as it is read, so no two threads read one copy at once. On
+/// one thread there is nothing to share, and every batch reads the run's own set.
 final class MappingCopies: @unchecked Sendable {
   private let lock = NSLock()
   private let original: MappingSet
+  private let separate: Bool
   private var free: [MappingSet] = []
 
-  init(_ original: MappingSet) {
+  init(_ original: MappingSet, separate: Bool) {
     self.original = original
+    self.separate = separate
   }
 
   func take() -> MappingSet {
+    guard separate else { return original }
     lock.lock()
     defer { lock.unlock() }
     // Validated already, so a copy cannot fail; if it did, the shared set is as correct.
@@ -67,6 +72,7 @@ final class MappingCopies: @unchecked Sendable {
   }
 
   func give(_ mappings: MappingSet) {
+    guard separate else { return }
     lock.lock()
     free.append(mappings)
     lock.unlock()

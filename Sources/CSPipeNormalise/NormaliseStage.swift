@@ -167,7 +167,7 @@ public final class Normalise {
     // duplicates known, placed and written in the order read.
     let spill = try SpillFile(tool: "normalise")
     var input = NDJSONInput(rejects: rejects)
-    let copies = MappingCopies(options.mappings)
+    let copies = MappingCopies(options.mappings, separate: InParallel.threads > 1)
     for (index, source) in sources.enumerated() {
       // Each record is prepared on any core (it depends on no record before it), then taken in
       // input order.

@@ -116,8 +116,6 @@ public struct NDJSONInput {
     in source: ByteSource, makeParser: @escaping () -> Parser,
     _ body: (Parser.Parsed, Parser, SourceLocation, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws {
-    // One thread: the same batches, parsed where they are read (a parser's state, and what
-    // its readings hold, never outlive its batch).
     let threads = InParallel.threads
     let parsers = ParserFactory(make: makeParser)
     typealias Batch = LineBatch<Parser>
@@ -142,6 +140,8 @@ public struct NDJSONInput {
     var batch = Batch()
     func start() throws {
       pending.append(batch)
+      // On one thread, the same batches parsed where they are read: a parser's state, and
+      // what its readings hold, never outlive its batch either way.
       batch.parse(with: parsers, inPool: threads > 1)
       batch = LineBatch()
       if pending.count >= limit { try take(pending.removeFirst()) }
