@@ -5,7 +5,8 @@ extension FuzzEntryPoints {
   /// segment's revenue arithmetic with extreme values: the bytes are a line of
   /// `amount,quantity,interval_count,discount,interval,currency,rate`, made into a canonical
   /// subscription. It must be refused with a reason or give a monthly amount in bounds, whose
-  /// conversion, ARR and shares never trap.
+  /// conversion, ARR and shares never trap; and its members read through the fold's one-pass
+  /// selection must be what lookups by name read.
   public static func arithmetic(_ bytes: [UInt8]) {
     let parts = String(decoding: bytes, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
     func part(_ index: Int) -> String? { index < parts.count && !parts[index].isEmpty ? parts[index] : nil }
@@ -27,7 +28,15 @@ extension FuzzEntryPoints {
     members.append("\"currency\":\"\(currency)\"")
     let line = Array(("{" + members.joined(separator: ",") + "}").utf8)
     guard let record = line.withUnsafeBufferPointer({ try? LazyJSONObject.parse($0) }) else { return }
-    let (fact, problem) = SubscriptionFact.make(record, cutoff: 1_800_000_000)
+    // The one-pass selection the fold reads through reads what lookups by name read.
+    let fields = record.select(CanonicalMember.self)
+    for member in CanonicalMember.allCases {
+      precondition(
+        fields[member] == record[member.name] && fields.int(member) == record[member.name]?.intValue
+          && fields.numberText(member) == record.numberText(member.name),
+        "the selection's \(member.name) differs from the lookup by name")
+    }
+    let (fact, problem) = SubscriptionFact.make(fields, cutoff: 1_800_000_000)
     guard let fact else {
       precondition(problem != nil, "a refused subscription must say why")
       return

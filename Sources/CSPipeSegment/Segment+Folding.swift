@@ -7,19 +7,20 @@ extension Segment {
   func fold(_ record: LazyJSONObject, location: SourceLocation, line: UnsafeBufferPointer<UInt8>) throws {
     // Rejects keep the line as read.
     let raw = { String(decoding: line, as: UTF8.self) }
-    guard let kind = record["kind"]?.stringValue, let key = record["account"]?.stringValue, !key.isEmpty else {
+    let fields = record.select(CanonicalMember.self)
+    guard let kind = fields.string(.kind), let key = fields.string(.account), !key.isEmpty else {
       return try rejects.reject(at: location, reason: "expected a canonical record with kind and account", raw: raw())
     }
     if options.mode == .merge || kind == "partial" {
       return try mergePartial(record, kind: kind, key: key, location: location, raw: raw)
     }
-    guard let schema = CanonicalKind.named(kind) else {
+    guard let known = foldedKind(kind) else {
       return try rejects.reject(at: location, reason: "unknown kind \(kind.debugDescription)", raw: raw())
     }
-    func time(_ field: String) -> Int? { record.epochSeconds(field) }
+    func time(_ field: CanonicalMember) -> Int? { fields.epochSeconds(field) }
     let cutoff = options.cutoff
     // The event's time, read once: for as-of here and for freshness below.
-    let eventAt = schema.eventTime.flatMap(time)
+    let eventAt = known.eventAt(fields, record)
     if let at = eventAt, at >= cutoff {
       summary.afterAsOf += 1
       return
@@ -31,7 +32,7 @@ extension Segment {
         accounts[key] = created
         return created
       }()
-    let (labelled, line) = readSource(record)
+    let (labelled, line) = readSource(record, fields)
     let system = labelled.system
     let origin = Origin(file: labelled.file, line: line)
     if let at = eventAt {
@@ -45,7 +46,7 @@ extension Segment {
     case "account":
       account.mergeAttributes(record, system: system, origin: origin)
     case "subscription":
-      let (fact, problem) = SubscriptionFact.make(record, cutoff: cutoff)
+      let (fact, problem) = SubscriptionFact.make(fields, cutoff: cutoff)
       guard let fact else {
         return try rejects.reject(at: location, reason: problem ?? "unusable subscription", raw: raw())
       }
@@ -59,50 +60,50 @@ extension Segment {
       }
       account.subscriptions.append(fact)
     case "invoice":
-      let status = record["status"]?.stringValue
+      let status = fields.string(.status)
       // Paid after as-of: unpaid as of then (what was known that day, not what came later).
-      let paidLater = status == "paid" && (time("paid_at").map { $0 >= cutoff } ?? false)
-      if status == "open" || status == "uncollectible" || paidLater, let due = time("due_at"), due < cutoff {
+      let paidLater = status == "paid" && (time(.paidAt).map { $0 >= cutoff } ?? false)
+      if status == "open" || status == "uncollectible" || paidLater, let due = time(.dueAt), due < cutoff {
         account.invoicesPastDue += 1
-        if let amount = record["amount"]?.numberText.flatMap(DecimalSum.init),
-          let currency = record["currency"]?.stringValue
+        if let amount = fields.numberText(.amount).flatMap(DecimalSum.init),
+          let currency = fields.string(.currency)
         {
           account.pastDueAmount[currency, default: 0] += amount
         }
-        let subscription = record["subscription"]?.stringValue ?? ""
+        let subscription = fields.string(.subscription) ?? ""
         account.unpaidDue[subscription] = min(account.unpaidDue[subscription] ?? due, due)
       }
     case "payment":
-      if record["status"]?.stringValue == "failed", let at = time("at") {
+      if fields.string(.status) == "failed", let at = time(.at) {
         if at >= last90Start { account.failedPayments90 += 1 }
         account.lastFailedPayment = max(account.lastFailedPayment ?? at, at)
       }
     case "ticket":
-      let created = time("created_at")
-      let status = record["status"]?.stringValue
-      let solvedLater = time("solved_at").map { $0 >= cutoff } ?? false
+      let created = time(.createdAt)
+      let status = fields.string(.status)
+      let solvedLater = time(.solvedAt).map { $0 >= cutoff } ?? false
       if status == "new" || status == "open" || status == "pending" || solvedLater {
-        let severity = record["severity"]?.intValue.map(String.init) ?? "unknown"
+        let severity = fields.int(.severity).map(String.init) ?? "unknown"
         account.openBySeverity[severity, default: 0] += 1
       }
       if let created {
         if created >= last90Start { account.tickets90 += 1 }
         account.lastTicket = max(account.lastTicket ?? created, created)
-        let severity = record["severity"]?.intValue ?? 4
-        let priority = record["priority"]?.stringValue
+        let severity = fields.int(.severity) ?? 4
+        let priority = fields.string(.priority)
         if severity <= 2 || priority == "high" || priority == "urgent" {
           account.lastHighSeverity = max(account.lastHighSeverity ?? created, created)
         }
       }
-      if let satisfaction = record["satisfaction"]?.stringValue {
+      if let satisfaction = fields.string(.satisfaction) {
         account.satisfaction[satisfaction, default: 0] += 1
       }
     case "survey":
-      guard let type = record["type"]?.stringValue, let at = time("at"), let score = record["score"] else { break }
+      guard let type = fields.string(.type), let at = time(.at), let score = fields[.score] else { break }
       account.offerSurvey(labels(type), AccountRollup.Survey(at: at, score: score, origin: origin))
     case "usage":
-      guard let at = time("at"), let metricText = record["metric"]?.stringValue,
-        let value = record["value"]?.numberText.flatMap(DecimalSum.init)
+      guard let at = time(.at), let metricText = fields.string(.metric),
+        let value = fields.numberText(.value).flatMap(DecimalSum.init)
       else { break }
       let metric = labels(metricText)
       if value > 0 {
@@ -119,8 +120,8 @@ extension Segment {
         account.usagePrevious30[metric, default: 0] += value
       }
     case "user":
-      let role = record["role"]?.stringValue
-      let removed = time("removed_at")
+      let role = fields.string(.role)
+      let removed = time(.removedAt)
       if removed == nil || removed! >= cutoff {
         if role == "sponsor" { account.sponsors += 1 }
         if role == "champion" { account.champions += 1 }
@@ -129,15 +130,15 @@ extension Segment {
         account.lastSponsorChange = max(account.lastSponsorChange ?? removed, removed)
       }
     case "milestone":
-      if let name = record["name"]?.stringValue, let at = time("at") {
+      if let name = fields.string(.name), let at = time(.at) {
         account.milestones[name] = min(account.milestones[name] ?? at, at)
       }
     case "program":
       var entry = JSONObject()
-      for field in ["name", "cohort", "joined_at", "graduated_at"] {
+      for field in [CanonicalMember.name, .cohort, .joinedAt, .graduatedAt] {
         // A graduation after as-of had not happened then.
-        if field == "graduated_at", let at = time(field), at >= cutoff { continue }
-        if let value = record[field] { entry[field] = value }
+        if field == .graduatedAt, let at = time(field), at >= cutoff { continue }
+        if let value = fields[field] { entry[field.name] = value }
       }
       account.programs.append(.object(entry))
     default:
@@ -147,15 +148,23 @@ extension Segment {
     summary.folded += 1
   }
 
+  /// The kind named `name`, from the kinds met so far (a handful: a scan, most often of one).
+  func foldedKind(_ name: String) -> FoldedKind? {
+    if let known = foldedKinds.first(where: { $0.name == name }) { return known }
+    guard let known = FoldedKind(name) else { return nil }
+    foldedKinds.append(known)
+    return known
+  }
+
   static func raise(_ value: inout Int, to candidate: Int) { if candidate > value { value = candidate } }
 
   /// The interned system, file and `system/dataset` name of a record's source, and its line.
   /// Records come in runs from one file, whose sources agree up to the line number: a source
   /// that begins exactly as the last one's canonical text (`lastSourcePrefix`) and ends in a
   /// plain line number is not parsed, and its labels are the last ones.
-  func readSource(_ record: LazyJSONObject) -> (SourceLabels, Int) {
+  func readSource(_ record: LazyJSONObject, _ fields: CanonicalFields) -> (SourceLabels, Int) {
     if let last = lastSource, !lastSourcePrefix.isEmpty,
-      let line = record.withRawValue("source", { Self.lineNumber(in: $0, after: lastSourcePrefix) }) ?? nil
+      let line = fields.withRawValue(.source, { Self.lineNumber(in: $0, after: lastSourcePrefix) }) ?? nil
     {
       return (last, line)
     }

@@ -114,6 +114,8 @@ public final class Segment {
   /// One copy of each file name, source name and other repeated label: each record would
   /// otherwise bring its own copy of the same text into every account it touches.
   var labels = StringInterner()
+  /// The kinds folded so far (`foldedKind`).
+  var foldedKinds: [FoldedKind] = []
   /// The source of the record folded last (`sourceLabels`).
   var lastSource: SourceLabels?
   /// `lastSource` as normalise writes a source object, up to the line number (`readSource`).

@@ -111,45 +111,48 @@ struct SubscriptionFact: Sendable {
     return numerator < 0 ? -Int(quotient) : Int(quotient)
   }
 
-  /// From a canonical subscription record; nil with a reason when it cannot be counted.
   /// From a canonical subscription record, as known before `cutoff`. A fact with a reason is
   /// counted with a warning; no fact is a reject.
   static func make(_ record: LazyJSONObject, cutoff: Int) -> (SubscriptionFact?, String?) {
+    make(record.select(CanonicalMember.self), cutoff: cutoff)
+  }
+
+  static func make(_ record: CanonicalFields, cutoff: Int) -> (SubscriptionFact?, String?) {
     // Plain decimals (every canonical amount) are read by ExactDecimal; Foundation's Decimal,
     // a tenth of segment's time per subscription, only for what ExactDecimal cannot read.
-    guard let amountText = record.numberText("amount") else { return (nil, "subscription has no amount") }
+    guard let amountText = record.numberText(.amount) else { return (nil, "subscription has no amount") }
     let exactAmount = ExactDecimal(amountText)
     let parsedAmount = exactAmount == nil ? Decimal(string: amountText) : nil
     guard exactAmount != nil || parsedAmount != nil else { return (nil, "subscription has no amount") }
-    guard let started = record.epochSeconds("started_at") else {
+    guard let started = record.epochSeconds(.startedAt) else {
       return (nil, "subscription has no started_at")
     }
-    let currency = record.string("currency") ?? ""
+    let currency = record.string(.currency) ?? ""
     guard !currency.isEmpty else { return (nil, "subscription has no currency") }
-    let interval = record.string("interval") ?? "month"
+    let interval = record.string(.interval) ?? "month"
     guard let perMonth = monthsPer(interval) else { return (nil, "unknown interval \(interval)") }
     // Never clamped, wrapped or zeroed in silence: an implausible value is a reject with its reason.
     let negative = exactAmount.map(\.negative) ?? (parsedAmount! < 0)
     if negative { return (nil, "amount \(amountText) is negative") }
     let count: Int
-    if let given = record["interval_count"] {
-      guard let value = given.intValue, value >= 1 else {
-        return (nil, "interval_count \(given.numberText ?? "?") is not a whole number of at least 1")
+    if record.contains(.intervalCount) {
+      guard let value = record.int(.intervalCount), value >= 1 else {
+        return (nil, "interval_count \(record.numberText(.intervalCount) ?? "?") is not a whole number of at least 1")
       }
       count = value
     } else {
       count = 1
     }
     let quantity: Int
-    if let given = record["quantity"] {
-      guard let value = given.intValue, value >= 0 else {
-        return (nil, "quantity \(given.numberText ?? "?") is not a whole number of at least 0")
+    if record.contains(.quantity) {
+      guard let value = record.int(.quantity), value >= 0 else {
+        return (nil, "quantity \(record.numberText(.quantity) ?? "?") is not a whole number of at least 0")
       }
       quantity = value
     } else {
       quantity = 1
     }
-    let discountText = record.numberText("discount")
+    let discountText = record.numberText(.discount)
     if let discountText, let discount = Decimal(string: discountText), discount < 0 {
       return (nil, "discount \(discountText) is negative")
     }
@@ -180,39 +183,39 @@ struct SubscriptionFact: Sendable {
         nil, "monthly amount of \(monthlyMinor) minor units is implausible (over 10^\(limitExponent); a card or account number in Amount?)"
       )
     }
-    let status = record.string("status") ?? "active"
-    func time(_ field: String) -> Int? { record.epochSeconds(field) }
+    let status = record.string(.status) ?? "active"
+    func time(_ field: CanonicalMember) -> Int? { record.epochSeconds(field) }
     // A cancellation made after as-of was not known then: neither its date nor what it scheduled.
-    let cancelledAtAnyTime = time("canceled_at")
+    let cancelledAtAnyTime = time(.canceledAt)
     let cancelledAt = cancelledAtAnyTime.flatMap { $0 < cutoff ? $0 : nil }
     let cancelledLater = cancelledAt == nil && cancelledAtAnyTime != nil
-    let cancelAt = cancelledLater ? nil : time("cancel_at")
-    let atPeriodEnd = cancelledLater ? false : record["cancel_at_period_end"]?.boolValue ?? false
+    let cancelAt = cancelledLater ? nil : time(.cancelAt)
+    let atPeriodEnd = cancelledLater ? false : record.bool(.cancelAtPeriodEnd) ?? false
     var serviceEnd: Int?
     var scheduled = false
     var problem: String?
     let hasEnded = Self.isEnded(status)
     if hasEnded {
       // Ended: at the end the export states; a cancelled subscription with no date never counts.
-      serviceEnd = time("ended_at") ?? cancelAt ?? cancelledAt ?? started
-    } else if let ended = time("ended_at") {
+      serviceEnd = time(.endedAt) ?? cancelAt ?? cancelledAt ?? started
+    } else if let ended = time(.endedAt) {
       serviceEnd = ended
     } else if cancelAt != nil || atPeriodEnd || cancelledAt != nil {
       // Live with a cancellation scheduled (Stripe cancel_at / cancel_at_period_end, Chargebee
       // non_renewing, Recurly canceled): paid and served until the end of the period.
       scheduled = true
-      serviceEnd = cancelAt ?? time("current_period_end")
+      serviceEnd = cancelAt ?? time(.currentPeriodEnd)
       if serviceEnd == nil {
         problem =
-          "subscription \(record.string("id") ?? "?") is cancelled but has no cancel_at or current_period_end: counted as live"
+          "subscription \(record.string(.id) ?? "?") is cancelled but has no cancel_at or current_period_end: counted as live"
         scheduled = false
       }
     }
-    var trialEnd = time("trial_end")
+    var trialEnd = time(.trialEnd)
     if status == "trialing" && trialEnd == nil { trialEnd = Int.max }
     return (
       SubscriptionFact(
-        id: record.string("id") ?? "", currency: currency, monthlyMinor: monthlyMinor, start: started,
+        id: record.string(.id) ?? "", currency: currency, monthlyMinor: monthlyMinor, start: started,
         serviceEnd: serviceEnd, cancelledAt: hasEnded || scheduled ? cancelledAt : nil,
         cancellationScheduled: scheduled, trialEnd: trialEnd, status: status, quantity: quantity),
       problem

@@ -118,6 +118,21 @@ struct RawEnvelopeDifferentialTests {
 /// any offset of any word, in keys and values, must read as the exact parser reads it.
 @Suite("plain scanner agrees with the exact parser")
 struct PlainScannerDifferentialTests {
+  /// The lazy reader's object and the exact parser's value of `line`, or their errors, as text.
+  static func lazyAndExact(_ line: [UInt8]) -> (lazy: String, exact: String) {
+    line.withUnsafeBufferPointer { bytes in
+      let lazy: String
+      do throws(JSONSyntaxError) {
+        lazy = try JSONParser.parseLazyObject(bytes).map { "\(JSONValue.object($0.object))" } ?? "nil"
+      } catch { lazy = "error \(error.offset) \(error.message)" }
+      let exact: String
+      do throws(JSONSyntaxError) {
+        exact = "\(try JSONParser.parse(bytes))"
+      } catch { exact = "error \(error.offset) \(error.message)" }
+      return (lazy, exact)
+    }
+  }
+
   @Test("special bytes at every offset of 20,000 lines: the same object, or the same error")
   func specialBytesEverywhere() {
     var random = FastPathDifferentialTests.Seeded(state: 31)
@@ -139,17 +154,7 @@ struct PlainScannerDifferentialTests {
         line.append(0x22)
       }
       line.append(0x7D)
-      let (lazy, exact) = line.withUnsafeBufferPointer { bytes -> (String, String) in
-        let lazy: String
-        do throws(JSONSyntaxError) {
-          lazy = try JSONParser.parseLazyObject(bytes).map { "\(JSONValue.object($0.object))" } ?? "nil"
-        } catch { lazy = "error \(error.offset) \(error.message)" }
-        let exact: String
-        do throws(JSONSyntaxError) {
-          exact = "\(try JSONParser.parse(bytes))"
-        } catch { exact = "error \(error.offset) \(error.message)" }
-        return (lazy, exact)
-      }
+      let (lazy, exact) = Self.lazyAndExact(line)
       #expect(lazy == exact, "round \(round): \(String(decoding: line, as: UTF8.self).debugDescription)")
     }
   }
@@ -184,5 +189,100 @@ struct SourceFastPathTests {
       #expect(parsed.entries.count == 4, "\(String(decoding: bytes, as: UTF8.self))")
     }
     #expect(taken > 100)
+  }
+}
+
+/// The plain scanner follows shallow nested objects and arrays itself; on any line, nested or
+/// not, plain or not, it must give the exact parser's object or error.
+@Suite("the plain scanner's nested values agree with the exact parser")
+struct NestedPlainScanTests {
+  @Test("30,000 lines of random nested members, valid and broken: the same object, or the same error")
+  func nestedValues() {
+    var random = FastPathDifferentialTests.Seeded(state: 41)
+    let scalars = [#""x""#, "1", "-0", "2.5e3", "true", "false", "null", #""é""#, #""a\"b""#, "01", "1.", "tru", #""\#u{01}""#, ""]
+    func value(_ depth: Int) -> String {
+      switch Int.random(in: 0..<(depth > 6 ? 1 : 4), using: &random) {
+      case 0: return scalars.randomElement(using: &random)!
+      case 1:
+        let members = (0..<Int.random(in: 0...3, using: &random)).map { _ in
+          "\"k\(Int.random(in: 0...2, using: &random))\":\(value(depth + 1))"
+        }
+        return "{" + members.joined(separator: [",", ", ", ",,"].randomElement(using: &random)!) + "}"
+      case 2:
+        let elements = (0..<Int.random(in: 0...3, using: &random)).map { _ in value(depth + 1) }
+        return "[" + elements.joined(separator: [",", " , ", ""].randomElement(using: &random)!) + "]"
+      default: return [" {} ", "[]", "[{}]", "{\"a\":[[[]]]}", "[", "{\"a\"}", "]"].randomElement(using: &random)!
+      }
+    }
+    for round in 0..<30_000 {
+      let line = Array("{\"kind\":\"x\",\"source\":\(value(1)),\"z\":\(value(2))}".utf8)
+      let (lazy, exact) = PlainScannerDifferentialTests.lazyAndExact(line)
+      #expect(lazy == exact, "round \(round): \(String(decoding: line, as: UTF8.self).debugDescription)")
+    }
+  }
+}
+
+/// `LazyJSONObject.select` finds many members in one pass; every read through it must equal the
+/// same read by name, first of repeated keys included.
+@Suite("a selection of members reads what lookups by name read")
+struct MemberSelectionTests {
+  enum Probe: Int, LazyJSONMemberNames {
+    case a, ab, b, amount, at, atx, quote, long
+
+    var name: String {
+      switch self {
+      case .a: "a"
+      case .ab: "ab"
+      case .b: "b"
+      case .amount: "amount"
+      case .at: "at"
+      case .atx: "atx"
+      case .quote: "q\"uote"
+      case .long: "a_rather_long_member_name"
+      }
+    }
+
+    static let table = LazyJSONMemberTable(Self.self)
+  }
+
+  @Test("20,000 objects with repeated, escaped and missing keys: every accessor agrees")
+  func agrees() throws {
+    var random = FastPathDifferentialTests.Seeded(state: 43)
+    let keys = [
+      #""a""#, #""ab""#, #""b""#, #""amount""#, #""at""#, #""atx""#, #""q\"uote""#, #""\u0061""#, #""a\u0062""#,
+      #""a_rather_long_member_name""#, #""amounts""#, #""""#, #""x""#, #""c""#,
+    ]
+    let values = [
+      #""2024-05-06T07:08:09Z""#, #""2024-05-06""#, "12", "-7", "123456789012345678901", "1.0", "1e2", "-0", "true",
+      "false", "null", #""text""#, #""t\"ext""#, "{\"x\":1}", "[1,2]", #""""#, "999999999999999999",
+    ]
+    for round in 0..<20_000 {
+      let members = (0..<Int.random(in: 0...12, using: &random)).map { _ in
+        keys.randomElement(using: &random)! + ":" + values.randomElement(using: &random)!
+      }
+      let line = Array(("{" + members.joined(separator: ",") + "}").utf8)
+      let object = try #require(try line.withUnsafeBufferPointer { try LazyJSONObject.parse($0) })
+      let selection = object.select(Probe.self)
+      for name in Probe.allCases {
+        let context = "round \(round), \(name.name): \(String(decoding: line, as: UTF8.self))"
+        #expect(selection[name] == object[name.name], "\(context)")
+        #expect(selection.contains(name) == (object[name.name] != nil), "\(context)")
+        #expect(selection.string(name) == object.string(name.name), "\(context)")
+        #expect(selection.numberText(name) == object.numberText(name.name), "\(context)")
+        #expect(selection.epochSeconds(name) == object.epochSeconds(name.name), "\(context)")
+        #expect(selection.int(name) == object[name.name]?.intValue, "\(context)")
+        #expect(selection.bool(name) == object[name.name]?.boolValue, "\(context)")
+        let raw = selection.withRawValue(name) { Array($0) }
+        #expect(raw == object.withRawValue(name.name) { Array($0) }, "\(context)")
+      }
+    }
+  }
+
+  @Test("the fold's member names are the canonical schema's fields (or the envelope's)")
+  func canonicalNames() {
+    let fields = Set(CanonicalKind.all.flatMap { $0.fields.map(\.name) })
+    for member in CanonicalMember.allCases where !["kind", "account", "source"].contains(member.name) {
+      #expect(fields.contains(member.name), "\(member.name) is no canonical field")
+    }
   }
 }

@@ -124,6 +124,12 @@ extension JSONParser {
       case 0x66: return literal("false")
       case 0x6E: return literal("null")
       case ASCII.openBrace, ASCII.openBracket:
+        // Plain and shallow (a record's `source`): scanned here, where the exact parser's
+        // string reader was a quarter of reading a canonical line. Anything else, in place by
+        // the exact parser, which also counts the depth.
+        let start = i
+        if container(levels: Self.plainLevels) { return true }
+        i = start
         var parser = JSONParser(bytes: bytes)
         parser.index = i
         parser.depth = 1
@@ -133,6 +139,43 @@ extension JSONParser {
       default:
         return false
       }
+    }
+
+    /// How deep the scanner itself follows objects and arrays inside a member's value.
+    static let plainLevels = 4
+
+    /// Moves past the object or array at `i` when it and everything in it is plain and nested
+    /// at most `levels` deep; false otherwise (the caller restores `i`).
+    mutating func container(levels: Int) -> Bool {
+      guard levels > 0 else { return false }
+      if base[i] == ASCII.openBrace {
+        return members { scanner, _ in scanner.nestedValue(levels: levels - 1) }
+      }
+      i += 1
+      skipSpace()
+      if at(ASCII.closeBracket) {
+        i += 1
+        return true
+      }
+      while true {
+        skipSpace()
+        guard nestedValue(levels: levels - 1) else { return false }
+        skipSpace()
+        if at(ASCII.comma) {
+          i += 1
+          continue
+        }
+        guard at(ASCII.closeBracket) else { return false }
+        i += 1
+        return true
+      }
+    }
+
+    /// A value inside a container: scalars as `value` reads them, containers while `levels` last.
+    mutating func nestedValue(levels: Int) -> Bool {
+      guard i < count else { return false }
+      if base[i] == ASCII.openBrace || base[i] == ASCII.openBracket { return container(levels: levels) }
+      return value()
     }
 
     /// Reads `{ member, … }` from `i`: `member(key range)` is called with `i` at the value and
@@ -203,7 +246,7 @@ extension JSONParser {
   /// escapes, in one tight loop over the bytes. Anything else (an escape, a control
   /// character, invalid UTF-8, any syntax error) returns nil, and the exact parser reads the
   /// line again, so errors and results are the exact parser's. Nested objects and arrays are
-  /// checked by the exact parser in place.
+  /// scanned too while plain and shallow, and checked by the exact parser in place otherwise.
   static func scanPlainObject(_ bytes: UnsafeBufferPointer<UInt8>) -> LazyJSONObject? {
     guard var scanner = PlainScanner(bytes) else { return nil }
     var object = LazyJSONObject(storage: Array(bytes))

@@ -24,15 +24,28 @@ public struct LazyJSONObject: Sendable {
   }
 
   public subscript(key: String) -> JSONValue? {
-    guard let member = member(named: key) else { return nil }
-    return value(of: member)
+    member(named: key).map(value(of:))
   }
 
   /// `self[key]?.stringValue` without the `JSONValue` in between (a subscription's fields are
   /// read this way for every record).
   public func string(_ key: String) -> String? {
-    guard let member = member(named: key) else { return nil }
-    return storage.withUnsafeBufferPointer { bytes in
+    member(named: key).flatMap(string(of:))
+  }
+
+  /// `self[key]?.numberText` without the `JSONValue` in between.
+  public func numberText(_ key: String) -> String? {
+    member(named: key).flatMap(numberText(of:))
+  }
+
+  /// The canonical time under `key` in epoch seconds (`Timestamps.epochSeconds(ofCanonical:)`
+  /// of its string), read from the line's bytes: no String is made for a plain value.
+  public func epochSeconds(_ key: String) -> Int? {
+    member(named: key).flatMap(epochSeconds(of:))
+  }
+
+  func string(of member: Member) -> String? {
+    storage.withUnsafeBufferPointer { bytes in
       guard bytes[member.valueStart] == ASCII.quote else { return nil }
       let inner = UnsafeBufferPointer(rebasing: bytes[(member.valueStart + 1)..<(member.valueEnd - 1)])
       if inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
@@ -42,10 +55,8 @@ public struct LazyJSONObject: Sendable {
     }
   }
 
-  /// `self[key]?.numberText` without the `JSONValue` in between.
-  public func numberText(_ key: String) -> String? {
-    guard let member = member(named: key) else { return nil }
-    return storage.withUnsafeBufferPointer { bytes in
+  func numberText(of member: Member) -> String? {
+    storage.withUnsafeBufferPointer { bytes in
       switch bytes[member.valueStart] {
       case ASCII.minus, ASCII.digit0...ASCII.digit9:
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd]), as: UTF8.self)
@@ -55,11 +66,8 @@ public struct LazyJSONObject: Sendable {
     }
   }
 
-  /// The canonical time under `key` in epoch seconds (`Timestamps.epochSeconds(ofCanonical:)`
-  /// of its string), read from the line's bytes: no String is made for a plain value.
-  public func epochSeconds(_ key: String) -> Int? {
-    guard let member = member(named: key) else { return nil }
-    return storage.withUnsafeBufferPointer { bytes in
+  func epochSeconds(of member: Member) -> Int? {
+    storage.withUnsafeBufferPointer { bytes in
       let span = UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd])
       guard span[0] == ASCII.quote else { return nil }
       let inner = UnsafeBufferPointer(rebasing: span[1..<(span.count - 1)])
@@ -67,6 +75,34 @@ public struct LazyJSONObject: Sendable {
         return value(of: member).stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
       }
       return Timestamps.epochSeconds(ofCanonicalBytes: inner)
+    }
+  }
+
+  /// `value(of: member).intValue` (`Int(text)` of a number) without a String for a plain one.
+  func int(of member: Member) -> Int? {
+    storage.withUnsafeBufferPointer { bytes -> Int? in
+      let negative = bytes[member.valueStart] == ASCII.minus
+      let digitsStart = member.valueStart + (negative ? 1 : 0)
+      guard digitsStart < member.valueEnd, bytes[digitsStart] &- ASCII.digit0 < 10 else { return nil }
+      // Up to 18 digits cannot overflow; longer, fractions and exponents go through `Int(_:)`.
+      var magnitude = 0
+      var index = digitsStart
+      while index < member.valueEnd, bytes[index] &- ASCII.digit0 < 10, index - digitsStart < 18 {
+        magnitude = magnitude * 10 + Int(bytes[index] &- ASCII.digit0)
+        index += 1
+      }
+      if index == member.valueEnd { return negative ? -magnitude : magnitude }
+      return value(of: member).intValue
+    }
+  }
+
+  func bool(of member: Member) -> Bool? {
+    storage.withUnsafeBufferPointer { bytes in
+      switch bytes[member.valueStart] {
+      case ASCII.lowerT: true
+      case ASCII.lowerF: false
+      default: nil
+      }
     }
   }
 
@@ -120,7 +156,7 @@ public struct LazyJSONObject: Sendable {
     }
   }
 
-  private func value(of member: Member) -> JSONValue {
+  func value(of member: Member) -> JSONValue {
     storage.withUnsafeBufferPointer { bytes in
       let span = UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd])
       // The span was checked when the line was read: strings without escapes and numbers are

@@ -20,6 +20,8 @@ public enum ASCII {
   public static let openBracket: UInt8 = 0x5B
   public static let backslash: UInt8 = 0x5C
   public static let closeBracket: UInt8 = 0x5D
+  public static let lowerF: UInt8 = 0x66
+  public static let lowerT: UInt8 = 0x74
   public static let openBrace: UInt8 = 0x7B
   public static let pipe: UInt8 = 0x7C
   public static let closeBrace: UInt8 = 0x7D
