@@ -302,7 +302,7 @@ public final class ValidatedMapping: Sendable {
       rules.append(
         CompiledFieldRule(
           index: rules.count, name: field.name, type: field.type, rule: rule, zone: zone,
-          isScheduled: kind.scheduled.contains(field.name)))
+          isScheduled: kind.scheduled.contains(field.name), moneyUnit: rule.unit ?? mapping.moneyUnit ?? .major))
     }
     self.rules = rules
     placeholders = Self.sharedPlaceholders.union(mapping.placeholders ?? [])
@@ -346,12 +346,20 @@ final class CompiledFieldRule: Sendable {
   let member: [UInt8]
   /// A date that may lie after as-of as a plan, not a fact (`CanonicalKind.scheduled`).
   let isScheduled: Bool
+  /// The unit of an amount's source values (the rule's, else the mapping's, else major).
+  let moneyUnit: SourceMapping.MoneyUnit
+  /// For an enumeration or a string with a value map: every lower-cased value that matches,
+  /// as bytes, with the JSON text it becomes (the map's target, else the value itself), so
+  /// that an ASCII value is matched without a String. Nil when a key or value is not ASCII:
+  /// Unicode's case mapping and equivalences then need the String path.
+  let plainChoices: [(key: [UInt8], json: [UInt8])]?
 
   init(
     index: Int, name: String, type: CanonicalKind.FieldType, rule: SourceMapping.FieldRule, zone: TimeZone?,
-    isScheduled: Bool
+    isScheduled: Bool, moneyUnit: SourceMapping.MoneyUnit
   ) {
     self.isScheduled = isScheduled
+    self.moneyUnit = moneyUnit
     self.index = index
     self.name = name
     self.type = type
@@ -367,8 +375,38 @@ final class CompiledFieldRule: Sendable {
       let field = gathers ? String(name.dropLast(3)) : name
       return (field, Array(field.utf8), gathers)
     }
-    lowercasedMap = rule.map.map { map in
+    let lowercasedMap = rule.map.map { map in
       Dictionary(map.sorted { $0.key < $1.key }.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
+    self.lowercasedMap = lowercasedMap
+    plainChoices = Self.plainChoices(type: type, lowercasedMap: lowercasedMap)
+  }
+
+  /// What `RecordConverter.applyMap` and `convertValue` make of each value an enumeration or a
+  /// mapped string accepts: the map's entries first, then the allowed values it does not map.
+  static func plainChoices(type: CanonicalKind.FieldType, lowercasedMap: [String: String]?) -> [(key: [UInt8], json: [UInt8])]? {
+    var allowed: [String] = []
+    switch type {
+    case .enumeration(let values): allowed = values
+    case .string where lowercasedMap != nil: break
+    default: return nil
+    }
+    func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 0x80 } }
+    var choices: [(key: [UInt8], json: [UInt8])] = []
+    func add(_ key: String, becoming value: String) {
+      var json: [UInt8] = []
+      JSONBytes.appendString(value, to: &json)
+      choices.append((Array(key.utf8), json))
+    }
+    for (key, target) in (lowercasedMap ?? [:]).sorted(by: { $0.key < $1.key }) {
+      guard isASCII(key) else { return nil }
+      add(key, becoming: type == .string ? target.trimmed : target)
+    }
+    // A value matches an allowed one as lower-cased text: one with a capital never does.
+    for value in allowed where lowercasedMap?[value] == nil && value == value.lowercased() {
+      guard isASCII(value) else { return nil }
+      add(value, becoming: value)
+    }
+    return choices
   }
 }

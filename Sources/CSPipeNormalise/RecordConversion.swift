@@ -288,8 +288,10 @@ struct RecordConverter {
       let start = result.text.count
       if case .bytes(let range) = source,
         let written = raw.fields.withBytes(
-          of: range, { bytes in result.write { Self.writePlain(bytes, compiled, zone: mapping.zone, to: &$0) } })
+          of: range,
+          { bytes in result.write { Self.writePlain(bytes, compiled, zone: mapping.zone, currency: currency, to: &$0) } })
       {
+        if name == "currency", let code = written.currency { currency = code }
         result.add(compiled, from: start, epoch: written.epoch)
         continue
       }
@@ -314,29 +316,64 @@ struct RecordConverter {
 
   /// A value `writePlain` wrote.
   struct PlainValue {
-    let epoch: Int?
+    var epoch: Int?
+    /// The code, for a currency.
+    var currency: String?
   }
 
   /// The JSON text of the commonest values, straight from their bytes: a string without a
   /// value map (trimmed), a date or time in the plain form (`YYYY-MM-DD HH:MM:SS`, a bare
-  /// date). Nil, with nothing written, for anything else: `convertValue` reads it as a
-  /// String, with the same result.
+  /// date), an ASCII value of an enumeration or value map, and, without a value map, plain
+  /// digits, a currency code, `true`/`false`/`1`/`0` and a plain decimal amount. Nil, with
+  /// nothing written, for anything else: `applyMap` and `convertValue` read it as a String,
+  /// with the same result. `currency`: the record's, as far as converted.
   static func writePlain(
-    _ bytes: UnsafeBufferPointer<UInt8>, _ compiled: CompiledFieldRule, zone: TimeZone, to out: inout [UInt8]
+    _ bytes: UnsafeBufferPointer<UInt8>, _ compiled: CompiledFieldRule, zone: TimeZone, currency: String?,
+    to out: inout [UInt8]
   ) -> PlainValue? {
+    if let choices = compiled.plainChoices { return writeChoice(bytes, choices, to: &out) }
+    // A value map applies before any conversion: such values take the String path.
+    if compiled.rule.map != nil { return nil }
     switch compiled.type {
-    case .string where compiled.rule.map == nil:
-      var start = 0
-      var end = bytes.count
-      while start < end && String.isBlankByte(bytes[start]) { start += 1 }
-      while end > start && String.isBlankByte(bytes[end - 1]) { end -= 1 }
+    case .integer:
+      guard let value = Values.plainDigits(bytes: bytes) else { return nil }
+      out.append(contentsOf: String(value).utf8)
+      return PlainValue()
+    case .currency:
+      guard let code = Values.asciiCurrencyCode(utf8: bytes) else { return nil }
+      out.append(ASCII.quote)
+      out.append(contentsOf: code.utf8)
+      out.append(ASCII.quote)
+      return PlainValue(currency: code)
+    case .boolean:
+      // The exports' own spellings; the rest (`yes`, ` TRUE `) through `Values.boolean`.
+      if bytes.elementsEqual("true".utf8) || bytes.elementsEqual("1".utf8) {
+        out.append(contentsOf: "true".utf8)
+      } else if bytes.elementsEqual("false".utf8) || bytes.elementsEqual("0".utf8) {
+        out.append(contentsOf: "false".utf8)
+      } else {
+        return nil
+      }
+      return PlainValue()
+    case .decimal:
+      guard let parsed = ExactDecimal(utf8: trimmedBlanks(bytes)) else { return nil }
+      parsed.write(to: &out)
+      return PlainValue()
+    case .money, .price:
+      let minor = compiled.moneyUnit == .minor
+      // Exponents, and minor units without a currency (an error), take the String path.
+      guard !(minor && currency == nil), let parsed = ExactDecimal(utf8: trimmedBlanks(bytes)) else { return nil }
+      let extra = compiled.type == .price ? Values.priceExtraDigits : 0
+      Values.amount(parsed, minorUnits: minor, currency: currency, extraDigits: extra).write(to: &out)
+      return PlainValue()
+    case .string:
       let mark = out.count
       // Not valid UTF-8: the String reading repairs it, so it takes that path.
-      guard JSONBytes.appendString(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &out) == nil else {
+      guard JSONBytes.appendString(trimmedBlanks(bytes), to: &out) == nil else {
         out.removeSubrange(mark...)
         return nil
       }
-      return PlainValue(epoch: nil)
+      return PlainValue()
     case .datetime, .date:
       guard compiled.rule.format != "epoch" && compiled.rule.format != "epoch-ms",
         let civil = Timestamps.plainDateTime(bytes: bytes)
@@ -356,8 +393,43 @@ struct RecordConverter {
     }
   }
 
+  /// An enumeration's or value map's choice matching `bytes` (trimmed, ASCII case folded), as
+  /// `applyMap` then `convertValue` would write it; nil when none matches (the String path
+  /// then rejects, keeps or leaves out the value, as the rule says).
+  static func writeChoice(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ choices: [(key: [UInt8], json: [UInt8])], to out: inout [UInt8]
+  ) -> PlainValue? {
+    let value = trimmedBlanks(bytes)
+    for choice in choices where choice.key.count == value.count {
+      var matches = true
+      for offset in 0..<value.count {
+        let byte = value[offset]
+        // Capitals folded; any other byte (a non-ASCII one included) compares as it is.
+        let folded = byte >= ASCII.upperA && byte <= ASCII.upperZ ? byte | 0x20 : byte
+        if folded != choice.key[offset] {
+          matches = false
+          break
+        }
+      }
+      if matches {
+        out.append(contentsOf: choice.json)
+        return PlainValue()
+      }
+    }
+    return nil
+  }
+
+  /// `bytes` without the blanks `String.trimmed` removes.
+  static func trimmedBlanks(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    var start = 0
+    var end = bytes.count
+    while start < end && String.isBlankByte(bytes[start]) { start += 1 }
+    while end > start && String.isBlankByte(bytes[end - 1]) { end -= 1 }
+    return UnsafeBufferPointer(rebasing: bytes[start..<end])
+  }
+
   /// The value after the field's value map; nil when it is to be left out.
-  private func applyMap(_ compiled: CompiledFieldRule, to text: String) throws(ValueError) -> String? {
+  func applyMap(_ compiled: CompiledFieldRule, to text: String) throws(ValueError) -> String? {
     let allowed: [String]?
     if case .enumeration(let values) = compiled.type { allowed = values } else { allowed = nil }
     guard compiled.rule.map != nil || allowed != nil else { return text }

@@ -45,7 +45,7 @@ struct ParallelAndPlainValueTests {
       for rule in [stringRule, timeRule] {
         var plain: [UInt8] = []
         let result = bytes.withUnsafeBufferPointer {
-          RecordConverter.writePlain($0, rule, zone: mapping.zone, to: &plain)
+          RecordConverter.writePlain($0, rule, zone: mapping.zone, currency: nil, to: &plain)
         }
         guard let result else {
           #expect(plain.isEmpty, "declined but wrote \(plain)")
@@ -61,6 +61,65 @@ struct ParallelAndPlainValueTests {
       }
     }
     #expect(written > 30_000, "\(written) written from bytes")
+  }
+
+  /// `writePlain` for every field rule of every built-in mapping (enumerations and value maps,
+  /// integers, decimals, amounts in major and minor units, currencies, booleans) against what
+  /// the String path makes of the same value: `applyMap`, then `convertValue`.
+  @Test("every built-in rule's values written from bytes equal applyMap and convertValue, on 200,000 near-miss values")
+  func everyRuleMatchesTheStringPath() throws {
+    let set = try MappingSet.load(extra: [])
+    let rules = set.mappings.values.sorted { $0.mapping.source < $1.mapping.source }.flatMap { mapping in
+      mapping.rules.map { (RecordConverter(mapping: mapping), $0) }
+    }
+    var random = Seeded(state: 47)
+    var words = Set<String>()
+    for (_, rule) in rules {
+      if case .enumeration(let values) = rule.type { words.formUnion(values) }
+      words.formUnion(rule.rule.map?.keys.map { $0 } ?? [])
+    }
+    let seeds =
+      words.sorted() + [
+        "0", "1", "007", "-0", "12.50", "0.005", ".5", "5.", "+5", "1e3", "1,234.56", "123456789012345678901",
+        "1.2345678901234567", "true", "false", "TRUE", "usd", "EUR", "US", "\u{212A}", "\u{17F}", "é", "İ", "ı", "\t", " ", "",
+      ]
+    func near(_ word: String) -> String {
+      var text = word
+      switch Int.random(in: 0..<6, using: &random) {
+      case 0: text = text.uppercased()
+      case 1: text = " " + text + "\t"
+      case 2: text = String(text.map { Bool.random(using: &random) ? Character($0.uppercased()) : $0 })
+      case 3 where !text.isEmpty: text.remove(at: text.index(text.startIndex, offsetBy: Int.random(in: 0..<text.count, using: &random)))
+      case 4: text += ["s", "0", ".", "\u{130}", "\u{212A}"].randomElement(using: &random)!
+      default: break
+      }
+      return text
+    }
+    var written = 0
+    for _ in 0..<200_000 {
+      let (converter, rule) = rules.randomElement(using: &random)!
+      let text = near(seeds.randomElement(using: &random)!)
+      let currency = [nil, "USD", "JPY", "KWD"].randomElement(using: &random)!
+      var plain: [UInt8] = []
+      let bytes = Array(text.utf8)
+      let result = bytes.withUnsafeBufferPointer {
+        RecordConverter.writePlain($0, rule, zone: converter.mapping.zone, currency: currency, to: &plain)
+      }
+      guard let result else {
+        #expect(plain.isEmpty, "declined but wrote \(plain)")
+        continue
+      }
+      written += 1
+      let context = "\(converter.mapping.mapping.source) \(rule.name) \(text.debugDescription) \(currency ?? "-")"
+      let mapped = try #require(try converter.applyMap(rule, to: text), "\(context): written, but the map leaves it out")
+      let reference = try converter.convertValue(mapped, rule, currency: currency)
+      var expected: [UInt8] = []
+      reference.json.write(to: &expected)
+      #expect(plain == expected, "\(context): \(String(decoding: plain, as: UTF8.self))")
+      #expect(result.epoch == reference.epoch, "\(context)")
+      if case .string(let code) = reference.json, rule.type == .currency { #expect(result.currency == code, "\(context)") }
+    }
+    #expect(written > 50_000, "\(written) written from bytes")
   }
 
   /// `Timestamps.appendQuoted` against the String formatters, across years of any width.

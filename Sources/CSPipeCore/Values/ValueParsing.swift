@@ -48,16 +48,18 @@ public enum Values {
   /// The value of 1 to 18 ASCII digits and nothing else; nil for any other text.
   static func plainDigits(_ text: String) -> Int? {
     var text = text
-    return text.withUTF8 { bytes -> Int? in
-      guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
-      var value = 0
-      for byte in bytes {
-        let digit = byte &- ASCII.digit0
-        guard digit < 10 else { return nil }
-        value = value &* 10 &+ Int(digit)
-      }
-      return value
+    return text.withUTF8(plainDigits(bytes:))
+  }
+
+  public static func plainDigits(bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+    var value = 0
+    for byte in bytes {
+      let digit = byte &- ASCII.digit0
+      guard digit < 10 else { return nil }
+      value = value &* 10 &+ Int(digit)
     }
+    return value
   }
 
   /// Decimal places beyond the currency's minor unit that a price per unit keeps: Stripe's
@@ -92,6 +94,11 @@ public enum Values {
       }
       throw ValueError("not a number: \(text.debugDescription)")
     }
+    return amount(parsed, minorUnits: minorUnits, currency: currency, extraDigits: extraDigits)
+  }
+
+  /// A parsed amount in major units, rounded as `money` (`extraDigits` 0) or `price` keep it.
+  public static func amount(_ parsed: ExactDecimal, minorUnits: Bool, currency: String?, extraDigits: Int) -> ExactDecimal {
     let digits = minorUnitDigits(of: currency ?? "")
     let major = minorUnits ? parsed.dividedByPowerOfTen(digits) : parsed
     return major.rounded(toScale: digits + extraDigits)
@@ -111,10 +118,14 @@ public enum Values {
   /// code `currency` gives, without Unicode's case mapping and a String for each step. Nil for
   /// anything else, which takes the general path.
   static func asciiCurrencyCode(_ text: String) -> String? {
+    asciiCurrencyCode(utf8: text.utf8)
+  }
+
+  public static func asciiCurrencyCode<Bytes: Sequence<UInt8>>(utf8 bytes: Bytes) -> String? {
     var letters: (UInt8, UInt8, UInt8) = (0, 0, 0)
     var count = 0
     var trailing = false
-    for byte in text.utf8 {
+    for byte in bytes {
       if String.isBlankByte(byte) {
         if count > 0 { trailing = true }
         continue
@@ -184,13 +195,18 @@ public struct ExactDecimal: Equatable, Sendable {
 
   /// Parses `[+-]digits[.digits]` (at least one digit; `.5` and `5.` are accepted).
   public init?(_ text: String) {
+    self.init(utf8: text.utf8)
+  }
+
+  /// `init(_:)` of a text's UTF-8 bytes (normalise reads a value without making a String).
+  public init?<Bytes: Sequence<UInt8>>(utf8 bytes: Bytes) {
     var negative = false
     var digits: [UInt8] = []
     var scale = 0
     var pointSeen = false
     var digitSeen = false
     var first = true
-    for byte in text.utf8 {
+    for byte in bytes {
       defer { first = false }
       switch byte {
       case 0x30...0x39:
@@ -301,19 +317,25 @@ public struct ExactDecimal: Equatable, Sendable {
     guard !digits.isEmpty else { return "0" }
     var bytes: [UInt8] = []
     bytes.reserveCapacity(digits.count + 3)
-    if negative { bytes.append(0x2D) }
+    write(to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Appends `text`'s bytes.
+  public func write(to bytes: inout [UInt8]) {
+    guard !digits.isEmpty else { return bytes.append(ASCII.digit0) }
+    if negative { bytes.append(ASCII.minus) }
     if scale == 0 {
       bytes += digits
     } else if digits.count > scale {
       bytes += digits[..<(digits.count - scale)]
-      bytes.append(0x2E)
+      bytes.append(ASCII.dot)
       bytes += digits[(digits.count - scale)...]
     } else {
-      bytes += [0x30, 0x2E]
-      bytes += repeatElement(0x30, count: scale - digits.count)
+      bytes += [ASCII.digit0, ASCII.dot]
+      bytes += repeatElement(ASCII.digit0, count: scale - digits.count)
       bytes += digits
     }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }
 
