@@ -346,6 +346,8 @@ final class CompiledFieldRule: Sendable {
   let member: [UInt8]
   /// A date that may lie after as-of as a plan, not a fact (`CanonicalKind.scheduled`).
   let isScheduled: Bool
+  /// The record's `currency`: the code that amounts converted after it are in.
+  let isCurrencyField: Bool
   /// The unit of an amount's source values (the rule's, else the mapping's, else major).
   let moneyUnit: SourceMapping.MoneyUnit
   /// For an enumeration or a string with a value map: every lower-cased value that matches,
@@ -360,6 +362,7 @@ final class CompiledFieldRule: Sendable {
   ) {
     self.isScheduled = isScheduled
     self.moneyUnit = moneyUnit
+    isCurrencyField = name == "currency"
     self.index = index
     self.name = name
     self.type = type

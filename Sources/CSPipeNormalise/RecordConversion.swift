@@ -291,7 +291,10 @@ struct RecordConverter {
           of: range,
           { bytes in result.write { Self.writePlain(bytes, compiled, zone: mapping.zone, currency: currency, to: &$0) } })
       {
-        if name == "currency", let code = written.currency { currency = code }
+        // The code as just written, `"USD"`, for the amounts after it.
+        if compiled.isCurrencyField, written.isCurrency {
+          currency = String(decoding: result.text[(start + 1)..<(result.text.count - 1)], as: UTF8.self)
+        }
         result.add(compiled, from: start, epoch: written.epoch)
         continue
       }
@@ -304,7 +307,7 @@ struct RecordConverter {
       do throws(ValueError) {
         guard let mapped = try applyMap(compiled, to: text) else { continue }
         let value = try convertValue(mapped, compiled, currency: currency)
-        if name == "currency", case .string(let code) = value.json { currency = code }
+        if compiled.isCurrencyField, case .string(let code) = value.json { currency = code }
         result.write { value.json.write(to: &$0) }
         result.add(compiled, from: start, epoch: value.epoch)
       } catch {
@@ -317,8 +320,8 @@ struct RecordConverter {
   /// A value `writePlain` wrote.
   struct PlainValue {
     var epoch: Int?
-    /// The code, for a currency.
-    var currency: String?
+    /// A currency code, written as `"USD"` (no String here: a value made per field).
+    var isCurrency = false
   }
 
   /// The JSON text of the commonest values, straight from their bytes: a string without a
@@ -344,7 +347,7 @@ struct RecordConverter {
       out.append(ASCII.quote)
       out.append(contentsOf: code.utf8)
       out.append(ASCII.quote)
-      return PlainValue(currency: code)
+      return PlainValue(isCurrency: true)
     case .boolean:
       // The exports' own spellings; the rest (`yes`, ` TRUE `) through `Values.boolean`.
       if bytes.elementsEqual("true".utf8) || bytes.elementsEqual("1".utf8) {

@@ -17,9 +17,17 @@ extension Segment {
       out.key(name)
       out.decimal(units: minor, scale: digits)
     }
-    func stamps(_ out: inout JSONWriter, _ name: StaticString, _ values: [String: Int], _ format: (Int) -> String) {
+    /// Times by name, in name order: dates (`withTime` false) or RFC 3339 instants, of values
+    /// in seconds times `unit`.
+    func stamps(_ out: inout JSONWriter, _ name: StaticString, _ values: [String: Int], withTime: Bool, unit: Int = 1) {
       out.object(name) { out in
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) { out.member(key, string: format(value)) }
+        func stamp(_ key: String, _ value: Int) {
+          out.key(key)
+          out.time(value * unit, withTime: withTime)
+        }
+        // One name (an account's one source, most often): no sorted copy to make.
+        if values.count == 1, let only = values.first { return stamp(only.key, only.value) }
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) { stamp(key, value) }
       }
     }
     func metrics(_ out: inout JSONWriter, _ name: StaticString, _ values: [String: DecimalSum]) {
@@ -49,21 +57,16 @@ extension Segment {
     money(&out, "mrr", revenue.current)
     money(&out, "arr", revenue.current * 12)
     out.key("cancellation_scheduled_at")
-    if let at = revenue.cancellationScheduledAt { out.string(Timestamps.rfc3339(at)) } else { out.null() }
+    if let at = revenue.cancellationScheduledAt { out.time(at, withTime: true) } else { out.null() }
     out.key("ends_at")
-    if let end = revenue.endsAt { out.string(Timestamps.rfc3339(end)) } else { out.null() }
+    if let end = revenue.endsAt { out.time(end, withTime: true) } else { out.null() }
     money(&out, "mrr_at_risk", revenue.mrrAtRisk)
     if let total {
       money(&out, "mrr_with_children", total)
       money(&out, "arr_with_children", total * 12)
     }
     out.array("mrr_series") { out in
-      for (member, value) in zip(window.monthMembers, revenue.series) {
-        out.openObject()
-        out.encodedMember(member)
-        money(&out, "mrr", value)
-        out.closeObject()
-      }
+      out.elements(prefixes: window.seriesEntries, units: revenue.series, scale: digits, suffix: ASCII.closeBrace)
     }
     out.array("movements") { out in
       let labels = window.labels
@@ -109,8 +112,8 @@ extension Segment {
     out.object("usage") { out in
       metrics(&out, "last_30_days", account.usageLast30)
       metrics(&out, "previous_30_days", account.usagePrevious30)
-      stamps(&out, "first_seen", account.usageFirstSeen) { Timestamps.isoDate($0 * Self.day) }
-      stamps(&out, "last_seen", account.usageLastSeen) { Timestamps.isoDate($0 * Self.day) }
+      stamps(&out, "first_seen", account.usageFirstSeen, withTime: false, unit: Self.day)
+      stamps(&out, "last_seen", account.usageLastSeen, withTime: false, unit: Self.day)
       if !account.usageMonthly.isEmpty {
         out.object("monthly") { out in
           for (metric, months) in account.usageMonthly.sorted(by: { $0.key < $1.key }) {
@@ -132,10 +135,10 @@ extension Segment {
       }
       out.member("last_90_days", int: account.tickets90)
       if let last = account.lastTicket {
-        out.member("last_at", string: Timestamps.rfc3339(last))
+        out.member("last_at", time: last)
         out.member("days_since_last", int: (options.cutoff - 1 - last) / Self.day)
       }
-      if let high = account.lastHighSeverity { out.member("last_high_severity_at", string: Timestamps.rfc3339(high)) }
+      if let high = account.lastHighSeverity { out.member("last_high_severity_at", time: high) }
       for (name, count) in account.satisfaction.sorted(by: { $0.key < $1.key }) {
         out.member("satisfaction_\(name)", int: count)
       }
@@ -144,7 +147,7 @@ extension Segment {
       for (type, survey) in account.surveys.sorted(by: { $0.key < $1.key }) {
         out.object(type) { out in
           out.member("score", survey.score)
-          out.member("at", string: Timestamps.rfc3339(survey.at))
+          out.member("at", time: survey.at)
         }
       }
     }
@@ -157,9 +160,9 @@ extension Segment {
         out.member("past_due_\(currency)", .number(rounded ?? text))
       }
       out.member("failed_payments_90_days", int: account.failedPayments90)
-      if let last = account.lastFailedPayment { out.member("last_failed_payment_at", string: Timestamps.rfc3339(last)) }
+      if let last = account.lastFailedPayment { out.member("last_failed_payment_at", time: last) }
     }
-    stamps(&out, "milestones", account.milestones, Timestamps.rfc3339)
+    stamps(&out, "milestones", account.milestones, withTime: true)
     out.array("programs") { out in
       for program in account.programs.sorted(by: { $0.jsonText < $1.jsonText }) { out.value(program) }
     }
@@ -167,9 +170,9 @@ extension Segment {
       out.member("sponsors", int: account.sponsors)
       out.member("champions", int: account.champions)
       out.member("sponsor_changes_90_days", int: account.sponsorChanges90)
-      if let last = account.lastSponsorChange { out.member("last_sponsor_change_at", string: Timestamps.rfc3339(last)) }
+      if let last = account.lastSponsorChange { out.member("last_sponsor_change_at", time: last) }
     }
-    stamps(&out, "freshness", account.freshness, Timestamps.isoDate)
+    stamps(&out, "freshness", account.freshness, withTime: false)
     out.closeObject()
   }
 

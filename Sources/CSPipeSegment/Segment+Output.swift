@@ -102,10 +102,12 @@ extension Segment {
   /// written: keeping it for every account in between was a seventh of segment's memory.
   func movementSums(_ positions: Range<Int>, hierarchy: AccountHierarchy, window: MovementWindow) throws -> SliceSums {
     var slice = SliceSums(movements: MovementTotals(months: window.labels.count))
+    var revenue = RevenueSeries()
     for position in positions {
       let account = hierarchy.rollups[position]
       if hasUndatedDelinquency(account) { slice.undatedDelinquency.append(position) }
-      slice.movements.add(try movementSeries(account, monthEnds: window.monthEnds))
+      try movementSeries(account, monthEnds: window.monthEnds, into: &revenue)
+      slice.movements.add(revenue)
     }
     return slice
   }
@@ -117,9 +119,10 @@ extension Segment {
     let block = RecordBlock()
     let config = options.config
     let digits = baseDigits
+    var revenue = RevenueSeries()
     for position in positions {
       let account = hierarchy.rollups[position]
-      let revenue = try revenue(account, monthEnds: window.monthEnds)
+      try self.revenue(account, monthEnds: window.monthEnds, into: &revenue)
       let children = hierarchy.children[position]
       writeAccountRecord(
         account, revenue: revenue, window: window,

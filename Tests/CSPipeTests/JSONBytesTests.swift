@@ -123,6 +123,35 @@ struct JSONWriterTests {
     writer.decimal(units: Int.min, scale: 2)
     #expect(String(decoding: writer.bytes, as: UTF8.self) == "-92233720368547758.08")
   }
+
+  /// The series writer (pre-encoded prefixes, repeated numbers copied) against the elements'
+  /// text put together from `ExactDecimal`'s numbers.
+  @Test("elements(prefixes:units:scale:suffix:) writes what the element-by-element calls write")
+  func seriesElements() {
+    var generator = SeededGenerator(seed: 123)
+    let prefixes = (0..<14).map { Array(#"{"month":"2026-\#($0)","mrr":"#.utf8) }
+    for _ in 0..<5_000 {
+      let count = Int.random(in: 0...16, using: &generator)
+      var units: [Int] = []
+      for _ in 0..<count {
+        let fresh = [0, 1, -1, 1999, 150_000, Int.max, Int.min, Int.random(in: -1_000_000...1_000_000, using: &generator)]
+          .randomElement(using: &generator)!
+        units.append(units.last.map { Bool.random(using: &generator) ? $0 : fresh } ?? fresh)
+      }
+      let scale = Int.random(in: 0...3, using: &generator)
+      var fast = JSONWriter()
+      fast.openArray()
+      fast.elements(prefixes: prefixes, units: units, scale: scale, suffix: 0x7D)
+      fast.closeArray()
+      let expected =
+        "["
+        + zip(prefixes, units).map { prefix, value in
+          let number = ExactDecimal(negative: value < 0, digits: Array(String(value.magnitude).utf8), scale: scale).text
+          return String(decoding: prefix, as: UTF8.self) + number + "}"
+        }.joined(separator: ",") + "]"
+      #expect(String(decoding: fast.bytes, as: UTF8.self) == expected, "\(units) at scale \(scale)")
+    }
+  }
 }
 
 @Suite("Raw envelope")

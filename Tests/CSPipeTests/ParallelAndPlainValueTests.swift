@@ -117,9 +117,28 @@ struct ParallelAndPlainValueTests {
       reference.json.write(to: &expected)
       #expect(plain == expected, "\(context): \(String(decoding: plain, as: UTF8.self))")
       #expect(result.epoch == reference.epoch, "\(context)")
-      if case .string(let code) = reference.json, rule.type == .currency { #expect(result.currency == code, "\(context)") }
+      #expect(result.isCurrency == (rule.type == .currency), "\(context)")
     }
     #expect(written > 50_000, "\(written) written from bytes")
+  }
+
+  /// The minor-unit table read by three capitals against the dictionary it is built from,
+  /// for every three-letter code and for codes that only Unicode equivalence matches.
+  @Test("minor-unit digits by table equal the dictionary's, for all 17,576 codes and Unicode equivalents")
+  func minorUnitTable() {
+    let letters = (0..<26).map { String(UnicodeScalar(UInt8(0x41 + $0))) }
+    for a in letters {
+      for b in letters {
+        for c in letters {
+          let code = a + b + c
+          #expect(Values.minorUnitDigits(of: code) == (Values.minorUnitDigits[code] ?? 2), "\(code)")
+        }
+      }
+    }
+    for code in ["\u{212A}WD", "\u{212A}RW", "jpy", "JP", "JPYY", "", "J\u{0301}PY"] {
+      #expect(Values.minorUnitDigits(of: code) == (Values.minorUnitDigits[code] ?? 2), "\(code.debugDescription)")
+    }
+    #expect(Values.minorUnitDigits(of: "\u{212A}WD") == 3)
   }
 
   /// `Timestamps.appendQuoted` against the String formatters, across years of any width.

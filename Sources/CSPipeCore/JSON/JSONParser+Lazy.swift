@@ -250,6 +250,7 @@ extension JSONParser {
   static func scanPlainObject(_ bytes: UnsafeBufferPointer<UInt8>) -> LazyJSONObject? {
     guard var scanner = PlainScanner(bytes) else { return nil }
     var object = LazyJSONObject(storage: Array(bytes))
+    object.plainStrings = true
     object.members.reserveCapacity(24)
     scanner.skipSpace()
     let read = scanner.members { scanner, key in

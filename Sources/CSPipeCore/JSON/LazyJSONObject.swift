@@ -13,6 +13,9 @@ public struct LazyJSONObject: Sendable {
   /// The line; keys with escapes are decoded and appended after it.
   var storage: [UInt8]
   var members: [Member] = []
+  /// No member's value is a string with an escape (read by the plain scanner, which takes no
+  /// escapes): strings are then their bytes, with no search for a backslash.
+  var plainStrings = false
 
   init(storage: [UInt8]) {
     self.storage = storage
@@ -48,7 +51,7 @@ public struct LazyJSONObject: Sendable {
     storage.withUnsafeBufferPointer { bytes in
       guard bytes[member.valueStart] == ASCII.quote else { return nil }
       let inner = UnsafeBufferPointer(rebasing: bytes[(member.valueStart + 1)..<(member.valueEnd - 1)])
-      if inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
+      if plainStrings || inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
         return String(decoding: inner, as: UTF8.self)
       }
       return value(of: member).stringValue
@@ -71,7 +74,7 @@ public struct LazyJSONObject: Sendable {
       let span = UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd])
       guard span[0] == ASCII.quote else { return nil }
       let inner = UnsafeBufferPointer(rebasing: span[1..<(span.count - 1)])
-      if !inner.isEmpty && memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) != nil {
+      if !plainStrings && !inner.isEmpty && memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) != nil {
         return value(of: member).stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
       }
       return Timestamps.epochSeconds(ofCanonicalBytes: inner)
@@ -164,7 +167,7 @@ public struct LazyJSONObject: Sendable {
       switch span[0] {
       case ASCII.quote:
         let inner = UnsafeBufferPointer(rebasing: span[1..<(span.count - 1)])
-        if inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
+        if plainStrings || inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
           return .string(String(decoding: inner, as: UTF8.self))
         }
       case ASCII.minus, ASCII.digit0...ASCII.digit9:
