@@ -23,16 +23,23 @@ struct AccountHierarchy {
   let topLevel: [Int]
 
   init(accounts: [String: AccountRollup], current mrr: (AccountRollup) throws -> Int) throws {
-    let sorted = try Self.inKeyOrder(accounts)
-    keys = sorted.map(\.key)
-    let rollups = sorted.map(\.value)
+    let (keys, rollups) = try Self.inKeyOrder(accounts)
+    self.keys = keys
     self.rollups = rollups
-    // Each account's MRR on its own: independent, so on every core (`mrr` only reads).
+    // Each account's MRR and parent on its own: independent, so on every core (`mrr` only
+    // reads). Reading the parents here spares a pass over every roll-up (a cache miss each)
+    // on one core.
     let ranges = InParallel.ranges(of: rollups.count, minimum: 4096)
-    current = try InParallel.map(ranges.count) { part in try ranges[part].map { try mrr(rollups[$0]) } }.flatMap { $0 }
+    let read = try InParallel.map(ranges.count) { part in
+      try ranges[part].map { index in
+        let parent = rollups[index].attributes["parent"]?.value.stringValue
+        return (mrr: try mrr(rollups[index]), parent: parent == keys[index] ? nil : parent)
+      }
+    }.flatMap { $0 }
+    current = read.map(\.mrr)
     var parentOf: [String: String] = [:]
-    for (key, account) in zip(keys, rollups) {
-      if let parent = account.attributes["parent"]?.value.stringValue, parent != key { parentOf[key] = parent }
+    for (index, entry) in read.enumerated() {
+      if let parent = entry.parent { parentOf[keys[index]] = parent }
     }
     var top = Array(keys.indices)
     var isTop = Array(repeating: true, count: keys.count)
@@ -64,54 +71,74 @@ struct AccountHierarchy {
   /// their first dozen bytes (`stripe:cus_`) was 6% of segment, mostly in `memcmp` of that
   /// prefix: when every key is ASCII (then `String <` is byte order), each is sorted by the
   /// eight bytes after the prefix all keys share, the whole key compared only on a tie.
-  static func inKeyOrder(_ accounts: [String: AccountRollup]) throws -> [(key: String, value: AccountRollup)] {
+  static func inKeyOrder(_ accounts: [String: AccountRollup]) throws -> (keys: [String], rollups: [AccountRollup]) {
     let entries = Array(accounts)
-    guard let first = entries.first?.key else { return entries }
+    // Keys and roll-ups placed straight into their own arrays: a sorted array of pairs split
+    // afterwards took and dropped two more references per account, each a cache miss.
+    func split(_ ordered: [(key: String, value: AccountRollup)]) -> (keys: [String], rollups: [AccountRollup]) {
+      (ordered.map(\.key), ordered.map(\.value))
+    }
+    guard let first = entries.first?.key else { return ([], []) }
     // Read in place (a copy of every key's bytes was 60 MB at a million accounts).
     func bytes<Result>(_ key: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
       if let result = key.utf8.withContiguousStorageIfAvailable(body) { return result }
       return Array(key.utf8).withUnsafeBufferPointer(body)
     }
-    var shared = first.utf8.count
-    for entry in entries {
-      let ascii = bytes(entry.key) { key in
-        var length = 0
-        bytes(first) { first in
-          let limit = min(shared, key.count)
-          while length < limit && key[length] == first[length] { length += 1 }
+    // Both passes over the keys in two halves on two cores: each key is a cache miss, and
+    // the passes ran alone on one core after the fold.
+    let halves = [0..<(entries.count / 2), (entries.count / 2)..<entries.count]
+    // The prefix every key shares with the first, and whether every key is ASCII.
+    let scans = try InParallel.map(2) { part -> (shared: Int, ascii: Bool) in
+      var shared = first.utf8.count
+      for index in halves[part] {
+        let ascii = bytes(entries[index].key) { key in
+          var length = 0
+          bytes(first) { first in
+            let limit = min(shared, key.count)
+            while length < limit && key[length] == first[length] { length += 1 }
+          }
+          shared = length
+          return key.allSatisfy { $0 < 0x80 }
         }
-        shared = length
-        return key.allSatisfy { $0 < 0x80 }
+        if !ascii { return (shared, false) }
       }
-      guard ascii else { return entries.sorted { $0.key < $1.key } }
+      return (shared, true)
     }
-    let order: [(head: UInt64, index: Int)] = entries.indices.map { index in
-      bytes(entries[index].key) { key in
-        var head: UInt64 = 0
-        for offset in shared..<(shared + 8) { head = head << 8 | UInt64(offset < key.count ? key[offset] : 0) }
-        return (head, index)
+    guard scans.allSatisfy(\.ascii) else { return split(entries.sorted { $0.key < $1.key }) }
+    let shared = scans.map(\.shared).min()!
+    let order: [(head: UInt64, index: Int)] = try InParallel.map(2) { part in
+      halves[part].map { index in
+        bytes(entries[index].key) { key in
+          var head: UInt64 = 0
+          for offset in shared..<(shared + 8) { head = head << 8 | UInt64(offset < key.count ? key[offset] : 0) }
+          return (head, index)
+        }
       }
-    }
+    }.flatMap { $0 }
     func precedes(_ a: (head: UInt64, index: Int), _ b: (head: UInt64, index: Int)) -> Bool {
       a.head != b.head ? a.head < b.head : entries[a.index].key.utf8.lexicographicallyPrecedes(entries[b.index].key.utf8)
     }
     // Two halves sorted on two cores, then merged: keys are unique, so the order is total and
     // the result is the one sort's. The sort ran alone on one core after the fold.
-    let halves = [0..<(order.count / 2), (order.count / 2)..<order.count]
     let sorted = try InParallel.map(2) { part in order[halves[part]].sorted(by: precedes) }
-    var merged: [(key: String, value: AccountRollup)] = []
-    merged.reserveCapacity(order.count)
+    var keys: [String] = []
+    var rollups: [AccountRollup] = []
+    keys.reserveCapacity(order.count)
+    rollups.reserveCapacity(order.count)
     var (left, right) = (0, 0)
     while left < sorted[0].count || right < sorted[1].count {
+      let index: Int
       if right == sorted[1].count || (left < sorted[0].count && precedes(sorted[0][left], sorted[1][right])) {
-        merged.append(entries[sorted[0][left].index])
+        index = sorted[0][left].index
         left += 1
       } else {
-        merged.append(entries[sorted[1][right].index])
+        index = sorted[1][right].index
         right += 1
       }
+      keys.append(entries[index].key)
+      rollups.append(entries[index].value)
     }
-    return merged
+    return (keys, rollups)
   }
 
   /// The end of `key`'s chain of parents among known accounts. A chain that closes on itself
