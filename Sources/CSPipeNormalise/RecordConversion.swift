@@ -340,7 +340,7 @@ struct RecordConverter {
     switch compiled.type {
     case .integer:
       guard let value = Values.plainDigits(bytes: bytes) else { return nil }
-      out.append(contentsOf: String(value).utf8)
+      JSONBytes.appendInt(value, to: &out)
       return PlainValue()
     case .currency:
       guard let code = Values.asciiCurrencyCode(utf8: bytes) else { return nil }
@@ -350,13 +350,8 @@ struct RecordConverter {
       return PlainValue(isCurrency: true)
     case .boolean:
       // The exports' own spellings; the rest (`yes`, ` TRUE `) through `Values.boolean`.
-      if bytes.elementsEqual("true".utf8) || bytes.elementsEqual("1".utf8) {
-        out.append(contentsOf: "true".utf8)
-      } else if bytes.elementsEqual("false".utf8) || bytes.elementsEqual("0".utf8) {
-        out.append(contentsOf: "false".utf8)
-      } else {
-        return nil
-      }
+      guard let value = Values.exportBoolean(utf8: bytes) else { return nil }
+      out.append(contentsOf: (value ? "true" : "false").utf8)
       return PlainValue()
     case .decimal:
       guard let parsed = ExactDecimal(utf8: trimmedBlanks(bytes)) else { return nil }

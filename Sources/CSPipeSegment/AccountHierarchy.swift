@@ -73,11 +73,6 @@ struct AccountHierarchy {
   /// eight bytes after the prefix all keys share, the whole key compared only on a tie.
   static func inKeyOrder(_ accounts: [String: AccountRollup]) throws -> (keys: [String], rollups: [AccountRollup]) {
     let entries = Array(accounts)
-    // Keys and roll-ups placed straight into their own arrays: a sorted array of pairs split
-    // afterwards took and dropped two more references per account, each a cache miss.
-    func split(_ ordered: [(key: String, value: AccountRollup)]) -> (keys: [String], rollups: [AccountRollup]) {
-      (ordered.map(\.key), ordered.map(\.value))
-    }
     guard let first = entries.first?.key else { return ([], []) }
     // Read in place (a copy of every key's bytes was 60 MB at a million accounts).
     func bytes<Result>(_ key: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
@@ -104,7 +99,10 @@ struct AccountHierarchy {
       }
       return (shared, true)
     }
-    guard scans.allSatisfy(\.ascii) else { return split(entries.sorted { $0.key < $1.key }) }
+    guard scans.allSatisfy(\.ascii) else {
+      let sorted = entries.sorted { $0.key < $1.key }
+      return (sorted.map(\.key), sorted.map(\.value))
+    }
     let shared = scans.map(\.shared).min()!
     let order: [(head: UInt64, index: Int)] = try InParallel.map(2) { part in
       halves[part].map { index in
@@ -121,6 +119,8 @@ struct AccountHierarchy {
     // Two halves sorted on two cores, then merged: keys are unique, so the order is total and
     // the result is the one sort's. The sort ran alone on one core after the fold.
     let sorted = try InParallel.map(2) { part in order[halves[part]].sorted(by: precedes) }
+    // Keys and roll-ups placed straight into their own arrays: a sorted array of pairs split
+    // afterwards took and dropped two more references per account, each a cache miss.
     var keys: [String] = []
     var rollups: [AccountRollup] = []
     keys.reserveCapacity(order.count)

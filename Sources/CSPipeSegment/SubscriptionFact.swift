@@ -113,10 +113,6 @@ struct SubscriptionFact: Sendable {
 
   /// From a canonical subscription record, as known before `cutoff`. A fact with a reason is
   /// counted with a warning; no fact is a reject.
-  static func make(_ record: LazyJSONObject, cutoff: Int) -> (SubscriptionFact?, String?) {
-    make(record.select(CanonicalMember.self), cutoff: cutoff)
-  }
-
   static func make(_ record: CanonicalFields, cutoff: Int) -> (SubscriptionFact?, String?) {
     // Plain decimals (every canonical amount) are read by ExactDecimal; Foundation's Decimal,
     // a tenth of segment's time per subscription, only for what ExactDecimal cannot read.

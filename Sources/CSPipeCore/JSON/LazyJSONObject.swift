@@ -51,9 +51,7 @@ public struct LazyJSONObject: Sendable {
     storage.withUnsafeBufferPointer { bytes in
       guard bytes[member.valueStart] == ASCII.quote else { return nil }
       let inner = UnsafeBufferPointer(rebasing: bytes[(member.valueStart + 1)..<(member.valueEnd - 1)])
-      if plainStrings || inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
-        return String(decoding: inner, as: UTF8.self)
-      }
+      if !mayEscape(inner) { return String(decoding: inner, as: UTF8.self) }
       return value(of: member).stringValue
     }
   }
@@ -74,9 +72,7 @@ public struct LazyJSONObject: Sendable {
       let span = UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd])
       guard span[0] == ASCII.quote else { return nil }
       let inner = UnsafeBufferPointer(rebasing: span[1..<(span.count - 1)])
-      if !plainStrings && !inner.isEmpty && memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) != nil {
-        return value(of: member).stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:))
-      }
+      if mayEscape(inner) { return value(of: member).stringValue.flatMap(Timestamps.epochSeconds(ofCanonical:)) }
       return Timestamps.epochSeconds(ofCanonicalBytes: inner)
     }
   }
@@ -85,16 +81,9 @@ public struct LazyJSONObject: Sendable {
   func int(of member: Member) -> Int? {
     storage.withUnsafeBufferPointer { bytes -> Int? in
       let negative = bytes[member.valueStart] == ASCII.minus
-      let digitsStart = member.valueStart + (negative ? 1 : 0)
-      guard digitsStart < member.valueEnd, bytes[digitsStart] &- ASCII.digit0 < 10 else { return nil }
+      let digits = UnsafeBufferPointer(rebasing: bytes[(member.valueStart + (negative ? 1 : 0))..<member.valueEnd])
       // Up to 18 digits cannot overflow; longer, fractions and exponents go through `Int(_:)`.
-      var magnitude = 0
-      var index = digitsStart
-      while index < member.valueEnd, bytes[index] &- ASCII.digit0 < 10, index - digitsStart < 18 {
-        magnitude = magnitude * 10 + Int(bytes[index] &- ASCII.digit0)
-        index += 1
-      }
-      if index == member.valueEnd { return negative ? -magnitude : magnitude }
+      if let magnitude = Values.plainDigits(bytes: digits) { return negative ? -magnitude : magnitude }
       return value(of: member).intValue
     }
   }
@@ -159,6 +148,12 @@ public struct LazyJSONObject: Sendable {
     }
   }
 
+  /// Whether a string value's bytes (between its quotes) may hold an escape: never in a line
+  /// the plain scanner read, otherwise when there is a backslash.
+  private func mayEscape(_ inner: UnsafeBufferPointer<UInt8>) -> Bool {
+    !plainStrings && !inner.isEmpty && memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) != nil
+  }
+
   func value(of member: Member) -> JSONValue {
     storage.withUnsafeBufferPointer { bytes in
       let span = UnsafeBufferPointer(rebasing: bytes[member.valueStart..<member.valueEnd])
@@ -167,9 +162,7 @@ public struct LazyJSONObject: Sendable {
       switch span[0] {
       case ASCII.quote:
         let inner = UnsafeBufferPointer(rebasing: span[1..<(span.count - 1)])
-        if plainStrings || inner.isEmpty || memchr(inner.baseAddress!, Int32(ASCII.backslash), inner.count) == nil {
-          return .string(String(decoding: inner, as: UTF8.self))
-        }
+        if !mayEscape(inner) { return .string(String(decoding: inner, as: UTF8.self)) }
       case ASCII.minus, ASCII.digit0...ASCII.digit9:
         return .number(String(decoding: span, as: UTF8.self))
       default:

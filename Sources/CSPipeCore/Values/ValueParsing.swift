@@ -166,14 +166,20 @@ public enum Values {
   }
 
   public static func boolean(_ text: String) throws(ValueError) -> Bool {
-    // The exports' own spellings, before the general path's trimming and case mapping.
-    if text == "false" || text == "0" { return false }
-    if text == "true" || text == "1" { return true }
+    if let value = exportBoolean(utf8: text.utf8) { return value }
     switch text.trimmed.lowercased() {
     case "true", "t", "yes", "y", "1": return true
     case "false", "f", "no", "n", "0": return false
     default: throw ValueError("not a boolean: \(text.debugDescription)")
     }
+  }
+
+  /// The exports' own spellings of a boolean (`true`, `false`, `1`, `0`, exactly), read before
+  /// the general path's trimming and case mapping; nil for anything else.
+  public static func exportBoolean<Bytes: Sequence<UInt8>>(utf8 bytes: Bytes) -> Bool? {
+    if bytes.elementsEqual("true".utf8) || bytes.elementsEqual("1".utf8) { return true }
+    if bytes.elementsEqual("false".utf8) || bytes.elementsEqual("0".utf8) { return false }
+    return nil
   }
 
   /// JSON number text for a Foundation decimal: no exponent, no trailing zeros (`1068`, `0.5`).
