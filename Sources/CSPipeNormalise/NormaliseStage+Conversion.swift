@@ -53,7 +53,14 @@ extension Normalise {
       pendingDefiners.append(definer)
     }
     if record.mapping.zoneUndeclared { undeclaredZones[source.tag.description, default: 0] += 1 }
-    let copy = record.copy.map { offer($0, source: record.mapping.mapping.source, file: source.file, line: record.line) }
+    // A key's first copy is ranked when it is placed, and only if later copies came
+    // (`SeenKeys`); a rejected copy never is placed, so it is ranked now.
+    let copy = record.copy.map { facts in
+      var ranked = seenKeys.insert(facts.digest)
+      if case .unconvertible = record.outcome { ranked = true }
+      let (key, rank) = offer(facts, source: record.mapping.mapping.source, file: source.file, line: record.line, ranked: ranked)
+      return (key: key, rank: rank, ranked: ranked)
+    }
     switch record.outcome {
     case .unconvertible(let error):
       try rejects.reject(
@@ -76,9 +83,14 @@ extension Normalise {
   /// duplicate, one known only after as-of is counted, the rest go to their account (or to the
   /// unmatched) and are written.
   func place(_ pending: PendingRecord) throws {
-    if let copy = pending.copy, !isWinner(key: copy.key, copy: copy.rank) {
-      summary.duplicates += 1
-      return
+    if let copy = pending.copy {
+      // The first copy of a key read again, placed before any other copy of it: ranked now,
+      // the result is the same (the order of copies is total).
+      if !copy.ranked, winners[copy.key] != nil { offer(copy.rank, for: copy.key, named: "") }
+      if !isWinner(key: copy.key, copy: copy.rank) {
+        summary.duplicates += 1
+        return
+      }
     }
     if pending.afterAsOf {
       summary.afterAsOf += 1

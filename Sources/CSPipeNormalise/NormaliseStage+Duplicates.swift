@@ -17,8 +17,8 @@ struct CopyRank: Equatable {
   var updated: Int
   var line: Int
   var digest: UInt64
-  /// The export file, as an index into `Normalise.exportFiles`. Last, so that a winner's two
-  /// flags fit in the padding (one table entry per source key: 48 bytes, not 56).
+  /// The export file, as an index into `Normalise.exportFiles`. Last, so that a winner's flag
+  /// fits in the padding (one table entry per key read more than once: 48 bytes, not 56).
   var file: Int32
 
   init(updated: Int, file: Int32, line: Int, digest: UInt64) {
@@ -30,12 +30,10 @@ struct CopyRank: Equatable {
 }
 
 /// A source key's winning copy so far, and whether it has been written (a second identical
-/// copy is then a duplicate). `contested`: another copy came from the same export line, so
-/// the digests decide.
+/// copy is then a duplicate).
 struct KeyWinner {
   var rank: CopyRank
   var written = false
-  var contested = false
 }
 
 extension Normalise {
@@ -52,13 +50,7 @@ extension Normalise {
   /// Records a copy of `key` in pass 1 (or from a survey); the better copy stays.
   func offer(_ rank: CopyRank, for key: KeyDigest, named name: @autoclosure () -> String) {
     if let current = winners[key] {
-      let contested =
-        current.contested || (rank.updated == current.rank.updated && rank.file == current.rank.file && rank.line == current.rank.line)
-      if beats(rank, current.rank) {
-        winners[key] = KeyWinner(rank: rank, contested: contested)
-      } else if contested != current.contested {
-        winners[key]?.contested = true
-      }
+      if beats(rank, current.rank) { winners[key] = KeyWinner(rank: rank) }
     } else {
       winners[key] = KeyWinner(rank: rank)
       if options.survey { winnerKeys[key] = name() }
@@ -66,13 +58,12 @@ extension Normalise {
   }
 
   /// At the end: whether this copy of `key` is the one to write (and, if so, marks it written:
-  /// the same export line read twice is written once).
+  /// the same export line read twice is written once). Two copies from one export line with
+  /// different digests (a re-export read through a survey) are told apart by the digest, which
+  /// is part of the rank: the winner is the same whatever order the copies were offered in.
   func isWinner(key: KeyDigest, copy: CopyRank) -> Bool {
     guard let winner = winners[key] else { return true }
-    let rank = winner.rank
-    guard !winner.written, rank.updated == copy.updated, rank.line == copy.line, rank.file == copy.file,
-      !winner.contested || rank.digest == copy.digest
-    else { return false }
+    guard !winner.written, winner.rank == copy else { return false }
     winners[key]?.written = true
     return true
   }

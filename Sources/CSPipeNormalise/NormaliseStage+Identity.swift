@@ -88,10 +88,13 @@ extension Normalise {
   }
 
   /// Ranks a copy whose facts were found already (`copyFacts`), in input order.
-  func offer(_ facts: CopyFacts, source: String, file: String, line: Int) -> (key: KeyDigest, rank: CopyRank) {
+  /// `ranked`: false leaves the copy out of the winners (a key's first copy, `SeenKeys`).
+  func offer(
+    _ facts: CopyFacts, source: String, file: String, line: Int, ranked: Bool = true
+  ) -> (key: KeyDigest, rank: CopyRank) {
     let rank = CopyRank(
       updated: facts.updated ?? Int.min, file: exportFiles.index(of: file), line: line, digest: facts.lineDigest)
-    offer(rank, for: facts.digest, named: facts.key ?? "")
+    if ranked { offer(rank, for: facts.digest, named: facts.key ?? "") }
     if let business = facts.businessKey, let key = facts.key {
       if let first = businessKeys[business], first.sourceKey != key {
         summary.conflicts += 1

@@ -8,7 +8,8 @@ struct PendingRecord {
   let ordinal: Int
   let mapping: ValidatedMapping
   let raw: RawRecord
-  let copy: (key: KeyDigest, rank: CopyRank)?
+  /// `ranked`: offered to the winners when it was read (`SeenKeys`).
+  let copy: (key: KeyDigest, rank: CopyRank, ranked: Bool)?
   /// Known only after `--as-of`: kept for the duplicate decision, never written.
   let afterAsOf: Bool
   /// The canonical record after its account (valid while the spill is being read).
@@ -18,13 +19,14 @@ struct PendingRecord {
 extension Normalise {
   static let hasCopy: UInt8 = 1
   static let isAfterAsOf: UInt8 = 2
+  static let isRanked: UInt8 = 4
 
   /// Writes a prepared record to the spill (read back by `forEachPending`): what is known only
   /// in input order (the ordinal, the indices of its mapping, source and file, its copy's
   /// rank), then its body (`encodeBody`; none when it is known only after as-of).
   func setAside(
     _ record: PreparedRecord, source: (tag: SourceTag, file: String, prefix: [UInt8]), ordinal: Int,
-    copy: (key: KeyDigest, rank: CopyRank)?, body: UnsafeBufferPointer<UInt8>?, into spill: SpillFile
+    copy: (key: KeyDigest, rank: CopyRank, ranked: Bool)?, body: UnsafeBufferPointer<UInt8>?, into spill: SpillFile
   ) throws {
     let mappingIndex = setAsideMappings.index(of: ObjectIdentifier(record.mapping), record.mapping)
     let tagIndex = setAsideTags.index(of: source.tag, source.tag)
@@ -35,7 +37,8 @@ extension Normalise {
       out.appendLittleEndian(tagIndex)
       out.appendLittleEndian(fileIndex)
       out.appendLittleEndian(Int64(record.line))
-      out.append((copy == nil ? 0 : Self.hasCopy) | (body == nil ? Self.isAfterAsOf : 0))
+      out.append(
+        (copy == nil ? 0 : Self.hasCopy) | (copy?.ranked == true ? Self.isRanked : 0) | (body == nil ? Self.isAfterAsOf : 0))
       if let copy {
         out.appendLittleEndian(Int64(copy.key.high))
         out.appendLittleEndian(Int64(copy.key.low))
@@ -93,11 +96,12 @@ extension Normalise {
       let fileIndex = reader.integer(Int32.self)
       let line = Int(reader.integer(Int64.self))
       let flags = reader.integer(UInt8.self)
-      var copy: (key: KeyDigest, rank: CopyRank)?
+      var copy: (key: KeyDigest, rank: CopyRank, ranked: Bool)?
       if flags & Self.hasCopy != 0 {
         let key = KeyDigest(high: Int(reader.integer(Int64.self)), low: Int(reader.integer(Int64.self)))
         let updated = Int(reader.integer(Int64.self))
-        copy = (key, CopyRank(updated: updated, file: fileIndex, line: line, digest: reader.integer(UInt64.self)))
+        let rank = CopyRank(updated: updated, file: fileIndex, line: line, digest: reader.integer(UInt64.self))
+        copy = (key, rank, flags & Self.isRanked != 0)
       }
       var fields = FlatFields()
       let afterAsOf = flags & Self.isAfterAsOf != 0

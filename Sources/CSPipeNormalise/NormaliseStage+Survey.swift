@@ -78,7 +78,7 @@ extension Normalise {
         guard let key = object["key"]?.stringValue else { throw fail("a duplicate_key line needs key, file, line and digest") }
         let digestOfKey = KeyDigest(key)
         // A shard's survey holds every key it saw; this run needs only its own.
-        guard options.survey || winners[digestOfKey] != nil else { return }
+        guard options.survey || seenKeys.mayContain(digestOfKey) else { return }
         guard let exportFile = object["file"]?.stringValue,
           let exportLine = object["line"]?.intValue, let digestText = object["digest"]?.stringValue,
           let digest = UInt64(digestText, radix: 16)

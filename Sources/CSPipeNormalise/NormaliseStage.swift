@@ -95,8 +95,8 @@ public struct NormaliseSummary: Equatable, Sendable, StageSummary {
 /// file (`PendingRecord`); meanwhile the run learns who is who (identity facts from customer,
 /// organization and account records) and which copy of each source key wins (`CopyRank`).
 /// Once everything is read, the records are placed in their accounts and written in input
-/// order. Memory grows with accounts and keys, not with records. `--survey` writes what was
-/// learnt instead (docs/SCALE.md); `--identity` reads it back.
+/// order. Memory grows with accounts and repeated keys, not with records (`SeenKeys`).
+/// `--survey` writes what was learnt instead (docs/SCALE.md); `--identity` reads it back.
 public final class Normalise {
   let options: NormaliseOptions
   let output: OutputSink
@@ -110,8 +110,10 @@ public final class Normalise {
   /// A position is the input's index and the line number (`index << 40 | line`): both passes
   /// see the same lines, whether or not a line parses.
   var definerAccounts: [Int: String] = [:]
-  /// Per source key: the copy that wins so far (`CopyRank`).
+  /// Per source key read more than once (or in a survey): the copy that wins so far
+  /// (`CopyRank`). Keys read once are only in `seenKeys`.
   var winners = DigestTable<KeyWinner>()
+  var seenKeys = SeenKeys()
   /// The keys themselves, kept only for a survey (a digest cannot be written for another run).
   var winnerKeys: [KeyDigest: String] = [:]
   var exportFiles = ExportFiles()
@@ -221,8 +223,9 @@ public final class Normalise {
   }
 }
 
-/// A source key reduced to 128 bits. Pass 1 remembers one entry per distinct key; digests keep
-/// that map at a third of the memory of the key strings. Two hashes with different leading
+/// A source key reduced to 128 bits. Pass 1 keeps an entry for each key read more than once
+/// (`SeenKeys`), and a survey one for each key; digests keep those entries at a third of the
+/// memory of the key strings. Two hashes with different leading
 /// salts make a collision (which would merge two records) a 2^-128 event.
 struct KeyDigest: Hashable {
   let high: Int

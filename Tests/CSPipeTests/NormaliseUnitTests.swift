@@ -396,3 +396,27 @@ struct DigestTableTests {
     #expect(table[KeyDigest("never added")] == nil)
   }
 }
+
+@Suite("seen keys")
+struct SeenKeysTests {
+  @Test("never forgets a key, rarely claims one it was not given, and grows by a few bytes a key")
+  func bloomFilter() {
+    var seen = SeenKeys()
+    let inserted = 300_000
+    var claimedOnInsert = 0
+    for step in 0..<inserted where seen.insert(KeyDigest("inserted \(step)")) { claimedOnInsert += 1 }
+    #expect(claimedOnInsert < inserted / 100, "\(claimedOnInsert) distinct keys claimed as seen")
+    // Every key given is claimed, through five stages of growth.
+    var forgotten = 0
+    for step in 0..<inserted where !seen.mayContain(KeyDigest("inserted \(step)")) { forgotten += 1 }
+    #expect(forgotten == 0)
+    // A key given again is seen.
+    let seenAgain = seen.insert(KeyDigest("inserted 12345"))
+    #expect(seenAgain)
+    // Keys never given: about one in a hundred claimed at most (one in five hundred a stage).
+    var claimed = 0
+    for step in 0..<inserted where seen.mayContain(KeyDigest("other \(step)")) { claimed += 1 }
+    #expect(claimed < inserted / 100, "\(claimed) false claims")
+    #expect(seen.bytes <= inserted * 4, "\(seen.bytes) bytes for \(inserted) keys")
+  }
+}
