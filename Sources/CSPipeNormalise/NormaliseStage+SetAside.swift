@@ -106,7 +106,9 @@ extension Normalise {
       var fields = FlatFields()
       let afterAsOf = flags & Self.isAfterAsOf != 0
       if !afterAsOf {
-        for _ in 0..<reader.integer(UInt8.self) {
+        let count = Int(reader.integer(UInt8.self))
+        fields.reserve(fields: count, bytes: count * 48)
+        for _ in 0..<count {
           let name = reader.counted()
           fields.append(name: name, value: reader.counted())
         }
