@@ -31,15 +31,22 @@ extension Ingest {
       source: source, delimiter: delimiter, maxFieldBytes: options.maxFieldBytes,
       skipsSeparatorDirective: directive != nil)
     var layout: CSVLayout?
+    // Counted here and added once: the summary is the class's, checked for exclusive access
+    // at every touch.
+    var (rowsRead, rowsWritten) = (0, 0)
+    defer {
+      summary.recordsIn += rowsRead
+      summary.recordsOut += rowsWritten
+    }
     try reader.forEachRow { row in
       guard let current = layout else {
         layout = try CSVLayout(header: row, source: source, options: options, reporter: reporter)
         summary.sources[source.name] = layout!.tag
         return
       }
-      summary.recordsIn += 1
-      try emit(row, layout: current, file: source.name, delimiter: delimiter)
-      tickProgress(source)
+      rowsRead += 1
+      if try emit(row, layout: current, file: source.name, delimiter: delimiter) { rowsWritten += 1 }
+      if rowsRead & 0xFFFF == 0 { tickProgress(source, records: summary.recordsIn + rowsRead) }
     }
     if reader.blankLines > 0 && layout != nil {
       reporter.emit(
@@ -58,7 +65,8 @@ extension Ingest {
     }
   }
 
-  func emit(_ row: CSVRow, layout: CSVLayout, file: String, delimiter: UInt8) throws {
+  /// Writes a row's raw record, or rejects the row (false).
+  func emit(_ row: CSVRow, layout: CSVLayout, file: String, delimiter: UInt8) throws -> Bool {
     let location = SourceLocation(file: file, line: row.line)
     if let problem = row.problem {
       let reason: String
@@ -70,14 +78,16 @@ extension Ingest {
       case .unterminatedQuote(let line):
         reason = "the file ends inside a quoted field opened on line \(line)"
       }
-      return try rejects.reject(
+      try rejects.reject(
         at: location, field: field, reason: reason, raw: String(row.reassembled(delimiter: delimiter).prefix(4096)))
+      return false
     }
     guard row.count == layout.names.count else {
-      return try rejects.reject(
+      try rejects.reject(
         at: location,
         reason: "expected \(layout.names.count) fields as in the header, found \(row.count)",
         raw: row.reassembled(delimiter: delimiter))
+      return false
     }
     var badField: (index: Int, offset: Int)?
     try layout.keyBytes.withUnsafeBufferPointer { keys in
@@ -100,18 +110,20 @@ extension Ingest {
     if let badField {
       let value = row.field(badField.index)
       let byte = value[badField.offset]
-      return try rejects.reject(
+      try rejects.reject(
         at: location, field: layout.names[badField.index],
         reason: "not valid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true)) at offset "
           + "\(badField.offset) of the value; the row starts at byte \(row.byteOffset) of the file)",
         raw: row.reassembled(delimiter: delimiter))
+      return false
     }
-    summary.recordsOut += 1
+    return true
   }
 }
 
-/// The per-file constants of a CSV: column names, their JSON keys and the record prefix.
-struct CSVLayout {
+/// The per-file constants of a CSV: column names, their JSON keys and the record prefix. A
+/// class: each row holds it with one reference count, where a struct copied its four arrays'.
+final class CSVLayout {
   let tag: SourceTag
   let names: [String]
   /// `"name":` for each column, with the separating comma before all but the first, one after

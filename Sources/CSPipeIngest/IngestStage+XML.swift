@@ -84,7 +84,7 @@ extension Ingest {
         out.append(RawEnvelope.recordClose)
       }
       summary.recordsOut += 1
-      tickProgress(source)
+      if summary.recordsIn & 0xFFFF == 0 { tickProgress(source, records: summary.recordsIn) }
     }
 
     let parser = XMLPushParser(sink: flattener, fileName: source.name, lineOffset: lineOffset)

@@ -158,10 +158,11 @@ public final class Ingest {
 
   // MARK: - Shared
 
-  func tickProgress(_ source: ByteSource) {
-    guard reporter.isTerminal, summary.recordsIn & 0xFFFF == 0 else { return }
+  /// Every 65,536 records (the caller counts): the live progress line, on a terminal.
+  func tickProgress(_ source: ByteSource, records: Int) {
+    guard reporter.isTerminal else { return }
     if let rate = progressClock.tick(bytes: summary.bytesRead + source.bytesConsumed) {
-      reporter.progress("\(source.name): \(summary.recordsIn) records, \(rate)")
+      reporter.progress("\(source.name): \(records) records, \(rate)")
     }
   }
 }

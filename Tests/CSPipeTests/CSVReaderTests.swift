@@ -26,6 +26,20 @@ func csvRows(
   return (rows, lines, problems, reader.blankLines)
 }
 
+/// Everything a reader delivers for `bytes`, row by row, read with or without its plain-row path.
+func csvReading(_ bytes: [UInt8], delimiter: UInt8, maxFieldBytes: Int, plainRows: Bool) throws -> [String] {
+  let reader = CSVReader(
+    source: ByteSource(bytes: bytes, name: "test.csv"), delimiter: delimiter, maxFieldBytes: maxFieldBytes)
+  reader.readsPlainRows = plainRows
+  var rows: [String] = []
+  try reader.forEachRow { row in
+    let fields = (0..<row.count).map { Array(row.field($0)).description }
+    rows.append("\(row.line) \(row.byteOffset) \(String(describing: row.problem)) \(fields)")
+  }
+  rows.append("blank \(reader.blankLines)")
+  return rows
+}
+
 func csvRows(_ text: String, delimiter: UInt8? = nil) throws -> [[String]] {
   try csvRows(Array(text.utf8), delimiter: delimiter).rows
 }
@@ -88,6 +102,41 @@ struct CSVReaderTests {
 
   /// Property test: random tables written in several quoting styles and line endings read back
   /// exactly, across chunk boundaries (the reader's chunks are 1 MiB; tables here reach several).
+  @Test("rows read in place, split at their delimiters, are the state machine's rows, across chunks")
+  func plainRowsAgree() throws {
+    var generator = SeededGenerator(seed: 11)
+    let pieces: [[UInt8]] = [
+      Array("a".utf8), Array("12.5".utf8), Array("Zürich".utf8), [0x22], [0x22, 0x22], [0x0D], [0x0A], [0x0D, 0x0A],
+      [0x0A, 0x0A], [0xFF], [0x00], Array("        ".utf8), Array("-,;|".utf8), [0x09],
+    ]
+    for iteration in 0..<40 {
+      let delimiter = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")][iteration % 4]
+      // Mostly plain rows, some quoted, broken or blank; two inputs span several 1 MiB chunks.
+      let rows = iteration % 20 == 0 ? 70_000 : 400
+      var bytes: [UInt8] = []
+      for _ in 0..<rows {
+        let fields = Int.random(in: 1...12, using: &generator)
+        for field in 0..<fields {
+          if field > 0 { bytes.append(delimiter) }
+          for _ in 0..<Int.random(in: 0...3, using: &generator) {
+            if Int.random(in: 0..<8, using: &generator) == 0 {
+              bytes += pieces.randomElement(using: &generator)!
+            } else {
+              bytes += Array("value".utf8.prefix(Int.random(in: 0...5, using: &generator)))
+            }
+          }
+        }
+        bytes += [[0x0A], [0x0A], [0x0D, 0x0A], [0x0D], []].randomElement(using: &generator)!
+      }
+      for limit in [1 << 20, 9] {
+        let plain = try csvReading(bytes, delimiter: delimiter, maxFieldBytes: limit, plainRows: true)
+        let machine = try csvReading(bytes, delimiter: delimiter, maxFieldBytes: limit, plainRows: false)
+        let first = zip(plain, machine).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(plain.count == machine.count && first == nil, "iteration \(iteration), limit \(limit): row \(first ?? -1)")
+      }
+    }
+  }
+
   @Test("random tables round-trip in every quoting style")
   func roundTrip() throws {
     var generator = SeededGenerator(seed: 7)

@@ -1,3 +1,5 @@
+import Glibc
+
 /// One CSV row as the reader delivers it: field bytes with quotes removed, valid only during
 /// the callback.
 public struct CSVRow {
@@ -8,6 +10,21 @@ public struct CSVRow {
   public let problem: Problem?
   let storage: UnsafeBufferPointer<UInt8>
   let ends: UnsafeBufferPointer<Int>
+  /// Bytes between one field's end and the next one's start: 0 when the fields were copied
+  /// out of their quotes, 1 when `storage` is the row as read (its delimiters in place).
+  let gap: Int
+
+  init(
+    line: Int, byteOffset: Int, problem: Problem?, storage: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>,
+    gap: Int = 0
+  ) {
+    self.line = line
+    self.byteOffset = byteOffset
+    self.problem = problem
+    self.storage = storage
+    self.ends = ends
+    self.gap = gap
+  }
 
   public enum Problem: Equatable, Sendable {
     /// A field grew past the limit; its bytes after the limit were not kept.
@@ -19,7 +36,7 @@ public struct CSVRow {
   public var count: Int { ends.count }
 
   public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-    let start = index == 0 ? 0 : ends[index - 1]
+    let start = index == 0 ? 0 : ends[index - 1] &+ gap
     return UnsafeBufferPointer(rebasing: storage[start..<ends[index]])
   }
 
@@ -58,6 +75,8 @@ public final class CSVReader {
   public let maxFieldBytes: Int
   /// Empty lines between rows: skipped, and counted so the summary can say so.
   public private(set) var blankLines = 0
+  /// Off only in the tests that hold the plain-row path against the state machine alone.
+  var readsPlainRows = true
 
   static let quote: UInt8 = ASCII.quote
   static let lineFeed: UInt8 = ASCII.lineFeed
@@ -122,7 +141,7 @@ public final class CSVReader {
 
   /// Calls `body` for every row, the header first. Blank lines are skipped.
   public func forEachRow(_ body: (CSVRow) throws -> Void) throws {
-    var scanner = CSVScanner(delimiter: delimiter, maxFieldBytes: maxFieldBytes)
+    var scanner = CSVScanner(delimiter: delimiter, maxFieldBytes: maxFieldBytes, readsPlainRows: readsPlainRows)
     let bom = try source.peek(3)
     if bom.elementsEqual([0xEF, 0xBB, 0xBF]) {
       try source.skip(3)
@@ -174,11 +193,21 @@ struct CSVScanner: ~Copyable {
     rowLine = number
   }
 
-  init(delimiter: UInt8, maxFieldBytes: Int) {
+  let readsPlainRows: Bool
+
+  init(delimiter: UInt8, maxFieldBytes: Int, readsPlainRows: Bool = true) {
     self.delimiter = delimiter
     self.maxFieldBytes = maxFieldBytes
+    self.readsPlainRows = readsPlainRows
     ends.reserveCapacity(64)
+    plainEnds = .allocate(capacity: Self.plainFieldLimit)
   }
+
+  deinit { plainEnds.deallocate() }
+
+  /// Where `plainRow` notes its fields' ends; a row of more fields takes the state machine.
+  private let plainEnds: UnsafeMutablePointer<Int>
+  static let plainFieldLimit = 1024
 
   mutating func scan(_ chunk: UnsafeBufferPointer<UInt8>, _ body: (CSVRow) throws -> Void) throws {
     let delimiter = self.delimiter
@@ -196,6 +225,11 @@ struct CSVScanner: ~Copyable {
 
       case .fieldStart:
         if !rowStarted {
+          // Most rows are one line without quotes: read in place, split at the delimiters.
+          if readsPlainRows, let next = try plainRow(chunk, from: index, body) {
+            index = next
+            continue
+          }
           rowStarted = true
           rowLine = line
           rowOffset = consumed + index
@@ -291,10 +325,78 @@ struct CSVScanner: ~Copyable {
     consumed += count
   }
 
+  /// A row that starts at `start` and ends in a line feed inside `chunk`, with no quote and no
+  /// carriage return but one before its line feed, handed to `body` as it lies in the chunk
+  /// (no byte copied); the index after its line feed. Nil for any other row (empty, quoted,
+  /// across chunks, a bare carriage return, a field over the limit), which the state machine
+  /// reads as before: the same fields either way.
+  @inline(__always)
+  private mutating func plainRow(
+    _ chunk: UnsafeBufferPointer<UInt8>, from start: Int, _ body: (CSVRow) throws -> Void
+  ) throws -> Int? {
+    let base = chunk.baseAddress!
+    let remaining = chunk.count - start
+    guard let found = memchr(base + start, Int32(CSVReader.lineFeed), remaining) else { return nil }
+    let lineFeedAt = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+    var end = lineFeedAt
+    if end > start, base[end - 1] == CSVReader.carriageReturn { end -= 1 }
+    let length = end - start
+    guard length > 0, length <= maxFieldBytes else { return nil }
+    let row = UnsafeBufferPointer(start: base + start, count: length)
+    let delimiter = self.delimiter
+    let delimiterPattern = UInt64(delimiter) &* Self.ones
+    let ends = plainEnds
+    let limit = Self.plainFieldLimit &- 1
+    var fields = 0
+    var index = 0
+    let raw = UnsafeRawPointer(base + start)
+    while index &+ 8 <= length {
+      let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+      if Self.containsByte(word, Self.quotePattern) | Self.containsByte(word, Self.carriageReturnPattern) != 0 {
+        return nil
+      }
+      var hits = Self.bytesEqual(word, delimiterPattern)
+      while hits != 0 {
+        guard fields < limit else { return nil }
+        ends[fields] = index &+ hits.trailingZeroBitCount >> 3
+        fields &+= 1
+        hits &= hits &- 1
+      }
+      index &+= 8
+    }
+    while index < length {
+      let byte = row[index]
+      if byte == CSVReader.quote || byte == CSVReader.carriageReturn { return nil }
+      if byte == delimiter {
+        guard fields < limit else { return nil }
+        ends[fields] = index
+        fields &+= 1
+      }
+      index &+= 1
+    }
+    ends[fields] = length
+    try body(
+      CSVRow(
+        line: line, byteOffset: consumed + start, problem: nil, storage: row,
+        ends: UnsafeBufferPointer(start: ends, count: fields &+ 1), gap: 1))
+    self.line += 1
+    return lineFeedAt + 1
+  }
+
   static let ones: UInt64 = 0x0101_0101_0101_0101
   static let quotePattern = UInt64(CSVReader.quote) &* ones
   static let lineFeedPattern = UInt64(CSVReader.lineFeed) &* ones
   static let carriageReturnPattern = UInt64(CSVReader.carriageReturn) &* ones
+
+  /// The high bit of each byte of `word` that equals the byte repeated in `pattern`, and of
+  /// no other (`containsByte` may also mark a byte above a match: fine for "any", not for
+  /// "which").
+  @inline(__always)
+  static func bytesEqual(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
+    let value = word ^ pattern
+    let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    return ~(((value & low7) &+ low7) | value | low7)
+  }
 
   /// Non-zero when one of the eight bytes of `word` equals the byte repeated in `pattern`.
   @inline(__always)
