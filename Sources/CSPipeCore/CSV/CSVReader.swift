@@ -12,19 +12,7 @@ public struct CSVRow {
   let ends: UnsafeBufferPointer<Int>
   /// Bytes between one field's end and the next one's start: 0 when the fields were copied
   /// out of their quotes, 1 when `storage` is the row as read (its delimiters in place).
-  let gap: Int
-
-  init(
-    line: Int, byteOffset: Int, problem: Problem?, storage: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>,
-    gap: Int = 0
-  ) {
-    self.line = line
-    self.byteOffset = byteOffset
-    self.problem = problem
-    self.storage = storage
-    self.ends = ends
-    self.gap = gap
-  }
+  var gap = 0
 
   public enum Problem: Equatable, Sendable {
     /// A field grew past the limit; its bytes after the limit were not kept.
