@@ -7,17 +7,29 @@ public enum FuzzEntryPoints {
   /// The CSV reader with delimiter sniffing, validating every field as JSON output would.
   public static func csv(_ bytes: [UInt8]) {
     _ = CSVReader.separatorDirective(bytes[...])
-    let source = ByteSource(bytes: bytes, name: "fuzz.csv")
-    let reader = CSVReader(
-      source: source, delimiter: CSVReader.sniffDelimiter(bytes.prefix(4096)), maxFieldBytes: 1 << 16)
-    var out: [UInt8] = []
-    try? reader.forEachRow { row in
-      for index in 0..<row.count {
-        _ = JSONBytes.appendString(row.field(index), to: &out)
+    let delimiter = CSVReader.sniffDelimiter(bytes.prefix(4096))
+    // Read twice, with and without the plain-row path: the rows must be the same.
+    var readings: [[[UInt8]]] = []
+    for plainRows in [true, false] {
+      let reader = CSVReader(source: ByteSource(bytes: bytes, name: "fuzz.csv"), delimiter: delimiter, maxFieldBytes: 64)
+      reader.readsPlainRows = plainRows
+      var out: [UInt8] = []
+      var rows: [[UInt8]] = []
+      try? reader.forEachRow { row in
+        var summary = Array("\(row.line) \(row.byteOffset) \(String(describing: row.problem)) \(row.count):".utf8)
+        for index in 0..<row.count {
+          _ = JSONBytes.appendString(row.field(index), to: &out)
+          summary += row.field(index)
+          summary.append(0)
+        }
+        _ = row.reassembled(delimiter: reader.delimiter)
+        out.removeAll(keepingCapacity: true)
+        rows.append(summary)
       }
-      _ = row.reassembled(delimiter: reader.delimiter)
-      out.removeAll(keepingCapacity: true)
+      rows.append(Array("blank \(reader.blankLines)".utf8))
+      readings.append(rows)
     }
+    precondition(readings[0] == readings[1], "the plain-row path read other rows than the state machine")
   }
 
   /// gzip decompression over arbitrary bytes after the magic number, fed a few bytes at a time
