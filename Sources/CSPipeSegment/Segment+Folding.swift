@@ -8,15 +8,29 @@ extension Segment {
     // Rejects keep the line as read.
     let raw = { String(decoding: line, as: UTF8.self) }
     let fields = record.select(CanonicalMember.self)
-    guard let kind = fields.string(.kind), let key = fields.string(.account), !key.isEmpty else {
-      return try rejects.reject(at: location, reason: "expected a canonical record with kind and account", raw: raw())
+    // The kind and account of the record before, when this one's tokens are theirs: a run of
+    // one kind and one account costs no String and no lookup (`RecentTokens`).
+    let knownKind = options.mode == .merge ? nil : fields.withRawValue(.kind) { recentKinds.value(for: $0) } ?? nil
+    let knownAccount = knownKind == nil ? nil : fields.withRawValue(.account) { recentAccounts.value(for: $0) } ?? nil
+    let known: FoldedKind
+    var key = ""
+    if let knownKind, knownAccount != nil {
+      known = knownKind
+    } else {
+      guard let kind = fields.string(.kind), let account = fields.string(.account), !account.isEmpty else {
+        return try rejects.reject(at: location, reason: "expected a canonical record with kind and account", raw: raw())
+      }
+      if options.mode == .merge || kind == "partial" {
+        return try mergePartial(record, kind: kind, key: account, location: location, raw: raw)
+      }
+      guard let folded = knownKind ?? foldedKind(kind) else {
+        return try rejects.reject(at: location, reason: "unknown kind \(kind.debugDescription)", raw: raw())
+      }
+      if knownKind == nil { fields.withRawValue(.kind) { recentKinds.remember($0, folded) } }
+      known = folded
+      key = account
     }
-    if options.mode == .merge || kind == "partial" {
-      return try mergePartial(record, kind: kind, key: key, location: location, raw: raw)
-    }
-    guard let known = foldedKind(kind) else {
-      return try rejects.reject(at: location, reason: "unknown kind \(kind.debugDescription)", raw: raw())
-    }
+    let kind = known.name
     func time(_ field: CanonicalMember) -> Int? { fields.epochSeconds(field) }
     let cutoff = options.cutoff
     // The event's time, read once: for as-of here and for freshness below.
@@ -25,13 +39,19 @@ extension Segment {
       summary.afterAsOf += 1
       return
     }
-    let account =
-      accounts[key]
-      ?? {
-        let created = AccountRollup(key: key)
-        accounts[key] = created
-        return created
-      }()
+    let account: AccountRollup
+    if let knownAccount {
+      account = knownAccount
+    } else {
+      account =
+        accounts[key]
+        ?? {
+          let created = AccountRollup(key: key)
+          accounts[key] = created
+          return created
+        }()
+      fields.withRawValue(.account) { recentAccounts.remember($0, account) }
+    }
     let (labelled, line) = readSource(record, fields)
     let system = labelled.system
     let origin = Origin(file: labelled.file, line: line)
@@ -46,7 +66,7 @@ extension Segment {
     case "account":
       account.mergeAttributes(record, system: system, origin: origin)
     case "subscription":
-      let (fact, problem) = SubscriptionFact.make(fields, cutoff: cutoff)
+      let (fact, problem) = SubscriptionFact.make(fields, cutoff: cutoff, vocabulary: &subscriptionVocabulary)
       guard let fact else {
         return try rejects.reject(at: location, reason: problem ?? "unusable subscription", raw: raw())
       }

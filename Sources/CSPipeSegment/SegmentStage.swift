@@ -116,6 +116,10 @@ public final class Segment {
   var labels = StringInterner()
   /// The kinds folded so far (`foldedKind`).
   var foldedKinds: [FoldedKind] = []
+  /// The kinds and accounts of the last records, by token (`fold`).
+  var recentKinds = RecentTokens<FoldedKind>(capacity: 4)
+  var recentAccounts = RecentTokens<AccountRollup>(capacity: 1)
+  var subscriptionVocabulary = SubscriptionFact.Vocabulary()
   /// The source of the record folded last (`sourceLabels`).
   var lastSource: SourceLabels?
   /// `lastSource` as normalise writes a source object, up to the line number (`readSource`).

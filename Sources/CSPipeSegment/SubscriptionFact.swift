@@ -113,19 +113,50 @@ struct SubscriptionFact: Sendable {
 
   /// From a canonical subscription record, as known before `cutoff`. A fact with a reason is
   /// counted with a warning; no fact is a reject.
+  /// The statuses, currencies and intervals of the subscriptions read so far, by token
+  /// (`RecentTokens`), and the minor-unit digits of the last currency.
+  struct Vocabulary {
+    var statuses = RecentTokens<String?>(capacity: 8)
+    var currencies = RecentTokens<String?>(capacity: 8)
+    var intervals = RecentTokens<String?>(capacity: 4)
+    /// Amounts repeat too (a plan has a price): the text and its exact reading, by token.
+    var amounts = RecentTokens<(text: String, exact: ExactDecimal?)?>(capacity: 16)
+
+    mutating func amount(_ record: CanonicalFields) -> (text: String, exact: ExactDecimal?)? {
+      record.withRawValue(.amount) { token in
+        if let known = amounts.value(for: token) { return known }
+        let amount = record.numberText(.amount).map { ($0, ExactDecimal($0)) }
+        amounts.remember(token, amount)
+        return amount
+      } ?? nil
+    }
+    var lastDigits: (currency: String, digits: Int)?
+
+    mutating func digits(of currency: String) -> Int {
+      if let last = lastDigits, last.currency == currency { return last.digits }
+      let digits = Values.minorUnitDigits(of: currency)
+      lastDigits = (currency, digits)
+      return digits
+    }
+  }
+
   static func make(_ record: CanonicalFields, cutoff: Int) -> (SubscriptionFact?, String?) {
+    var vocabulary = Vocabulary()
+    return make(record, cutoff: cutoff, vocabulary: &vocabulary)
+  }
+
+  static func make(_ record: CanonicalFields, cutoff: Int, vocabulary: inout Vocabulary) -> (SubscriptionFact?, String?) {
     // Plain decimals (every canonical amount) are read by ExactDecimal; Foundation's Decimal,
     // a tenth of segment's time per subscription, only for what ExactDecimal cannot read.
-    guard let amountText = record.numberText(.amount) else { return (nil, "subscription has no amount") }
-    let exactAmount = ExactDecimal(amountText)
+    guard let (amountText, exactAmount) = vocabulary.amount(record) else { return (nil, "subscription has no amount") }
     let parsedAmount = exactAmount == nil ? Decimal(string: amountText) : nil
     guard exactAmount != nil || parsedAmount != nil else { return (nil, "subscription has no amount") }
     guard let started = record.epochSeconds(.startedAt) else {
       return (nil, "subscription has no started_at")
     }
-    let currency = record.string(.currency) ?? ""
+    let currency = record.string(.currency, recent: &vocabulary.currencies) ?? ""
     guard !currency.isEmpty else { return (nil, "subscription has no currency") }
-    let interval = record.string(.interval) ?? "month"
+    let interval = record.string(.interval, recent: &vocabulary.intervals) ?? "month"
     guard let perMonth = monthsPer(interval) else { return (nil, "unknown interval \(interval)") }
     // Never clamped, wrapped or zeroed in silence: an implausible value is a reject with its reason.
     let negative = exactAmount.map(\.negative) ?? (parsedAmount! < 0)
@@ -152,7 +183,7 @@ struct SubscriptionFact: Sendable {
     if let discountText, let discount = Decimal(string: discountText), discount < 0 {
       return (nil, "discount \(discountText) is negative")
     }
-    let digits = Values.minorUnitDigits(of: currency)
+    let digits = vocabulary.digits(of: currency)
     let monthlyMinor: Int
     if let exactAmount, let exactDiscount = discountText.map({ ExactDecimal($0) }) ?? Self.noDiscount,
       let exact = Self.monthlyMinor(
@@ -179,7 +210,7 @@ struct SubscriptionFact: Sendable {
         nil, "monthly amount of \(monthlyMinor) minor units is implausible (over 10^\(limitExponent); a card or account number in Amount?)"
       )
     }
-    let status = record.string(.status) ?? "active"
+    let status = record.string(.status, recent: &vocabulary.statuses) ?? "active"
     func time(_ field: CanonicalMember) -> Int? { record.epochSeconds(field) }
     // A cancellation made after as-of was not known then: neither its date nor what it scheduled.
     let cancelledAtAnyTime = time(.canceledAt)
