@@ -128,10 +128,19 @@ public struct NDJSONInput {
     func take(_ batch: Batch) throws {
       batch.done.wait()
       let parser = batch.parser!
+      // The readings are moved out one by one (reversed, then taken from the end), not copied:
+      // a copy of each reading took a reference count on everything it holds.
+      var readings = batch.readings
+      batch.readings = []
+      readings.reverse()
+      defer {
+        readings.removeAll(keepingCapacity: true)
+        batch.readings = readings
+      }
       try batch.bytes.withUnsafeBufferPointer { bytes in
-        for (index, line) in batch.lines.enumerated() {
+        for line in batch.lines {
           try deliver(
-            batch.readings[index], line: UnsafeBufferPointer(rebasing: bytes[line.start..<line.end]),
+            readings.removeLast(), line: UnsafeBufferPointer(rebasing: bytes[line.start..<line.end]),
             number: line.number, in: source
           ) { parsed, location, line in try body(parsed, parser, location, line) }
         }
@@ -180,13 +189,14 @@ public struct NDJSONInput {
 
   /// Blank lines skipped, bad ones rejected with their line (and column), the rest to `body`.
   mutating func deliver<Parsed>(
-    _ reading: LineReading<Parsed>, line: UnsafeBufferPointer<UInt8>, number: Int, in source: ByteSource,
+    _ reading: consuming LineReading<Parsed>, line: UnsafeBufferPointer<UInt8>, number: Int, in source: ByteSource,
     _ body: (Parsed, SourceLocation, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws {
+    var location = SourceLocation(file: source.name, line: number)
+    let reading = consume reading
     if case .blank = reading { return }
     recordsRead += 1
-    var location = SourceLocation(file: source.name, line: number)
-    switch reading {
+    switch consume reading {
     case .blank: return
     case .tooLong:
       try rejects.reject(at: location, reason: "line longer than \(maxLineBytes) bytes", raw: "(not kept: too long)")

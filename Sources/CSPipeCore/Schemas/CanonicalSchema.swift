@@ -1,7 +1,8 @@
 /// The canonical record kinds `normalise` emits (docs/CONTRACT.md §3), with their fields in
 /// output order. Mapping files may only target these fields, so a typo in a mapping is an error
-/// when it loads, not a silently missing column three stages later.
-public struct CanonicalKind: Sendable {
+/// when it loads, not a silently missing column three stages later. A class: its tables are
+/// shared, never copied (a copy of the struct per record took a reference count on each).
+public final class CanonicalKind: Sendable {
   public enum FieldType: Sendable, Equatable {
     case string
     case integer
