@@ -151,6 +151,43 @@ extension SegmentEndToEndTests {
     #expect(one.stderr.contains("undated delinquency"))
   }
 
+  /// How a JSON string is spelled never changes a result: the fold remembers the last records'
+  /// kinds, accounts, statuses, currencies and amounts by their raw tokens (`RecentTokens`), and
+  /// a token spelled with escapes must read as the value it decodes to.
+  @Test("values spelled with escapes, in runs and alone, fold as their plain spelling does")
+  func escapedSpellings() throws {
+    let folder = try Tool.temporaryDirectory()
+    let respell = #"""
+      import json, random, sys
+      random.seed(3)
+      def escaped(text):
+          return '"' + ''.join('\\u%04x' % ord(c) if random.random() < 0.5 else c for c in text) + '"'
+      for line in open('canonical.ndjson'):
+          record = json.loads(line)
+          if random.random() < 0.5:
+              print(json.dumps(record, separators=(',', ':')))
+              continue
+          text = json.dumps(record, separators=(',', ':'))
+          for field in ('kind', 'account', 'status', 'currency', 'interval'):
+              if isinstance(record.get(field), str):
+                  plain = '"%s":%s' % (field, json.dumps(record[field]))
+                  text = text.replace(plain, '"%s":%s' % (field, escaped(record[field])), 1)
+          print(text)
+      """#
+    try respell.write(to: folder.appendingPathComponent("respell.py"), atomically: true, encoding: .utf8)
+    let prepare = try Tool.shell(
+      "python3 \(Tool.packageRoot.path)/scripts/generate_subscriptions.py --out subscriptions.csv --customers 3000"
+        + " && ingest -q subscriptions.csv | normalise -q --as-of 2026-11-15 -o canonical.ndjson"
+        + " && python3 respell.py > respelled.ndjson && grep -c 'u00' respelled.ndjson", in: folder)
+    #expect(prepare.status == 0, "\(prepare.stderr)")
+    #expect((Int(prepare.lines.last ?? "") ?? 0) > 1000, "too few respelled lines")
+    let plain = try Tool.run("segment", ["--as-of", "2026-11-15", "-q", "canonical.ndjson"], in: folder)
+    let respelled = try Tool.run("segment", ["--as-of", "2026-11-15", "-q", "respelled.ndjson"], in: folder)
+    #expect(plain.status == 0, "\(plain.stderr)")
+    #expect(plain.lines.count > 2000)
+    #expect(respelled.stdout == plain.stdout)
+  }
+
   /// Shards (docs/SEGMENT.md, "Shards"): shuffle the canonical records, split them into shards, fold
   /// each with --partial, combine with --merge: byte for byte the output of one run.
   @Test("partial aggregates over shuffled, split input merge to exactly one run's output")
