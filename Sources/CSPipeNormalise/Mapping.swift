@@ -244,6 +244,8 @@ public final class ValidatedMapping: Sendable {
   /// The source fields identity rules read (and their nil markers): all a record that
   /// defines identity facts must keep until the facts are resolved.
   let identityFields: Set<String>
+  /// `identityFields` as bytes, when every one is ASCII (`FlatFields.keeping`).
+  let identityFieldBytes: [[UInt8]]?
   /// The source fields the account rules read (and their nil markers), as bytes: what a
   /// record set aside until identity is known keeps of its raw fields.
   let accountFields: [[UInt8]]
@@ -315,6 +317,8 @@ public final class ValidatedMapping: Sendable {
     keyRules = rules.filter { keyFields.contains($0.name) }
     let identity = (mapping.defines ?? []).map(\.sourceField) + mapping.account.map(\.sourceField)
     identityFields = Set(identity + identity.map { $0 + "@nil" })
+    identityFieldBytes =
+      identityFields.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } } ? identityFields.sorted().map { Array($0.utf8) } : nil
     var accountFields: [[UInt8]] = []
     for field in mapping.account.map(\.sourceField) {
       for name in [field, field + "@nil"] where !accountFields.contains(Array(name.utf8)) { accountFields.append(Array(name.utf8)) }

@@ -18,7 +18,8 @@ extension Normalise {
     let line: [UInt8]
 
     init(ordinal: Int?, raw: RawRecord, mapping: ValidatedMapping) {
-      let slim = RawRecord(tag: raw.tag, file: raw.file, line: raw.line, fields: raw.fields.keeping(mapping.identityFields))
+      let slim = RawRecord(
+        tag: raw.tag, file: raw.file, line: raw.line, fields: raw.fields.keeping(mapping.identityFields, ascii: mapping.identityFieldBytes))
       ordinals = ordinal.map { [$0] } ?? []
       self.raw = slim
       self.mapping = mapping

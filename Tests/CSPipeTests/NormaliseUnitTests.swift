@@ -420,3 +420,25 @@ struct SeenKeysTests {
     #expect(seen.bytes <= inserted * 4, "\(seen.bytes) bytes for \(inserted) keys")
   }
 }
+
+@Suite("slimmed records")
+struct SlimmedRecordTests {
+  @Test("keeping fields by their ASCII names as bytes keeps what the set of names keeps, Kelvin signs included")
+  func keepingByBytes() {
+    let wanted: Set<String> = ["Key", "Email", "id", "Key@nil"]
+    let ascii = wanted.sorted().map { Array($0.utf8) }
+    let names = ["Key", "\u{212A}ey", "Email", "email", "E\u{0301}mail", "id", "ID", "Key@nil", "Kéy", "", "Emai"]
+    var generator = SeededGenerator(seed: 3)
+    for _ in 0..<2_000 {
+      var fields = FlatFields()
+      for _ in 0..<Int.random(in: 0...8, using: &generator) {
+        let name = Array(names.randomElement(using: &generator)!.utf8)
+        let value = Array("v\(Int.random(in: 0...9, using: &generator))".utf8)
+        name.withUnsafeBufferPointer { name in value.withUnsafeBufferPointer { fields.append(name: name, value: $0) } }
+      }
+      let bySet = fields.keeping(wanted).pairs
+      let byBytes = fields.keeping(wanted, ascii: ascii).pairs
+      #expect(bySet.map(\.name) == byBytes.map(\.name) && bySet.map(\.value) == byBytes.map(\.value))
+    }
+  }
+}

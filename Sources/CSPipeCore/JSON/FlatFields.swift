@@ -135,11 +135,18 @@ public struct FlatFields: Sendable {
 
   /// Only the fields named in `names`, in a buffer of their own (a record kept for later
   /// should not keep its whole line).
-  public func keeping(_ names: Set<String>) -> FlatFields {
+  /// `ascii`: the same names as bytes, when all are ASCII. An ASCII field name is then compared
+  /// byte for byte (a String per field name and a set lookup were most of slimming a record);
+  /// any other goes through the set, where canonical equivalence applies (a Kelvin sign is a K).
+  public func keeping(_ names: Set<String>, ascii: [[UInt8]]? = nil) -> FlatFields {
     var kept = FlatFields()
     for span in spans {
       let name = storage[span.keyStart..<span.keyEnd]
-      guard names.contains(String(decoding: name, as: UTF8.self)) else { continue }
+      if let ascii, name.allSatisfy({ $0 < 0x80 }) {
+        guard ascii.contains(where: { $0.elementsEqual(name) }) else { continue }
+      } else {
+        guard names.contains(String(decoding: name, as: UTF8.self)) else { continue }
+      }
       kept.append(name: name, value: storage[span.valueStart..<span.valueEnd])
     }
     return kept
