@@ -73,7 +73,7 @@ extension AccountRollup {
     state["champions"] = Self.number(champions)
     state["sponsor_changes_90"] = Self.number(sponsorChanges90)
     if let lastSponsorChange { state["last_sponsor_change"] = Self.number(lastSponsorChange) }
-    state["freshness"] = counts(freshness)
+    state["freshness"] = counts(freshness.dictionary)
     return state
   }
 
@@ -172,7 +172,7 @@ extension AccountRollup {
     rollup.sponsors = sponsors
     rollup.champions = champions
     rollup.sponsorChanges90 = changes
-    rollup.freshness = freshness
+    rollup.freshness = SourceTimes(freshness)
     return rollup
   }
 }

@@ -58,7 +58,7 @@ final class AccountRollup {
   /// first such fact; read through the forwarding properties below.
   private var engagement: Engagement?
 
-  var freshness: [String: Int] = [:]
+  var freshness = SourceTimes()
 
   init(key: String) { self.key = key }
 
@@ -247,7 +247,7 @@ final class AccountRollup {
     champions += other.champions
     sponsorChanges90 += other.sponsorChanges90
     if let last = other.lastSponsorChange { lastSponsorChange = max(lastSponsorChange ?? last, last) }
-    for (source, at) in other.freshness { freshness[source] = max(freshness[source] ?? at, at) }
+    for (source, at) in other.freshness { freshness.raise(source, to: at) }
   }
 }
 
@@ -314,5 +314,51 @@ struct AttributeSlots: Sequence {
   func makeIterator() -> [Element].Iterator {
     zip(AccountRollup.attributeNames, slots).compactMap { name, slot in slot.map { (key: name, value: $0) } }
       .makeIterator()
+  }
+}
+
+/// An account's latest event time per source (`system/dataset`, the account record's
+/// `freshness`). An account has a few sources: they are kept in a short list and found by
+/// comparing names, which the fold interns (`Segment.labels`), so most comparisons are of one
+/// String with itself; a dictionary hashed the name on every record. Past sixteen sources (a
+/// hostile input could give each record its own), the rest go to a dictionary, so the cost
+/// stays linear in the records.
+struct SourceTimes: Sequence {
+  private var listed: [(key: String, value: Int)] = []
+  private var overflow: [String: Int] = [:]
+  static let listedLimit = 16
+
+  init() {}
+
+  init(_ times: [String: Int]) {
+    for (name, at) in times.sorted(by: { $0.key < $1.key }) { raise(name, to: at) }
+  }
+
+  /// `name`'s time becomes `at` if it has none or an earlier one.
+  mutating func raise(_ name: String, to at: Int) {
+    for index in listed.indices where listed[index].key == name {
+      if at > listed[index].value { listed[index].value = at }
+      return
+    }
+    if listed.count < Self.listedLimit {
+      listed.append((name, at))
+    } else {
+      overflow[name] = Swift.max(overflow[name] ?? at, at)
+    }
+  }
+
+  var count: Int { listed.count + overflow.count }
+
+  /// Every source and its time, in no particular order (the listed first).
+  var entries: [(key: String, value: Int)] {
+    overflow.isEmpty ? listed : listed + overflow.map { (key: $0.key, value: $0.value) }
+  }
+
+  func makeIterator() -> Array<(key: String, value: Int)>.Iterator { entries.makeIterator() }
+
+  var dictionary: [String: Int] {
+    var all = overflow
+    for (name, at) in listed { all[name] = at }
+    return all
   }
 }

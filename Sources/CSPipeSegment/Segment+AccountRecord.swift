@@ -19,7 +19,9 @@ extension Segment {
     }
     /// Times by name, in name order: dates (`withTime` false) or RFC 3339 instants, of values
     /// in seconds times `unit`.
-    func stamps(_ out: inout JSONWriter, _ name: StaticString, _ values: [String: Int], withTime: Bool, unit: Int = 1) {
+    func stamps<Times: Collection<(key: String, value: Int)>>(
+      _ out: inout JSONWriter, _ name: StaticString, _ values: Times, withTime: Bool, unit: Int = 1
+    ) {
       out.object(name) { out in
         func stamp(_ key: String, _ value: Int) {
           out.key(key)
@@ -172,7 +174,7 @@ extension Segment {
       out.member("sponsor_changes_90_days", int: account.sponsorChanges90)
       if let last = account.lastSponsorChange { out.member("last_sponsor_change_at", time: last) }
     }
-    stamps(&out, "freshness", account.freshness, withTime: false)
+    stamps(&out, "freshness", account.freshness.entries, withTime: false)
     out.closeObject()
   }
 

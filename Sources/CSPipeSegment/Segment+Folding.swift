@@ -56,8 +56,7 @@ extension Segment {
     let system = labelled.system
     let origin = Origin(file: labelled.file, line: line)
     if let at = eventAt {
-      // One lookup (the `default:` subscript modified in place), not a read and a write.
-      Self.raise(&account.freshness[labelled.name, default: at], to: at)
+      account.freshness.raise(labelled.name, to: at)
     }
     let last30Start = cutoff - 30 * Self.day
     let last60Start = cutoff - 60 * Self.day
@@ -175,8 +174,6 @@ extension Segment {
     foldedKinds.append(known)
     return known
   }
-
-  static func raise(_ value: inout Int, to candidate: Int) { if candidate > value { value = candidate } }
 
   /// The interned system, file and `system/dataset` name of a record's source, and its line.
   /// Records come in runs from one file, whose sources agree up to the line number: a source
