@@ -11,10 +11,10 @@ extension AccountRollup {
 
   var partialState: JSONObject {
     func counts(_ values: [String: Int]) -> JSONValue {
-      .object(JSONObject(values.sorted { $0.key < $1.key }.map { ($0.key, Self.number($0.value)) }))
+      .object(JSONObject(values.sorted { TextOrder.precedes($0.key, $1.key) }.map { ($0.key, Self.number($0.value)) }))
     }
     func sums(_ values: [String: DecimalSum]) -> JSONValue {
-      .object(JSONObject(values.sorted { $0.key < $1.key }.map { ($0.key, Self.number($0.value)) }))
+      .object(JSONObject(values.sorted { TextOrder.precedes($0.key, $1.key) }.map { ($0.key, Self.number($0.value)) }))
     }
     func origin(_ origin: Origin) -> JSONValue {
       .array([.string(origin.file), Self.number(origin.line)])
@@ -22,7 +22,7 @@ extension AccountRollup {
     var state = JSONObject()
     state["attributes"] = .object(
       JSONObject(
-        attributes.sorted { $0.key < $1.key }.map { name, attribute in
+        attributes.sorted { TextOrder.precedes($0.key, $1.key) }.map { name, attribute in
           (
             name,
             .object(JSONObject([("value", attribute.value), ("rank", Self.number(attribute.rank)), ("origin", origin(attribute.origin))]))
@@ -49,8 +49,11 @@ extension AccountRollup {
     state["usage_last_seen"] = counts(usageLastSeen)
     state["usage_monthly"] = .object(
       JSONObject(
-        usageMonthly.sorted { $0.key < $1.key }.map { metric, months in
-          (metric, .object(JSONObject(months.sorted { $0.key < $1.key }.map { (String($0.key), Self.number($0.value)) })))
+        usageMonthly.sorted { TextOrder.precedes($0.key, $1.key) }.map { metric, months in
+          (
+            metric,
+            .object(JSONObject(months.sorted { $0.key < $1.key }.map { (String($0.key), Self.number($0.value)) }))
+          )
         }))
     state["usage_last_30"] = sums(usageLast30)
     state["usage_previous_30"] = sums(usagePrevious30)
@@ -64,7 +67,7 @@ extension AccountRollup {
     state["satisfaction"] = counts(satisfaction)
     state["surveys"] = .object(
       JSONObject(
-        surveys.sorted { $0.key < $1.key }.map { type, survey in
+        surveys.sorted { TextOrder.precedes($0.key, $1.key) }.map { type, survey in
           (type, .object(JSONObject([("at", Self.number(survey.at)), ("score", survey.score), ("origin", origin(survey.origin))])))
         }))
     state["milestones"] = counts(milestones)

@@ -331,7 +331,7 @@ struct SourceTimes: Sequence {
   init() {}
 
   init(_ times: [String: Int]) {
-    for (name, at) in times.sorted(by: { $0.key < $1.key }) { raise(name, to: at) }
+    for (name, at) in times.sorted(by: { TextOrder.precedes($0.key, $1.key) }) { raise(name, to: at) }
   }
 
   /// `name`'s time becomes `at` if it has none or an earlier one.

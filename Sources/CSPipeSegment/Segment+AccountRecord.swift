@@ -29,12 +29,12 @@ extension Segment {
         }
         // One name (an account's one source, most often): no sorted copy to make.
         if values.count == 1, let only = values.first { return stamp(only.key, only.value) }
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) { stamp(key, value) }
+        for (key, value) in values.sorted(by: { TextOrder.precedes($0.key, $1.key) }) { stamp(key, value) }
       }
     }
     func metrics(_ out: inout JSONWriter, _ name: StaticString, _ values: [String: DecimalSum]) {
       out.object(name) { out in
-        for (metric, value) in values.sorted(by: { $0.key < $1.key }) { out.member(metric, .number(value.text)) }
+        for (metric, value) in values.sorted(by: { TextOrder.precedes($0.key, $1.key) }) { out.member(metric, .number(value.text)) }
       }
     }
     out.openObject()
@@ -118,7 +118,7 @@ extension Segment {
       stamps(&out, "last_seen", account.usageLastSeen, withTime: false, unit: Self.day)
       if !account.usageMonthly.isEmpty {
         out.object("monthly") { out in
-          for (metric, months) in account.usageMonthly.sorted(by: { $0.key < $1.key }) {
+          for (metric, months) in account.usageMonthly.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
             out.array(metric) { out in
               for (month, value) in months.sorted(by: { $0.key < $1.key }) {
                 out.openObject()
@@ -133,7 +133,9 @@ extension Segment {
     }
     out.object("tickets") { out in
       out.object("open_by_severity") { out in
-        for (severity, count) in account.openBySeverity.sorted(by: { $0.key < $1.key }) { out.member(severity, int: count) }
+        for (severity, count) in account.openBySeverity.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
+          out.member(severity, int: count)
+        }
       }
       out.member("last_90_days", int: account.tickets90)
       if let last = account.lastTicket {
@@ -141,12 +143,12 @@ extension Segment {
         out.member("days_since_last", int: (options.cutoff - 1 - last) / Self.day)
       }
       if let high = account.lastHighSeverity { out.member("last_high_severity_at", time: high) }
-      for (name, count) in account.satisfaction.sorted(by: { $0.key < $1.key }) {
+      for (name, count) in account.satisfaction.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
         out.member("satisfaction_\(name)", int: count)
       }
     }
     out.object("surveys") { out in
-      for (type, survey) in account.surveys.sorted(by: { $0.key < $1.key }) {
+      for (type, survey) in account.surveys.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
         out.object(type) { out in
           out.member("score", survey.score)
           out.member("at", time: survey.at)
@@ -155,7 +157,7 @@ extension Segment {
     }
     out.object("billing") { out in
       out.member("invoices_past_due", int: account.invoicesPastDue)
-      for (currency, amount) in account.pastDueAmount.sorted(by: { $0.key < $1.key }) {
+      for (currency, amount) in account.pastDueAmount.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
         // Rounded to the currency's unit: an input amount of 1e-22 is not a debt to report.
         let text = amount.text
         let rounded = ExactDecimal(text)?.rounded(toScale: Values.minorUnitDigits(of: currency)).text

@@ -138,7 +138,7 @@ extension Segment {
 
   /// --partial: one partial aggregate per account, in account order, for --merge.
   func writePartials() throws {
-    for key in accounts.keys.sorted() {
+    for key in accounts.keys.sorted(by: TextOrder.precedes) {
       let record = JSONObject([
         ("kind", .string("partial")), ("account", .string(key)), ("as_of", .string(options.asOfLabel)),
         ("shard", .string(shardFingerprint.text)), ("state", .object(accounts[key]!.partialState)),

@@ -28,7 +28,7 @@ extension Segment {
     if exact { return }
     var bound = Decimal(0)
     var largest: (account: String, id: String, amount: Decimal)?
-    for key in accounts.keys.sorted() {
+    for key in accounts.keys.sorted(by: TextOrder.precedes) {
       for subscription in accounts[key]!.subscriptions {
         var amount = Decimal(subscription.monthlyMinor)
         if subscription.currency != options.config.baseCurrency {
@@ -116,7 +116,7 @@ extension Segment {
     }
     return .object(
       JSONObject(
-        owners.sorted { $0.key < $1.key }.map { owner, book in
+        owners.sorted { TextOrder.precedes($0.key, $1.key) }.map { owner, book in
           var entry = JSONObject([("accounts", .number(String(book.accounts))), ("mrr", money(book.mrr))])
           for tier in ["tier1", "tier2", "tier3", "unranked"] {
             entry[tier] = .number(String(book.tiers[tier] ?? 0))

@@ -442,3 +442,32 @@ struct SlimmedRecordTests {
     }
   }
 }
+
+@Suite("text order")
+struct TextOrderTests {
+  @Test("a total order on spellings, where String's < is none for mixed normal forms")
+  func totalOrder() {
+    let decomposed = "se\u{301}/ds4"
+    let precomposed = "s\u{e9}/ds44"
+    // The case that made sorted output depend on input order.
+    #expect(!(decomposed < precomposed) && !(precomposed < decomposed) && decomposed != precomposed)
+    #expect(TextOrder.precedes(decomposed, precomposed) != TextOrder.precedes(precomposed, decomposed))
+    var generator = SeededGenerator(seed: 8)
+    let pieces = ["a", "b", "\u{e9}", "e\u{301}", "\u{212B}", "\u{141}", "", "z", "\u{1F600}"]
+    for _ in 0..<2_000 {
+      let words = (0..<3).map { _ in
+        (0..<Int.random(in: 0...3, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+      }
+      let (a, b, c) = (words[0], words[1], words[2])
+      // Irreflexive, asymmetric, transitive, and total on distinct byte strings.
+      #expect(!TextOrder.precedes(a, a))
+      if TextOrder.precedes(a, b) { #expect(!TextOrder.precedes(b, a)) }
+      if TextOrder.precedes(a, b) && TextOrder.precedes(b, c) { #expect(TextOrder.precedes(a, c)) }
+      if Array(a.utf8) != Array(b.utf8) { #expect(TextOrder.precedes(a, b) || TextOrder.precedes(b, a)) }
+      // NFC text (no decomposed é, no Angstrom sign) keeps String's order.
+      if ![a, b].contains(where: { $0.contains("e\u{301}") || $0.unicodeScalars.contains("\u{212B}") }) {
+        #expect(TextOrder.precedes(a, b) == (a < b))
+      }
+    }
+  }
+}
