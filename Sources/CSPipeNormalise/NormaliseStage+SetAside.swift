@@ -1,5 +1,9 @@
 import CSPipeCore
 
+/// A set-aside record's copy of its source key: the key, the copy's rank, and whether it was
+/// offered to the winners when read (a key's first copy is not, `SeenKeys`).
+typealias SetAsideCopy = (key: KeyDigest, rank: CopyRank, ranked: Bool)
+
 /// A record converted while the input was read, waiting (in a `SpillFile`) until identity and
 /// duplicates are known. It keeps what placing it needs and nothing more: where it came from,
 /// its copy's rank when it has a source key, the raw fields its account rules read, and the
@@ -8,8 +12,7 @@ struct PendingRecord {
   let ordinal: Int
   let mapping: ValidatedMapping
   let raw: RawRecord
-  /// `ranked`: offered to the winners when it was read (`SeenKeys`).
-  let copy: (key: KeyDigest, rank: CopyRank, ranked: Bool)?
+  let copy: SetAsideCopy?
   /// Known only after `--as-of`: kept for the duplicate decision, never written.
   let afterAsOf: Bool
   /// The canonical record after its account (valid while the spill is being read).
@@ -26,7 +29,7 @@ extension Normalise {
   /// rank), then its body (`encodeBody`; none when it is known only after as-of).
   func setAside(
     _ record: PreparedRecord, source: (tag: SourceTag, file: String, prefix: [UInt8]), ordinal: Int,
-    copy: (key: KeyDigest, rank: CopyRank, ranked: Bool)?, body: UnsafeBufferPointer<UInt8>?, into spill: SpillFile
+    copy: SetAsideCopy?, body: UnsafeBufferPointer<UInt8>?, into spill: SpillFile
   ) throws {
     let mappingIndex = setAsideMappings.index(of: ObjectIdentifier(record.mapping), record.mapping)
     let tagIndex = setAsideTags.index(of: source.tag, source.tag)
@@ -96,7 +99,7 @@ extension Normalise {
       let fileIndex = reader.integer(Int32.self)
       let line = Int(reader.integer(Int64.self))
       let flags = reader.integer(UInt8.self)
-      var copy: (key: KeyDigest, rank: CopyRank, ranked: Bool)?
+      var copy: SetAsideCopy?
       if flags & Self.hasCopy != 0 {
         let key = KeyDigest(high: Int(reader.integer(Int64.self)), low: Int(reader.integer(Int64.self)))
         let updated = Int(reader.integer(Int64.self))

@@ -26,6 +26,14 @@ struct RecentTokens<Value> {
     return nil
   }
 
+  /// The value remembered for `token`, or `read()`'s, remembered for the next time.
+  mutating func value(for token: UnsafeBufferPointer<UInt8>, orRead read: () -> Value) -> Value {
+    if let known = value(for: token) { return known }
+    let value = read()
+    remember(token, value)
+    return value
+  }
+
   /// Remembers `value` for `token` (the oldest entry goes once full).
   mutating func remember(_ token: UnsafeBufferPointer<UInt8>, _ value: Value) {
     if tokens.count < capacity {
@@ -53,11 +61,6 @@ struct RecentTokens<Value> {
 extension LazyJSONObject.Selection {
   /// `string(name)`, remembered by token in `recent`.
   func string(_ name: Names, recent: inout RecentTokens<String?>) -> String? {
-    withRawValue(name) { token in
-      if let known = recent.value(for: token) { return known }
-      let value = string(name)
-      recent.remember(token, value)
-      return value
-    } ?? nil
+    withRawValue(name) { recent.value(for: $0) { string(name) } } ?? nil
   }
 }

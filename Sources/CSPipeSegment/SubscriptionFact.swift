@@ -111,26 +111,21 @@ struct SubscriptionFact: Sendable {
     return numerator < 0 ? -Int(quotient) : Int(quotient)
   }
 
-  /// From a canonical subscription record, as known before `cutoff`. A fact with a reason is
-  /// counted with a warning; no fact is a reject.
-  /// The statuses, currencies and intervals of the subscriptions read so far, by token
-  /// (`RecentTokens`), and the minor-unit digits of the last currency.
+  /// The statuses, currencies, intervals and amounts of the subscriptions read so far, by
+  /// token (`RecentTokens`), and the minor-unit digits of the last currency.
   struct Vocabulary {
     var statuses = RecentTokens<String?>(capacity: 8)
     var currencies = RecentTokens<String?>(capacity: 8)
     var intervals = RecentTokens<String?>(capacity: 4)
-    /// Amounts repeat too (a plan has a price): the text and its exact reading, by token.
+    /// A plan has a price: the amount's text and its exact reading.
     var amounts = RecentTokens<(text: String, exact: ExactDecimal?)?>(capacity: 16)
+    var lastDigits: (currency: String, digits: Int)?
 
     mutating func amount(_ record: CanonicalFields) -> (text: String, exact: ExactDecimal?)? {
       record.withRawValue(.amount) { token in
-        if let known = amounts.value(for: token) { return known }
-        let amount = record.numberText(.amount).map { ($0, ExactDecimal($0)) }
-        amounts.remember(token, amount)
-        return amount
+        amounts.value(for: token) { record.numberText(.amount).map { ($0, ExactDecimal($0)) } }
       } ?? nil
     }
-    var lastDigits: (currency: String, digits: Int)?
 
     mutating func digits(of currency: String) -> Int {
       if let last = lastDigits, last.currency == currency { return last.digits }
@@ -140,6 +135,8 @@ struct SubscriptionFact: Sendable {
     }
   }
 
+  /// From a canonical subscription record, as known before `cutoff`. A fact with a reason is
+  /// counted with a warning; no fact is a reject.
   static func make(_ record: CanonicalFields, cutoff: Int) -> (SubscriptionFact?, String?) {
     var vocabulary = Vocabulary()
     return make(record, cutoff: cutoff, vocabulary: &vocabulary)
