@@ -5,7 +5,7 @@ extension FuzzEntryPoints {
   /// Every built-in mapping, loaded once (the fuzzer calls the entry point millions of times).
   static let builtinMappings: [ValidatedMapping] = {
     let set = (try? MappingSet.load(extra: [])) ?? MappingSet()
-    return set.mappings.keys.sorted().compactMap { set.mappings[$0] }
+    return set.mappings.keys.sortedAsText().compactMap { set.mappings[$0] }
   }()
 
   /// normalise's conversion: each line read as a raw record (the flat parser), then converted

@@ -211,7 +211,7 @@ public struct MappingSet: Sendable {
       }
       let files =
         isFolder.boolValue
-        ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sorted()
+        ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sortedAsText()
           .map { "\(path)/\($0)" }
         : [path]
       for file in files {
@@ -262,16 +262,16 @@ public final class ValidatedMapping: Sendable {
       let names = CanonicalKind.all.map(\.name).joined(separator: ", ")
       throw fail("unknown kind \(mapping.kind.debugDescription) (one of \(names))")
     }
-    for name in mapping.fields.keys.sorted() where kind.type(of: name) == nil {
+    for name in mapping.fields.keys.sortedAsText() where kind.type(of: name) == nil {
       let names = kind.fields.map(\.name).joined(separator: ", ")
       throw fail("\(kind.name) has no field \(name.debugDescription) (fields: \(names))")
     }
-    for (name, rule) in mapping.fields.sorted(by: { $0.key < $1.key }) {
+    for (name, rule) in mapping.fields.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
       if rule.from.isEmpty && rule.value == nil && rule.default == nil {
         throw fail("field \(name.debugDescription) needs \"from\", \"value\" or \"default\"")
       }
       if case .enumeration(let allowed) = kind.type(of: name), let map = rule.map {
-        for target in Set(map.values).sorted() where !allowed.contains(target) {
+        for target in Set(map.values).sortedAsText() where !allowed.contains(target) {
           throw fail("field \(name.debugDescription) maps to \(target.debugDescription), not one of \(allowed.joined(separator: ", "))")
         }
       }
@@ -318,7 +318,7 @@ public final class ValidatedMapping: Sendable {
     let identity = (mapping.defines ?? []).map(\.sourceField) + mapping.account.map(\.sourceField)
     identityFields = Set(identity + identity.map { $0 + "@nil" })
     identityFieldBytes =
-      identityFields.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } } ? identityFields.sorted().map { Array($0.utf8) } : nil
+      identityFields.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } } ? identityFields.sortedAsText().map { Array($0.utf8) } : nil
     var accountFields: [[UInt8]] = []
     for field in mapping.account.map(\.sourceField) {
       for name in [field, field + "@nil"] where !accountFields.contains(Array(name.utf8)) { accountFields.append(Array(name.utf8)) }
@@ -383,7 +383,8 @@ final class CompiledFieldRule: Sendable {
       return (field, Array(field.utf8), gathers)
     }
     let lowercasedMap = rule.map.map { map in
-      Dictionary(map.sorted { $0.key < $1.key }.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+      Dictionary(
+        map.sorted { TextOrder.precedes($0.key, $1.key) }.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
     self.lowercasedMap = lowercasedMap
     plainChoices = Self.plainChoices(type: type, lowercasedMap: lowercasedMap)
@@ -405,7 +406,7 @@ final class CompiledFieldRule: Sendable {
       JSONBytes.appendString(value, to: &json)
       choices.append((Array(key.utf8), json))
     }
-    for (key, target) in (lowercasedMap ?? [:]).sorted(by: { $0.key < $1.key }) {
+    for (key, target) in (lowercasedMap ?? [:]).sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
       guard isASCII(key) else { return nil }
       add(key, becoming: type == .string ? target.trimmed : target)
     }

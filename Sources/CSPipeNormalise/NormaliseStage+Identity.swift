@@ -154,9 +154,9 @@ extension Normalise {
     }
     let unsettled = index.unsettledAmbiguities
     summary.ambiguous = unsettled.count
-    for (key, accounts) in unsettled.sorted(by: { $0.key < $1.key }) {
+    for (key, accounts) in unsettled.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
       warn(
-        "\(key) belongs to several accounts (\(accounts.sorted().joined(separator: ", "))); it is not used to match records (settle it in the alias file)"
+        "\(key) belongs to several accounts (\(accounts.sortedAsText().joined(separator: ", "))); it is not used to match records (settle it in the alias file)"
       )
     }
   }

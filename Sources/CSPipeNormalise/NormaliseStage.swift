@@ -185,13 +185,13 @@ public final class Normalise {
     try forEachPending(in: spill) { try place($0) }
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
-    for (source, count) in unknownSources.sorted(by: { $0.key < $1.key }) {
+    for (source, count) in unknownSources.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
       reporter.emit(
         Diagnostic(
           .warning,
           "no mapping for \(source): its \(count) record(s) were rejected (write one, see docs/MAPPINGS.md, and pass --mappings)"))
     }
-    for (source, count) in undeclaredZones.sorted(by: { $0.key < $1.key }) {
+    for (source, count) in undeclaredZones.sorted(by: { TextOrder.precedes($0.key, $1.key) }) {
       let system = source.split(separator: "/").first.map(String.init) ?? source
       reporter.emit(
         Diagnostic(

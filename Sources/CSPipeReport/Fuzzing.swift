@@ -10,7 +10,7 @@ extension FuzzEntryPoints {
       guard let lazy = try? Array(line).withUnsafeBufferPointer({ try JSONParser.parseLazyObject($0) }) else { continue }
       if lazy["kind"]?.stringValue == "portfolio" { data.take(lazy.object) } else { data.take(ReportData.reportFields(lazy)) }
     }
-    data.accounts.sort { $0.key < $1.key }
+    data.accounts.sort { TextOrder.precedes($0.key, $1.key) }
     let sections = ReportSections(data: data, asOfDay: 20407, runCounts: [], top: 5).all()
     let html = ReportRendering.html(sections, asOf: data.asOf ?? "")
     _ = ReportRendering.markdown(sections, asOf: data.asOf ?? "")

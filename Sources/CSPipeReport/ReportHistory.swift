@@ -75,7 +75,9 @@ struct ReportHistory {
   func outcomes(current: [String: Double], asOfDay: Int) -> (known: [Outcome], pending: Int) {
     var known: [Outcome] = []
     var pending = 0
-    for prediction in predictions.values.sorted(by: { ($0.renewalDay, $0.account) < ($1.renewalDay, $1.account) }) {
+    for prediction in predictions.values.sorted(by: {
+      ($0.renewalDay, TextOrder.Key($0.account)) < ($1.renewalDay, TextOrder.Key($1.account))
+    }) {
       let settled = prediction.renewalDay + 30
       if let after = mrr[prediction.account]?.first(where: { $0.day >= settled }) {
         known.append(Outcome(prediction: prediction, renewed: after.mrr > 0))

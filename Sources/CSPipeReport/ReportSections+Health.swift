@@ -28,7 +28,7 @@ extension ReportSections {
     var reasons: [String: Int] = [:]
     for account in scored { if let reason = account.health?.reason { reasons[reason, default: 0] += 1 } }
     var table = ReportTable(name: "top_reasons", columns: ["reason", "accounts"], rows: [])
-    for (reason, count) in reasons.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+    for (reason, count) in reasons.sorted(by: { ($0.value, TextOrder.Key($1.key)) > ($1.value, TextOrder.Key($0.key)) }) {
       table.rows.append([.text(reason), .number(Double(count), places: 0)])
     }
     section.tables.append(table)

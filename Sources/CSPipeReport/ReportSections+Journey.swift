@@ -26,7 +26,9 @@ extension ReportSections {
         name: "playbook_\(playbook)", caption: captions[playbook], columns: ["account", "name", "owner", "MRR", "why"], rows: [], shown: top
       )
       table.countInCaption = true
-      for account in staged.filter({ $0.stage?.playbook == playbook }).sorted(by: { ($0.mrr, $1.key) > ($1.mrr, $0.key) }) {
+      for account in staged.filter({ $0.stage?.playbook == playbook }).sorted(by: {
+        ($0.mrr, TextOrder.Key($1.key)) > ($1.mrr, TextOrder.Key($0.key))
+      }) {
         table.rows.append([
           .text(account.key), .text(account.name), .text(account.owner ?? "—"), .number(account.mrr, places: 2),
           .text(account.stage?.evidence.joined(separator: "; ") ?? ""),
@@ -136,8 +138,8 @@ extension ReportSections {
       }
     }
     rows.sort { a, b in
-      (a.owner, a.status == "overdue" ? 0 : 1, a.due, a.account.key, a.type) < (
-        b.owner, b.status == "overdue" ? 0 : 1, b.due, b.account.key, b.type
+      (TextOrder.Key(a.owner), a.status == "overdue" ? 0 : 1, a.due, TextOrder.Key(a.account.key), TextOrder.Key(a.type)) < (
+        TextOrder.Key(b.owner), b.status == "overdue" ? 0 : 1, b.due, TextOrder.Key(b.account.key), TextOrder.Key(b.type)
       )
     }
     var table = ReportTable(

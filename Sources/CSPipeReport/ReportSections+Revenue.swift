@@ -9,7 +9,7 @@ extension ReportSections {
         "Accounts with MRR above 0 ranked by MRR, highest first; the line is the cumulative share of MRR. Tier rule: "
         + (portfolio["policies"]?.objectValue?["tier_rule"]?.stringValue ?? "—") + " (docs/SEGMENT.md, Tiers).")
     // Segment's ranking: parents on their total with their children, children not ranked.
-    let ranked = accounts.filter { $0.rank != nil }.sorted { ($0.rank!, $0.key) < ($1.rank!, $1.key) }
+    let ranked = accounts.filter { $0.rank != nil }.sorted { ($0.rank!, TextOrder.Key($0.key)) < ($1.rank!, TextOrder.Key($1.key)) }
     guard !ranked.isEmpty else {
       section.needs = "account records with MRR and segment's revenue_rank (segment)"
       return section
@@ -132,7 +132,7 @@ extension ReportSections {
       months[month, default: [:]][color] = entry
     }
     var table = ReportTable(name: "renewal_forecast", columns: ["month", "colour", "ARR due", "expected ARR"], rows: [])
-    for month in months.keys.sorted() {
+    for month in months.keys.sortedAsText() {
       for color in Self.colors + ["unscored"] {
         guard let entry = months[month]![color] else { continue }
         table.rows.append([.text(month), .text(color), .number(entry.arr, places: 2), .number(entry.expected, places: 2)])
@@ -140,7 +140,7 @@ extension ReportSections {
     }
     section.tables.append(table)
     section.chart = SVGChart.stacked(
-      months.keys.sorted().map { month in (month, Self.colors.map { (months[month]![$0]?.arr ?? 0, $0) }) })
+      months.keys.sortedAsText().map { month in (month, Self.colors.map { (months[month]![$0]?.arr ?? 0, $0) }) })
     if let history {
       let (known, _) = history.outcomes(current: Dictionary(uniqueKeysWithValues: accounts.map { ($0.key, $0.mrr) }), asOfDay: asOfDay)
       var past = ReportTable(
@@ -150,7 +150,7 @@ extension ReportSections {
       for outcome in known {
         byMonth[String(Timestamps.isoDate(outcome.prediction.renewalDay * 86400).prefix(7)), default: []].append(outcome)
       }
-      for month in byMonth.keys.sorted() {
+      for month in byMonth.keys.sortedAsText() {
         let group = byMonth[month]!
         past.rows.append([
           .text(month), .number(Double(group.count), places: 0), .number(group.reduce(0) { $0 + $1.prediction.arr }, places: 2),
@@ -205,7 +205,7 @@ extension ReportSections {
       moved.append((abs(expectedNow - expectedThen), account.key, row))
     }
     // The largest moves first; ties by account key, so the table is the same in any input order.
-    table.rows = moved.sorted { ($0.change, $1.key) > ($1.change, $0.key) }.map(\.row)
+    table.rows = moved.sorted { ($0.change, TextOrder.Key($1.key)) > ($1.change, TextOrder.Key($0.key)) }.map(\.row)
     return table
   }
 }

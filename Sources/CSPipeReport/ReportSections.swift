@@ -65,7 +65,7 @@ struct ReportSections {
       name: "data_freshness", caption: "Data freshness per source",
       columns: ["source", "latest fact", "days before as-of", "accounts with data"], rows: [])
     let sources = data.freshness
-    for source in sources.keys.sorted() {
+    for source in sources.keys.sortedAsText() {
       let entry = sources[source]!
       let behind = RecordValues.day(entry.latest).map { Double(asOfDay - $0) }
       freshness.rows.append([

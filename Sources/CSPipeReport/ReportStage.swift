@@ -103,7 +103,7 @@ public final class Report {
     summary.recordsIn = input.recordsRead
     summary.rejected = rejects.count
     // Accounts in key order, whatever the input order.
-    data.accounts.sort { $0.key < $1.key }
+    data.accounts.sort { TextOrder.precedes($0.key, $1.key) }
     let asOf = intake.asOfLabel ?? data.asOf ?? ""
     let asOfDay = ((intake.cutoff ?? AsOfDay.cutoff(asOf) ?? 86400) - 1) / 86400
     var builder = ReportSections(data: data, asOfDay: asOfDay, runCounts: try runCounts(), top: options.top)

@@ -63,7 +63,7 @@ public struct Calibration: Sendable {
       if let known = latest[key], known.snapshotDay >= observation.snapshotDay { continue }
       latest[key] = observation
     }
-    for key in latest.keys.sorted() {
+    for key in latest.keys.sortedAsText() {
       let observation = latest[key]!
       // The outcome: MRR in the first record dated on or after the renewal (and by as-of).
       guard
@@ -106,7 +106,7 @@ public struct Calibration: Sendable {
     return JSONObject([
       ("kind", .string("calibration")), ("as_of", .string(asOf)), ("snapshots", .number(String(snapshots))),
       ("minimum_sample", .number(String(minimumSample))), ("by_color", cells(byColor)),
-      ("by_tier", .object(JSONObject(byTier.keys.sorted().map { ($0, cells(byTier[$0]!)) }))),
+      ("by_tier", .object(JSONObject(byTier.keys.sortedAsText().map { ($0, cells(byTier[$0]!)) }))),
     ])
   }
 

@@ -9,7 +9,7 @@ struct ChampionPeers {
 
   init(_ placed: [String: Stage.PlacedAccount]) {
     let champions = placed.filter { $0.value.band == .champion }.sorted { a, b in
-      (a.value.score ?? -1, b.key) > (b.value.score ?? -1, a.key)
+      (a.value.score ?? -1, TextOrder.Key(b.key)) > (b.value.score ?? -1, TextOrder.Key(a.key))
     }
     for (key, account) in champions {
       if let segment = account.segmentValue, bySegment[segment] == nil { bySegment[segment] = key }
@@ -48,8 +48,8 @@ struct CohortProposals {
       guard let goal else { continue }
       groups[goal + "\u{0}" + account.touch, default: []].append(key)
     }
-    for group in groups.keys.sorted() {
-      let members = groups[group]!.sorted()
+    for group in groups.keys.sortedAsText() {
+      let members = groups[group]!.sortedAsText()
       let parts = group.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
       guard members.count >= journey.cohortMinimum else {
         tooSmall += members.count

@@ -253,7 +253,7 @@ extension Journey.Selector {
     touches = try reader.strings("touch")
     var segments: [(String, [String])] = []
     if let object = try reader.optionalObject("segments") {
-      for name in object.keys.sorted() { segments.append((name, try object.strings(name))) }
+      for name in object.keys.sortedAsText() { segments.append((name, try object.strings(name))) }
       try object.finish()
     }
     self.segments = segments

@@ -174,7 +174,7 @@ struct MomentPlanner {
     }
     let rank = Dictionary(uniqueKeysWithValues: Moment.Status.allCases.enumerated().map { ($1, $0) })
     found.sort { a, b in
-      (rank[a.status]!, a.dueDay, a.ruleIndex, a.key) < (rank[b.status]!, b.dueDay, b.ruleIndex, b.key)
+      (rank[a.status]!, a.dueDay, a.ruleIndex, TextOrder.Key(a.key)) < (rank[b.status]!, b.dueDay, b.ruleIndex, TextOrder.Key(b.key))
     }
     plan.capped = max(0, found.count - journey.maxMomentsPerAccount)
     plan.moments = Array(found.prefix(journey.maxMomentsPerAccount))

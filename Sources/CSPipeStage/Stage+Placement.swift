@@ -71,7 +71,7 @@ struct PlacementContext {
       if let graduated = RecordValues.day(object["graduated_at"]?.stringValue), graduated <= asOfDay { continue }
       names.insert(name)
     }
-    return names.sorted()
+    return names.sortedAsText()
   }
 }
 

@@ -197,4 +197,51 @@ struct StageEndToEndTests {
     let again = try Tool.run("stage", ["staged.ndjson", "--as-of", "2026-11-15", "-q"], in: folder)
     #expect(again.stdout == inOrder.stdout)
   }
+
+  /// Account keys spelled with a precomposed `é` and a decomposed one (`ké-1`, `ke\u{301}-12`),
+  /// for which Swift's `<` is no total order: score, stage and report sort names by `TextOrder`,
+  /// so each writes one output on every run (each with its own hash seed) and the report does not
+  /// depend on the order of its input. Before, stage wrote a different file on each run.
+  @Test("score, stage and report write one output on every run for names in mixed normal forms")
+  func mixedNormalForms() throws {
+    let folder = try Tool.temporaryDirectory()
+    let respell = #"""
+      import json, re
+      def respell(match):
+          n = int(match.group(1))
+          return ('k\u00e9-%d' if n % 2 else 'ke\u0301-%d') % n
+      lines = []
+      for line in open('canonical.ndjson'):
+          record = json.loads(line)
+          for field in ('account', 'parent'):
+              if isinstance(record.get(field), str):
+                  record[field] = re.sub(r'^acct-(\d+)$', respell, record[field])
+          lines.append(json.dumps(record, ensure_ascii=False))
+      open('mixed.ndjson', 'w').write('\n'.join(lines) + '\n')
+      """#
+    try respell.write(to: folder.appendingPathComponent("respell.py"), atomically: true, encoding: .utf8)
+    let prepare = try Tool.shell(
+      "python3 \(Tool.packageRoot.path)/scripts/generate_exports.py --out exports --accounts 300 --seed 11 --usage-days 7"
+        + " && ingest -q exports/* | normalise -q --as-of 2026-11-15 -o canonical.ndjson && python3 respell.py"
+        + " && segment -q --as-of 2026-11-15 mixed.ndjson -o segmented.ndjson", in: folder)
+    #expect(prepare.status == 0, "\(prepare.stderr)")
+    var staged: [Data] = []
+    var reports: [Data] = []
+    for _ in 0..<4 {
+      let run = try Tool.shell("score -q --as-of 2026-11-15 segmented.ndjson | stage -q --as-of 2026-11-15", in: folder)
+      #expect(run.status == 0, "\(run.stderr)")
+      staged.append(run.stdout)
+      try run.stdout.write(to: folder.appendingPathComponent("staged.ndjson"))
+      let report = try Tool.shell(
+        "report -q --as-of 2026-11-15 staged.ndjson && tac staged.ndjson | report -q --as-of 2026-11-15", in: folder)
+      #expect(report.status == 0, "\(report.stderr)")
+      reports.append(report.stdout)
+    }
+    #expect(staged[0].count > 100_000)
+    #expect(staged.allSatisfy { $0 == staged[0] })
+    #expect(reports.allSatisfy { $0 == reports[0] })
+    // Both runs of each pair (forward, reversed) wrote the same report.
+    let halves = reports[0].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    #expect(halves.count % 2 == 1 && Array(halves[0..<halves.count / 2]) == Array(halves[halves.count / 2..<halves.count - 1]))
+  }
 }

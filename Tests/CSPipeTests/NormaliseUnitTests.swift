@@ -470,4 +470,21 @@ struct TextOrderTests {
       }
     }
   }
+
+  @Test("tuple keys and sortedAsText follow the same order, whatever the input order")
+  func tupleKeys() {
+    let names = ["k\u{e9}-1", "ke\u{301}-12", "k\u{e9}-123", "ke\u{301}-2", "ka", "k\u{e9}-1"]
+    var generator = SeededGenerator(seed: 3)
+    let expected = names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    for _ in 0..<50 {
+      let shuffled = names.shuffled(using: &generator)
+      #expect(shuffled.sortedAsText().map { Array($0.utf8) } == expected.map { Array($0.utf8) })
+      let pairs = shuffled.enumerated().map { (index, name) in (index % 2, name) }
+      let byTuple = pairs.sorted { ($0.0, TextOrder.Key($0.1)) < ($1.0, TextOrder.Key($1.1)) }
+      let byParts = pairs.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : TextOrder.precedes($0.1, $1.1) }
+      #expect(byTuple.map { Array($0.1.utf8) } == byParts.map { Array($0.1.utf8) })
+    }
+    // Equal means the same bytes: canonically equivalent spellings are two keys.
+    #expect(TextOrder.Key("\u{e9}") != TextOrder.Key("e\u{301}"))
+  }
 }

@@ -59,12 +59,12 @@ public final class AccountSpool {
 
   /// Every account's line in account order.
   public func forEachLine(_ body: (String, [UInt8]) throws -> Void) throws {
-    for key in entries.keys.sorted() { try body(key, try read(entries[key]!)) }
+    for key in entries.keys.sortedAsText() { try body(key, try read(entries[key]!)) }
   }
 
   /// Writes every line in account order.
   public func replay(into output: OutputSink) throws {
-    for key in entries.keys.sorted() {
+    for key in entries.keys.sortedAsText() {
       let line = try read(entries[key]!)
       try output.write(bytes: line)
     }

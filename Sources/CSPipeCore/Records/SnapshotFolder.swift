@@ -37,7 +37,7 @@ public enum SnapshotFolder {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
       if entry.pointee.d_type == DT_DIR && !name.hasPrefix(".") { names.append(name) }
     }
-    return names.sorted()
+    return names.sortedAsText()
   }
 
   /// The `*.ndjson` files of the folder, in name order.
@@ -51,7 +51,7 @@ public enum SnapshotFolder {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
       if name.hasSuffix(".ndjson") { names.append(name) }
     }
-    return names.sorted().map { "\(folder)/\($0)" }
+    return names.sortedAsText().map { "\(folder)/\($0)" }
   }
 }
 

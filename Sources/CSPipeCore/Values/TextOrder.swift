@@ -26,3 +26,19 @@ public enum TextOrder {
     return left.count < right.count
   }
 }
+
+extension TextOrder {
+  /// A name that compares in `TextOrder`, for sort keys that are tuples: `(rank, TextOrder.Key(name))`.
+  /// Equal means the same bytes, so `<` and `==` agree.
+  public struct Key: Comparable {
+    public let text: String
+    public init(_ text: String) { self.text = text }
+    public static func < (lhs: Key, rhs: Key) -> Bool { TextOrder.precedes(lhs.text, rhs.text) }
+    public static func == (lhs: Key, rhs: Key) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+  }
+}
+
+extension Sequence where Element == String {
+  /// The names in `TextOrder`.
+  public func sortedAsText() -> [String] { sorted(by: TextOrder.precedes) }
+}
